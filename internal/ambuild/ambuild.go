@@ -1,0 +1,185 @@
+// Package ambuild builds real Alertmanager binaries from the pinned Go module, once per version,
+// into a cache outside the repository. Tests, the demo and the Kubernetes rig all use it, so
+// there is exactly one way an Alertmanager binary comes to exist here.
+//
+// Releases from 0.32 embed UI assets (ui/app/dist) that the module zip lacks; the build copies
+// the module directory and adds a stub index.html. Binaries are static (CGO_ENABLED=0) so the
+// same file runs on the host and inside a scratch container image.
+package ambuild
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+)
+
+// Versions are the Alertmanager releases amha is tested against: the oldest that builds
+// with a plain go build and the newest release.
+var Versions = []string{"v0.31.1", "v0.34.2"}
+
+// Default is the version used where only one is needed (the demo, the rig's image).
+const Default = "v0.31.1"
+
+var versionRE = regexp.MustCompile(`^v\d+\.\d+\.\d+$`)
+
+// CacheDir is where amha keeps built artifacts: $AMHA_CACHE, else the user cache dir.
+func CacheDir() (string, error) {
+	if d := os.Getenv("AMHA_CACHE"); d != "" {
+		return d, nil
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no cache directory: set AMHA_CACHE: %w", err)
+	}
+	return filepath.Join(d, "amha"), nil
+}
+
+// Path is where the binary for version lives once built.
+func Path(version string) (string, error) {
+	c, err := CacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(c, "alertmanager", version, "alertmanager"), nil
+}
+
+// Ensure returns the path of a built Alertmanager of the given version, building it first if
+// needed. Concurrent callers (parallel test packages) wait on a file lock.
+func Ensure(ctx context.Context, version string, progress io.Writer) (string, error) {
+	if !versionRE.MatchString(version) {
+		return "", fmt.Errorf("alertmanager version %q: want vMAJOR.MINOR.PATCH", version)
+	}
+	out, err := Path(version)
+	if err != nil {
+		return "", err
+	}
+	if isExecutable(out) {
+		return out, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return "", err
+	}
+	lock, err := os.OpenFile(out+".lock", os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return "", err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return "", fmt.Errorf("lock %s: %w", lock.Name(), err)
+	}
+	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN) //nolint:errcheck
+	if isExecutable(out) {
+		return out, nil
+	}
+	if progress != nil {
+		fmt.Fprintf(progress, "building alertmanager %s from the Go module into %s\n", version, out)
+	}
+	if err := build(ctx, version, out); err != nil {
+		return "", fmt.Errorf("build alertmanager %s: %w", version, err)
+	}
+	return out, nil
+}
+
+func isExecutable(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0
+}
+
+func build(ctx context.Context, version, out string) error {
+	work, err := os.MkdirTemp("", "amha-ambuild-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+
+	var dl struct{ Dir, Error string }
+	js, err := goCmd(ctx, work, nil, "mod", "download", "-json", "github.com/prometheus/alertmanager@"+version)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(js, &dl); err != nil {
+		return fmt.Errorf("go mod download: %w", err)
+	}
+	if dl.Error != "" {
+		return fmt.Errorf("go mod download: %s", dl.Error)
+	}
+	src := filepath.Join(work, "src")
+	if err := copyTree(dl.Dir, src); err != nil {
+		return err
+	}
+	dist := filepath.Join(src, "ui", "app", "dist")
+	if _, err := os.Stat(dist); os.IsNotExist(err) {
+		if err := os.MkdirAll(dist, 0o755); err != nil {
+			return err
+		}
+		stub := "<!DOCTYPE html><title>Alertmanager</title><p>UI assets are not part of the Go module; built for tests by amha.</p>\n"
+		if err := os.WriteFile(filepath.Join(dist, "index.html"), []byte(stub), 0o644); err != nil {
+			return err
+		}
+	}
+	const v = "github.com/prometheus/common/version."
+	ldflags := strings.Join([]string{
+		"-s", "-w",
+		"-X", v + "Version=" + strings.TrimPrefix(version, "v"),
+		"-X", v + "Revision=module",
+		"-X", v + "Branch=module",
+		"-X", v + "BuildUser=amha",
+	}, " ")
+	tmp := out + ".tmp"
+	env := []string{"CGO_ENABLED=0", "GOFLAGS=-mod=mod", "GOWORK=off"}
+	if _, err := goCmd(ctx, src, env, "build", "-trimpath", "-ldflags", ldflags, "-o", tmp, "./cmd/alertmanager"); err != nil {
+		return err
+	}
+	return os.Rename(tmp, out)
+}
+
+func goCmd(ctx context.Context, dir string, env []string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	b, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, tail(stderr.String(), 2000))
+	}
+	return b, nil
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "..." + s[len(s)-n:]
+	}
+	return s
+}
+
+// copyTree copies the read-only module directory into a writable tree.
+func copyTree(from, to string) error {
+	return filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		dst := filepath.Join(to, rel)
+		if d.IsDir() {
+			return os.MkdirAll(dst, 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(dst, b, 0o644)
+	})
+}

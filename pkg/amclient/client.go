@@ -1,0 +1,241 @@
+// Package amclient asks one Alertmanager replica what it knows: its cluster status, alerts and
+// silences through the Alertmanager v2 API client, and its /metrics through expfmt. It knows
+// nothing of Kubernetes: it is given a URL and an HTTP client.
+package amclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	openapi "github.com/go-openapi/runtime"
+	httptransport "github.com/go-openapi/runtime/client"
+	"github.com/go-openapi/strfmt"
+	amclient "github.com/prometheus/alertmanager/api/v2/client"
+	"github.com/prometheus/alertmanager/api/v2/client/alert"
+	"github.com/prometheus/alertmanager/api/v2/client/general"
+	"github.com/prometheus/alertmanager/api/v2/client/silence"
+
+	"github.com/amha-dev/kubectl-amha/pkg/model"
+)
+
+// maxMetricsBytes bounds what amha reads from /metrics; an Alertmanager's page is a few hundred KiB.
+const maxMetricsBytes = 32 << 20
+
+// Client talks to Alertmanager replicas with one HTTP client and a per-request timeout.
+type Client struct {
+	HTTP    *http.Client
+	Timeout time.Duration
+}
+
+// API returns the Alertmanager v2 API client for a replica's web URL (route prefix included).
+func (c *Client) API(endpoint string) (*amclient.AlertmanagerAPI, error) {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, fmt.Errorf("%q is not an http(s) URL", endpoint)
+	}
+	base := strings.TrimSuffix(u.Path, "/") + "/api/v2/"
+	t := httptransport.NewWithClient(u.Host, base, []string{u.Scheme}, c.HTTP)
+	return amclient.New(t, strfmt.Default), nil
+}
+
+// Collect asks one replica everything amha needs. It never fails as a whole: what could not be
+// read is recorded on the replica (Error when the status is unreadable, Partial for the rest).
+func (c *Client) Collect(ctx context.Context, name, endpoint string) model.Replica {
+	r := model.Replica{Name: name, Endpoint: endpoint}
+	api, err := c.API(endpoint)
+	if err != nil {
+		r.Error = err.Error()
+		return r
+	}
+	st, err := c.status(ctx, api)
+	if err != nil {
+		r.Error = "status: " + err.Error()
+		return r
+	}
+	r.Status = st
+	// The rest is independent and each part can fail alone.
+	type part struct {
+		name string
+		err  error
+	}
+	done := make(chan part, 3)
+	go func() {
+		m, err := c.metrics(ctx, endpoint)
+		r.Metrics = m
+		done <- part{"metrics", err}
+	}()
+	go func() {
+		a, err := c.alerts(ctx, api)
+		r.Alerts = a
+		done <- part{"alerts", err}
+	}()
+	go func() {
+		s, err := c.silences(ctx, api)
+		r.Silences = s
+		done <- part{"silences", err}
+	}()
+	for range 3 {
+		if p := <-done; p.err != nil {
+			r.Partial = append(r.Partial, p.name+": "+p.err.Error())
+		}
+	}
+	sort.Strings(r.Partial)
+	r.AlertCount = len(r.Alerts)
+	for _, s := range r.Silences {
+		if s.State != "expired" {
+			r.SilenceCount++
+		}
+	}
+	return r
+}
+
+func (c *Client) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
+	if c.Timeout > 0 {
+		return context.WithTimeout(ctx, c.Timeout)
+	}
+	return context.WithCancel(ctx)
+}
+
+func (c *Client) status(ctx context.Context, api *amclient.AlertmanagerAPI) (*model.Status, error) {
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	res, err := api.General.GetStatus(general.NewGetStatusParamsWithContext(ctx))
+	if err != nil {
+		return nil, Explain(err)
+	}
+	p := res.Payload
+	if p == nil || p.Cluster == nil || p.Cluster.Status == nil {
+		return nil, errors.New("the answer has no cluster status: not an Alertmanager v2 API")
+	}
+	st := &model.Status{Cluster: *p.Cluster.Status, NodeName: p.Cluster.Name}
+	for _, peer := range p.Cluster.Peers {
+		if peer == nil || peer.Name == nil {
+			continue
+		}
+		m := model.Member{Name: *peer.Name}
+		if peer.Address != nil {
+			m.Address = *peer.Address
+		}
+		st.Peers = append(st.Peers, m)
+	}
+	sort.Slice(st.Peers, func(i, j int) bool { return st.Peers[i].Name < st.Peers[j].Name })
+	if p.VersionInfo != nil && p.VersionInfo.Version != nil {
+		st.Version = *p.VersionInfo.Version
+	}
+	if p.Uptime != nil {
+		st.Uptime = time.Time(*p.Uptime)
+	}
+	if p.Config != nil && p.Config.Original != nil {
+		st.Config = *p.Config.Original
+	}
+	return st, nil
+}
+
+func (c *Client) alerts(ctx context.Context, api *amclient.AlertmanagerAPI) ([]model.AlertRef, error) {
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	res, err := api.Alert.GetAlerts(alert.NewGetAlertsParamsWithContext(ctx))
+	if err != nil {
+		return nil, Explain(err)
+	}
+	out := make([]model.AlertRef, 0, len(res.Payload))
+	for _, a := range res.Payload {
+		if a == nil || a.Fingerprint == nil {
+			continue
+		}
+		ref := model.AlertRef{Fingerprint: *a.Fingerprint, Name: a.Labels["alertname"]}
+		if a.UpdatedAt != nil {
+			ref.UpdatedAt = time.Time(*a.UpdatedAt)
+		}
+		out = append(out, ref)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Fingerprint < out[j].Fingerprint })
+	return out, nil
+}
+
+func (c *Client) silences(ctx context.Context, api *amclient.AlertmanagerAPI) ([]model.SilenceRef, error) {
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	res, err := api.Silence.GetSilences(silence.NewGetSilencesParamsWithContext(ctx))
+	if err != nil {
+		return nil, Explain(err)
+	}
+	out := make([]model.SilenceRef, 0, len(res.Payload))
+	for _, s := range res.Payload {
+		if s == nil || s.ID == nil {
+			continue
+		}
+		ref := model.SilenceRef{ID: *s.ID}
+		if s.Status != nil && s.Status.State != nil {
+			ref.State = *s.Status.State
+		}
+		if s.UpdatedAt != nil {
+			ref.UpdatedAt = time.Time(*s.UpdatedAt)
+		}
+		out = append(out, ref)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+func (c *Client) metrics(ctx context.Context, endpoint string) (*model.Metrics, error) {
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(endpoint, "/")+"/metrics", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "text/plain;version=0.0.4")
+	res, err := c.HTTP.Do(req)
+	if err != nil {
+		return nil, Explain(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET /metrics: HTTP %s", res.Status)
+	}
+	if mt, _, _ := mime.ParseMediaType(res.Header.Get("Content-Type")); mt != "" && mt != "text/plain" {
+		return nil, fmt.Errorf("GET /metrics: content type %q, not the Prometheus text format", mt)
+	}
+	return ParseMetrics(io.LimitReader(res.Body, maxMetricsBytes))
+}
+
+// Explain turns transport and go-openapi errors into one line an operator can act on.
+func Explain(err error) error {
+	var api *openapi.APIError
+	var ne net.Error
+	var ue *url.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("no answer within the request timeout")
+	case errors.As(err, &api):
+		return fmt.Errorf("HTTP %d from %s: not an Alertmanager v2 API (wrong URL or route prefix?)", api.Code, api.OperationName)
+	case errors.As(err, &ue) && errors.As(err, &ne) && ne.Timeout():
+		return fmt.Errorf("no answer within the request timeout (%s)", ue.URL)
+	case errors.As(err, &ue):
+		return fmt.Errorf("%s %s: %v", ue.Op, ue.URL, ue.Err)
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "is not supported by the TextConsumer") || strings.Contains(msg, "no consumer") ||
+		strings.Contains(msg, "invalid character") || strings.Contains(msg, "cannot unmarshal") {
+		return fmt.Errorf("the answer is not Alertmanager API JSON: %s", firstLine(msg))
+	}
+	return errors.New(firstLine(msg))
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if len(s) > 300 {
+		s = s[:300] + "..."
+	}
+	return s
+}

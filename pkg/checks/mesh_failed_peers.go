@@ -1,0 +1,48 @@
+package checks
+
+import (
+	"fmt"
+
+	"github.com/amha-dev/kubectl-amha/pkg/model"
+)
+
+type meshFailedPeers struct{}
+
+func (meshFailedPeers) ID() string { return "mesh/failed-peers" }
+
+func (meshFailedPeers) Run(c *model.Cluster, _ Options) []model.Finding {
+	var objs, details []string
+	for _, r := range answered(c) {
+		m := r.Metrics
+		if m == nil {
+			continue
+		}
+		failed := m.FailedPeers != nil && *m.FailedPeers > 0
+		unhealthy := m.HealthScore != nil && *m.HealthScore > 0
+		if !failed && !unhealthy {
+			continue
+		}
+		objs = append(objs, r.Name)
+		d := r.Name + ":"
+		if m.FailedPeers != nil {
+			d += fmt.Sprintf(" failed peers %g", *m.FailedPeers)
+		}
+		if m.HealthScore != nil {
+			d += fmt.Sprintf(", health score %g (0 is healthy)", *m.HealthScore)
+		}
+		details = append(details, d)
+	}
+	if len(objs) == 0 {
+		return nil
+	}
+	return []model.Finding{{
+		ID: "mesh/failed-peers", Severity: model.Warning, Symptoms: []model.Symptom{model.Flapping, model.Duplicates},
+		Objects: objs,
+		Message: "Replicas hold peers they marked failed or report an unhealthy memberlist. Failed peers are retried every " +
+			"--cluster.reconnect-interval until --cluster.reconnect-timeout (6h by default): addresses of pods that are gone " +
+			"linger, and a peer that fails and rejoins makes positions change.",
+		Details: details,
+		Fix: "If the failed addresses are old pod IPs, set --cluster.reconnect-timeout=5m (what prometheus-operator does). If they " +
+			"are live replicas, check 9094/TCP+UDP between them and --cluster.probe-timeout against the network's round-trip time.",
+	}}
+}

@@ -1,0 +1,43 @@
+package checks
+
+import (
+	"fmt"
+
+	"github.com/amha-dev/kubectl-amha/pkg/model"
+)
+
+type meshForeignPeer struct{}
+
+func (meshForeignPeer) ID() string { return "mesh/foreign-peer" }
+
+func (meshForeignPeer) Run(c *model.Cluster, _ Options) []model.Finding {
+	var foreign []string
+	for _, col := range c.Matrix.Columns {
+		if col.Replica == "" {
+			foreign = append(foreign, fmt.Sprintf("%s (%s)", col.Name, col.Address))
+		}
+	}
+	if len(foreign) == 0 {
+		return nil
+	}
+	unasked := 0
+	for _, r := range c.Replicas {
+		if r.Status == nil {
+			unasked++
+		}
+	}
+	msg := fmt.Sprintf("The mesh has %s that no replica of this cluster is: %v. ", plural(len(foreign), "member", "members"), foreign)
+	if c.Source == "url" || unasked > 0 {
+		msg += "It may be a replica amha was not given or could not ask; otherwise two clusters have merged. "
+	} else {
+		msg += "Its address is no pod of this cluster: two clusters have merged (typically a reused pod IP of another cluster). "
+	}
+	msg += "Merged clusters share silences and the notification log, and positions (wait times) grow with every foreign member."
+	return []model.Finding{{
+		ID: "mesh/foreign-peer", Severity: model.Error, Symptoms: []model.Symptom{model.Missed, model.Delayed},
+		Objects: foreign, Message: msg,
+		Fix: "Set --cluster.label=<namespace>/<name> on every replica (Alertmanager 0.26+): packets with another label are dropped. " +
+			"Set --cluster.reconnect-timeout=5m so addresses of gone pods are forgotten. Changing the label splits the cluster " +
+			"for the length of a rollout.",
+	}}
+}

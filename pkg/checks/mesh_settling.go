@@ -1,0 +1,27 @@
+package checks
+
+import "github.com/amha-dev/kubectl-amha/pkg/model"
+
+type meshSettling struct{}
+
+func (meshSettling) ID() string { return "mesh/settling" }
+
+func (meshSettling) Run(c *model.Cluster, _ Options) []model.Finding {
+	var out []*model.Replica
+	for _, r := range answered(c) {
+		if r.Status.Cluster == "settling" {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return []model.Finding{{
+		ID: "mesh/settling", Severity: model.Warning, Symptoms: []model.Symptom{model.Delayed},
+		Objects: names(out),
+		Message: "Gossip has not settled on " + plural(len(out), "replica", "replicas") + ": notifications wait until the member count " +
+			"is stable or --cluster.settle-timeout (default 1m) passes. /-/ready already answers 200, so pod Ready says nothing about this.",
+		Fix: "Normal for about 10s after a start. If it lasts, the replica cannot reach its peers: check --cluster.peer, and that " +
+			"9094/TCP and 9094/UDP are open between replicas.",
+	}}
+}

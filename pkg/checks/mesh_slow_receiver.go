@@ -1,0 +1,54 @@
+package checks
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/amha-dev/kubectl-amha/pkg/model"
+)
+
+type meshSlowReceiver struct{}
+
+func (meshSlowReceiver) ID() string { return "mesh/slow-receiver" }
+
+// Run compares each integration's p99 notification latency with the peer timeout. The log
+// entry is written after the send returns: a send slower than peer-timeout lets the next
+// replica's wait end first, and it sends again.
+func (meshSlowReceiver) Run(c *model.Cluster, _ Options) []model.Finding {
+	pt := peerTimeout(c)
+	n := max(len(c.Replicas), c.DesiredReplicas)
+	var out []model.Finding
+	for _, r := range answered(c) {
+		if r.Metrics == nil {
+			continue
+		}
+		for _, in := range r.Metrics.Integrations {
+			if in.LatencyP99 == nil {
+				continue
+			}
+			l := in.LatencyP99.D()
+			sev := model.Info
+			switch {
+			case l >= pt:
+				sev = model.Error
+			case l >= pt*8/10:
+				sev = model.Warning
+			default:
+				continue
+			}
+			extra := min(n-1, int(l/pt))
+			out = append(out, model.Finding{
+				ID: "mesh/slow-receiver", Severity: sev, Symptoms: []model.Symptom{model.Duplicates},
+				Objects: []string{r.Name, "integration " + in.Name},
+				Message: fmt.Sprintf("The p99 latency of %s notifications from %s is %s against a peer timeout of %s. The "+
+					"notification log is written after the send returns; a send that takes longer than the peer timeout lets the "+
+					"next replica's wait end first and it sends too: up to %d extra notifications at this latency.",
+					in.Name, r.Name, l.Round(10*time.Millisecond), pt, extra),
+				Fix: fmt.Sprintf("Make the receiver answer faster, or raise --cluster.peer-timeout above its worst latency (on every "+
+					"replica: it is only used for the wait) at the cost of a failover that takes position x peer-timeout. With %d "+
+					"replicas, the last one waits %s.", n, time.Duration(n-1)*pt),
+			})
+		}
+	}
+	return out
+}

@@ -1,0 +1,63 @@
+// Package cmd wires amha's commands: flags in, options completed and validated, work done by
+// the packages that own it, output through ui. Each command is one file.
+package cmd
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/klog/v2"
+)
+
+// Main runs the command line and returns the process exit code.
+func Main(args []string) int {
+	// client-go reports port-forward connection errors through klog; amha reports them itself.
+	klog.SetOutput(io.Discard)
+	klog.LogToStderr(false)
+	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
+	root := NewRoot(streams)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return ExitOK
+	}
+	if e, ok := err.(*ExitError); !ok || e.Err != nil {
+		fmt.Fprintln(streams.ErrOut, "error:", err)
+	}
+	return codeOf(err)
+}
+
+// NewRoot builds the command tree.
+func NewRoot(streams genericiooptions.IOStreams) *cobra.Command {
+	kube := genericclioptions.NewConfigFlags(true)
+	root := &cobra.Command{
+		Use:   "kubectl-amha",
+		Short: "Troubleshoot highly available Alertmanager clusters",
+		Long: `kubectl amha shows whether the replicas of an Alertmanager cluster really work as one.
+
+Alertmanager HA has no leader. Prometheus must send every alert to every replica; the
+replicas gossip a notification log so that one sends and the others, waiting
+position x --cluster.peer-timeout, find the log entry and stay quiet. When the mesh breaks it
+fails open: every island notifies (duplicates rather than a miss). Pod Ready says nothing
+about any of this: /-/ready answers 200 even while gossip is settling.
+
+Exit codes: 0 healthy, 1 a warning or error finding, 2 could not check.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		CompletionOptions: cobra.CompletionOptions{
+			HiddenDefaultCmd: true,
+		},
+		Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl amha"},
+	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.ErrOut)
+	kube.AddFlags(root.PersistentFlags())
+	root.AddCommand(newStatusCmd(streams, kube))
+	root.AddCommand(newVersionCmd(streams))
+	return root
+}

@@ -1,0 +1,261 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	promconfig "github.com/prometheus/common/config"
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/amha-dev/kubectl-amha/pkg/amclient"
+	"github.com/amha-dev/kubectl-amha/pkg/checks"
+	"github.com/amha-dev/kubectl-amha/pkg/model"
+	"github.com/amha-dev/kubectl-amha/pkg/status"
+	"github.com/amha-dev/kubectl-amha/ui"
+)
+
+const statusExample = `  # The Alertmanager cluster of a namespace (one found: used; several: listed)
+  kubectl amha status -n monitoring
+
+  # A named cluster: a StatefulSet, or a prometheus-operator Alertmanager object
+  kubectl amha status alertmanager-main -n monitoring
+  kubectl amha status main -n monitoring
+
+  # Every cluster in every namespace, for a script
+  kubectl amha status -A -o json
+
+  # Also check where Prometheus sends alerts, and measure gossip propagation
+  kubectl amha status -n monitoring --prometheus-pod prometheus-k8s-0 --probe
+
+  # VM installs, without Kubernetes (TLS and auth from a Prometheus-style HTTP client file)
+  kubectl amha status --url http://am-0:9093 --url http://am-1:9093 --url http://am-2:9093 \
+      --peer-timeout 15s --http-config http.yml --prometheus http://prometheus:9090`
+
+// statusOptions is everything `status` needs, filled by Complete and checked by Validate.
+type statusOptions struct {
+	streams genericiooptions.IOStreams
+	kube    *genericclioptions.ConfigFlags
+
+	name          string
+	allNamespaces bool
+	urls          []string
+	httpConfig    string
+	peerTimeout   time.Duration
+	output        string
+	color         string
+	prometheus    []string
+	prometheusPod []string
+	probe         bool
+	probeTimeout  time.Duration
+	alertGrace    time.Duration
+
+	timeout    time.Duration
+	httpClient *http.Client
+	useColor   bool
+}
+
+func newStatusCmd(streams genericiooptions.IOStreams, kube *genericclioptions.ConfigFlags) *cobra.Command {
+	o := &statusOptions{streams: streams, kube: kube}
+	c := &cobra.Command{
+		Use:   "status [NAME]",
+		Short: "Show the live peer mesh, readiness and consistency of an Alertmanager cluster",
+		Long: `Port-forward to every Alertmanager pod of a StatefulSet (or talk to --url replicas directly) and
+show, for each replica, what its mesh looks like: cluster status (ready, settling, disabled),
+position, members, failed peers, configuration hash, version, alerts and silences; the peer
+matrix (who sees whom); and findings that name the cause, what it does to notifications, and
+the fix. Every finding id has a page under docs/checks/.
+
+Pod Ready is not mesh health: /-/ready answers 200 even while gossip settles.
+
+Exit codes: 0 healthy, 1 a warning or error finding, 2 could not check.`,
+		Example: statusExample,
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(cmd, args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return o.Run(ctx)
+		},
+	}
+	f := c.Flags()
+	f.BoolVarP(&o.allNamespaces, "all-namespaces", "A", false, "Check the Alertmanager clusters of every namespace")
+	f.StringArrayVar(&o.urls, "url", nil, "Web URL of a replica, once per replica (no Kubernetes); include any --web.route-prefix")
+	f.StringVar(&o.httpConfig, "http-config", "", "Prometheus-style HTTP client config file (TLS, basic auth, bearer token, proxy) for replicas and Prometheus")
+	f.DurationVar(&o.peerTimeout, "peer-timeout", 0, "The replicas' --cluster.peer-timeout (default: read from the pods' arguments, else 15s)")
+	f.StringVarP(&o.output, "output", "o", "table", "Output format: table, wide, json or yaml")
+	f.StringVar(&o.color, "color", "auto", "Colour: auto (a terminal without NO_COLOR), always or never")
+	f.StringArrayVar(&o.prometheus, "prometheus", nil, "URL of a Prometheus whose /api/v1/alertmanagers is checked against the replicas")
+	f.StringArrayVar(&o.prometheusPod, "prometheus-pod", nil, "A Prometheus pod (NAME or NAMESPACE/NAME, web port 9090) to check the same way")
+	f.BoolVar(&o.probe, "probe", false, "Measure gossip propagation: create a silence matching nothing on one replica, time its arrival on the others, expire it")
+	f.DurationVar(&o.probeTimeout, "probe-timeout", 30*time.Second, "How long the probe waits for the silence on each replica")
+	f.DurationVar(&o.alertGrace, "alert-grace", 5*time.Second, "Ignore alerts updated this recently when comparing replicas' alerts")
+	return c
+}
+
+func (o *statusOptions) Complete(cmd *cobra.Command, args []string) error {
+	if len(args) == 1 {
+		o.name = args[0]
+	}
+	o.timeout = 10 * time.Second
+	if rt := *o.kube.Timeout; rt != "" && rt != "0" {
+		d, err := time.ParseDuration(rt)
+		if err != nil {
+			return usageError("--request-timeout %q: %v", rt, err)
+		}
+		o.timeout = d
+	}
+	o.httpClient = &http.Client{}
+	if o.httpConfig != "" {
+		cfg, _, err := promconfig.LoadHTTPConfigFile(o.httpConfig)
+		if err != nil {
+			return usageError("--http-config %s: %v", o.httpConfig, err)
+		}
+		hc, err := promconfig.NewClientFromConfig(*cfg, "kubectl-amha")
+		if err != nil {
+			return usageError("--http-config %s: %v", o.httpConfig, err)
+		}
+		o.httpClient = hc
+	}
+	o.httpClient.Timeout = o.timeout
+	switch o.color {
+	case "always":
+		o.useColor = true
+	case "never":
+		o.useColor = false
+	case "auto":
+		o.useColor = os.Getenv("NO_COLOR") == "" && isTerminal(o.streams.Out)
+	default:
+		return usageError("--color %q: want auto, always or never", o.color)
+	}
+	return nil
+}
+
+func (o *statusOptions) Validate() error {
+	switch o.output {
+	case "table", "wide", "json", "yaml":
+	default:
+		return usageError("--output %q: want table, wide, json or yaml", o.output)
+	}
+	if len(o.urls) > 0 {
+		if o.name != "" || o.allNamespaces || len(o.prometheusPod) > 0 {
+			return usageError("--url talks to replicas directly: it does not combine with a NAME, -A or --prometheus-pod")
+		}
+		seen := map[string]bool{}
+		for _, u := range o.urls {
+			if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+				return usageError("--url %q: want http://HOST:PORT or https://HOST:PORT", u)
+			}
+			if seen[u] {
+				return usageError("--url %q given twice", u)
+			}
+			seen[u] = true
+		}
+	}
+	for _, p := range o.prometheus {
+		if !strings.HasPrefix(p, "http://") && !strings.HasPrefix(p, "https://") {
+			return usageError("--prometheus %q: want http://HOST:PORT", p)
+		}
+	}
+	if o.peerTimeout < 0 {
+		return usageError("--peer-timeout must be positive")
+	}
+	return nil
+}
+
+func (o *statusOptions) Run(ctx context.Context) error {
+	cl := &amclient.Client{HTTP: o.httpClient, Timeout: o.timeout}
+	var clusters []model.Cluster
+	var err error
+	if len(o.urls) > 0 {
+		clusters = []model.Cluster{o.collectURLs(ctx, cl)}
+	} else {
+		clusters, err = o.collectKube(ctx, cl)
+		if err != nil {
+			return err
+		}
+	}
+	if err := o.print(clusters); err != nil {
+		return err
+	}
+	answered := 0
+	for _, c := range clusters {
+		for _, r := range c.Replicas {
+			if r.OK() {
+				answered++
+			}
+		}
+	}
+	if answered == 0 {
+		return &ExitError{Code: ExitNoCheck, Err: errors.New("no replica answered: nothing could be checked")}
+	}
+	for _, c := range clusters {
+		if w, ok := model.Worst(c.Findings); ok && w >= model.Warning {
+			return findingsExit
+		}
+	}
+	return nil
+}
+
+func (o *statusOptions) statusOptions() status.Options {
+	so := status.Options{
+		Checks:       checks.Options{AlertGrace: o.alertGrace},
+		Probe:        o.probe,
+		ProbeTimeout: o.probeTimeout,
+	}
+	for _, p := range o.prometheus {
+		so.Prometheus = append(so.Prometheus, status.PrometheusTarget{Name: p, Endpoint: p})
+	}
+	return so
+}
+
+func (o *statusOptions) collectURLs(ctx context.Context, cl *amclient.Client) model.Cluster {
+	pt := o.peerTimeout
+	if pt == 0 {
+		pt = model.DefaultPeerTimeout
+	}
+	c := model.Cluster{Name: "replicas", Source: "url", PeerTimeout: model.Duration(pt)}
+	targets := status.URLTargets(ctx, o.urls, o.timeout)
+	return status.Collect(ctx, cl, c, targets, o.statusOptions())
+}
+
+func (o *statusOptions) print(cs []model.Cluster) error {
+	w := o.streams.Out
+	switch o.output {
+	case "json":
+		return ui.WriteJSON(w, ui.NewReport(cs))
+	case "yaml":
+		return ui.WriteYAML(w, ui.NewReport(cs))
+	}
+	return ui.WriteText(w, cs, ui.NewStyles(o.useColor), ui.TextOptions{Wide: o.output == "wide"})
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// forEach runs fn for 0..n-1 concurrently and waits.
+func forEach(n int, fn func(i int)) {
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() { defer wg.Done(); fn(i) }()
+	}
+	wg.Wait()
+}

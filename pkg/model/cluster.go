@@ -1,0 +1,173 @@
+package model
+
+import (
+	"time"
+)
+
+// DefaultPeerTimeout is Alertmanager's --cluster.peer-timeout default.
+const DefaultPeerTimeout = 15 * time.Second
+
+// Cluster is one Alertmanager cluster as amha sees it: the replicas it was asked to check.
+type Cluster struct {
+	Name      string `json:"name"`
+	Namespace string `json:"namespace,omitempty"`
+	// Source says how the replicas were found: "statefulset", "alertmanager" (prometheus-operator
+	// object) or "url".
+	Source string `json:"source"`
+	// DesiredReplicas is the StatefulSet's spec.replicas, 0 when unknown (--url).
+	DesiredReplicas int `json:"desiredReplicas,omitempty"`
+	// PeerTimeout is --cluster.peer-timeout: read from the pods' arguments, or given.
+	PeerTimeout Duration  `json:"peerTimeout"`
+	Replicas    []Replica `json:"replicas"`
+	// Prometheus lists the Prometheus servers checked for their wiring to this cluster.
+	Prometheus []PrometheusWiring `json:"prometheus,omitempty"`
+	Probe      *ProbeResult       `json:"probe,omitempty"`
+	Matrix     *Matrix            `json:"matrix,omitempty"`
+	Findings   []Finding          `json:"findings"`
+	// CollectedAt is when the snapshot was taken.
+	CollectedAt time.Time `json:"collectedAt"`
+}
+
+// Replica is one Alertmanager process and what it reported.
+type Replica struct {
+	// Name is the pod name, or the URL's host:port.
+	Name string `json:"name"`
+	// Endpoint is the web URL amha talked to (a port-forward on 127.0.0.1 for pods).
+	Endpoint string `json:"endpoint"`
+	// WebAddresses are the host:port forms by which Prometheus may know this replica's web port
+	// (pod IP, pod DNS names, or the URL given).
+	WebAddresses []string `json:"webAddresses,omitempty"`
+	Pod          *Pod     `json:"pod,omitempty"`
+	// Flags are the cluster flags from the pod's command line, when known.
+	Flags *Flags `json:"flags,omitempty"`
+	// Error is set when the replica could not be asked at all; the fields below are then empty.
+	Error string `json:"error,omitempty"`
+	// Partial lists parts that failed while others worked (metrics, alerts, silences).
+	Partial  []string     `json:"partial,omitempty"`
+	Status   *Status      `json:"status,omitempty"`
+	Metrics  *Metrics     `json:"metrics,omitempty"`
+	Alerts   []AlertRef   `json:"alerts,omitempty"`
+	Silences []SilenceRef `json:"silences,omitempty"`
+	// AlertCount and SilenceCount are len(Alerts) and the non-expired silences, kept for output.
+	AlertCount   int `json:"alertCount"`
+	SilenceCount int `json:"silenceCount"`
+}
+
+// OK reports whether the replica answered its status.
+func (r *Replica) OK() bool { return r.Error == "" && r.Status != nil }
+
+// Pod is the Kubernetes view of a replica.
+type Pod struct {
+	Phase    string `json:"phase"`
+	Ready    bool   `json:"ready"`
+	Restarts int32  `json:"restarts"`
+	IP       string `json:"ip,omitempty"`
+	Node     string `json:"node,omitempty"`
+	// Deleted is set when the pod disappeared while amha was checking it.
+	Deleted bool `json:"deleted,omitempty"`
+}
+
+// Status is the cluster part of GET /api/v2/status, plus version and config.
+type Status struct {
+	// Cluster is "ready", "settling" or "disabled".
+	Cluster  string    `json:"cluster"`
+	NodeName string    `json:"nodeName,omitempty"`
+	Peers    []Member  `json:"peers"`
+	Version  string    `json:"version,omitempty"`
+	Uptime   time.Time `json:"uptime"`
+	// Config is config.original: the loaded configuration re-marshalled, secrets masked.
+	Config string `json:"-"`
+}
+
+// Member is one memberlist member as a replica reports it.
+type Member struct {
+	Name    string `json:"name"`
+	Address string `json:"address"`
+}
+
+// Metrics are the figures amha reads from /metrics.
+type Metrics struct {
+	ClusterEnabled *float64 `json:"clusterEnabled,omitempty"`
+	Members        *float64 `json:"members,omitempty"`
+	Position       *float64 `json:"position,omitempty"`
+	HealthScore    *float64 `json:"healthScore,omitempty"`
+	FailedPeers    *float64 `json:"failedPeers,omitempty"`
+	// ConfigHash is alertmanager_config_hash as hex (48 bits of MD5 over the raw file: comments count).
+	ConfigHash string `json:"configHash,omitempty"`
+	// Integrations holds notification figures per integration (webhook, slack, ...).
+	Integrations []Integration `json:"integrations,omitempty"`
+}
+
+// Integration is the notification record of one integration type on one replica.
+type Integration struct {
+	Name   string  `json:"name"`
+	Total  float64 `json:"total"`
+	Failed float64 `json:"failed"`
+	// LatencyP99 is estimated from alertmanager_notification_latency_seconds; nil without samples.
+	LatencyP99 *Duration `json:"latencyP99,omitempty"`
+}
+
+// AlertRef identifies one alert a replica holds.
+type AlertRef struct {
+	Fingerprint string    `json:"fingerprint"`
+	Name        string    `json:"alertname,omitempty"`
+	UpdatedAt   time.Time `json:"updatedAt"`
+}
+
+// SilenceRef identifies one silence a replica holds.
+type SilenceRef struct {
+	ID        string    `json:"id"`
+	State     string    `json:"state"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// Matrix says which replica sees which member: Cells[i][j] for Rows[i] and Columns[j].
+type Matrix struct {
+	Rows    []string       `json:"rows"`
+	Columns []MatrixMember `json:"columns"`
+	Cells   [][]Cell       `json:"cells"`
+	// Islands are groups of replica names that see each other and nobody else; one group when whole.
+	Islands [][]string `json:"islands"`
+}
+
+// MatrixMember is a column of the matrix: a member reported by at least one replica.
+type MatrixMember struct {
+	Name    string `json:"name"`
+	Address string `json:"address"`
+	// Replica is the asked replica this member is, empty for a member nobody asked claims.
+	Replica string `json:"replica,omitempty"`
+}
+
+// Cell is one entry of the matrix.
+type Cell string
+
+const (
+	CellSelf    Cell = "self"
+	CellSees    Cell = "sees"
+	CellMissing Cell = "missing"
+	// CellUnknown: the row's replica could not be asked.
+	CellUnknown Cell = "unknown"
+)
+
+// PrometheusWiring is what one Prometheus server says about where it sends alerts.
+type PrometheusWiring struct {
+	Name    string   `json:"name"`
+	Active  []string `json:"activeAlertmanagers"`
+	Dropped []string `json:"droppedAlertmanagers,omitempty"`
+	Error   string   `json:"error,omitempty"`
+}
+
+// ProbeResult is the gossip convergence probe: how long a silence took to reach each replica.
+type ProbeResult struct {
+	Origin  string        `json:"origin"`
+	Silence string        `json:"silenceID,omitempty"`
+	Results []ProbeTiming `json:"results"`
+	Error   string        `json:"error,omitempty"`
+}
+
+// ProbeTiming is one replica's propagation time, nil when it never arrived within the deadline.
+type ProbeTiming struct {
+	Replica string    `json:"replica"`
+	After   *Duration `json:"after,omitempty"`
+	Error   string    `json:"error,omitempty"`
+}

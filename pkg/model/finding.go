@@ -1,0 +1,90 @@
+// Package model is the shared vocabulary of amha: a cluster, its replicas, what each replica
+// reported, and the findings drawn from them. Collectors fill it; checks read it; ui renders it.
+package model
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Severity orders findings. The zero value is Info.
+type Severity int
+
+const (
+	Info Severity = iota
+	Warning
+	Error
+)
+
+func (s Severity) String() string {
+	switch s {
+	case Warning:
+		return "warning"
+	case Error:
+		return "error"
+	default:
+		return "info"
+	}
+}
+
+func (s Severity) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
+
+func (s *Severity) UnmarshalJSON(b []byte) error {
+	var str string
+	if err := json.Unmarshal(b, &str); err != nil {
+		return err
+	}
+	v, err := ParseSeverity(str)
+	*s = v
+	return err
+}
+
+// ParseSeverity reads "info", "warning" or "error".
+func ParseSeverity(s string) (Severity, error) {
+	switch strings.ToLower(s) {
+	case "info":
+		return Info, nil
+	case "warning", "warn":
+		return Warning, nil
+	case "error":
+		return Error, nil
+	}
+	return Info, fmt.Errorf("unknown severity %q (want info, warning or error)", s)
+}
+
+// Symptom is what a problem does to the people being paged.
+type Symptom string
+
+const (
+	Duplicates Symptom = "duplicates"
+	Missed     Symptom = "missed"
+	Delayed    Symptom = "delayed"
+	Flapping   Symptom = "flapping"
+	Insecure   Symptom = "insecure"
+)
+
+// Finding is one problem, named by a stable check id ("mesh/island"), with its cause and fix.
+type Finding struct {
+	ID       string    `json:"id"`
+	Severity Severity  `json:"severity"`
+	Symptoms []Symptom `json:"symptoms"`
+	// Objects are the replicas, pods or members involved.
+	Objects []string `json:"objects"`
+	// Message says what is wrong and what it does to notifications.
+	Message string `json:"message"`
+	// Details are supporting lines (a config diff, per-replica figures); may be empty.
+	Details []string `json:"details,omitempty"`
+	Fix     string   `json:"fix"`
+}
+
+// Worst is the highest severity among findings, and whether there are any.
+func Worst(fs []Finding) (Severity, bool) {
+	worst, any := Info, false
+	for _, f := range fs {
+		if !any || f.Severity > worst {
+			worst, any = f.Severity, true
+		}
+	}
+	return worst, any
+}

@@ -1,0 +1,341 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/amha-dev/kubectl-amha/pkg/model"
+)
+
+// APIVersion names the JSON/YAML schema of status reports (docs/json.md).
+const APIVersion = "amha.dev/v1alpha1"
+
+// Report is what `status -o json|yaml` prints.
+type Report struct {
+	APIVersion string          `json:"apiVersion"`
+	Kind       string          `json:"kind"`
+	Clusters   []model.Cluster `json:"clusters"`
+}
+
+// NewReport wraps clusters in the versioned envelope.
+func NewReport(cs []model.Cluster) Report {
+	if cs == nil {
+		cs = []model.Cluster{}
+	}
+	for i := range cs {
+		if cs[i].Findings == nil {
+			cs[i].Findings = []model.Finding{}
+		}
+	}
+	return Report{APIVersion: APIVersion, Kind: "StatusReport", Clusters: cs}
+}
+
+// WriteJSON prints the report as indented JSON.
+func WriteJSON(w io.Writer, r Report) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// WriteYAML prints the report as YAML with the same field names as JSON.
+func WriteYAML(w io.Writer, r Report) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	y, err := yaml.JSONToYAML(b)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(y)
+	return err
+}
+
+// TextOptions shape the text report.
+type TextOptions struct {
+	Wide bool
+	// Now is used for ages; zero means the cluster's collection time.
+	Now time.Time
+}
+
+// WriteText prints clusters as tables, matrix and findings for people.
+func WriteText(w io.Writer, cs []model.Cluster, s Styles, o TextOptions) error {
+	var b strings.Builder
+	for i, c := range cs {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		renderCluster(&b, c, s, o)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func renderCluster(b *strings.Builder, c model.Cluster, s Styles, o TextOptions) {
+	now := o.Now
+	if now.IsZero() {
+		now = c.CollectedAt
+	}
+	name := c.Name
+	if c.Namespace != "" {
+		name = c.Namespace + "/" + c.Name
+	}
+	ok := 0
+	for _, r := range c.Replicas {
+		if r.OK() {
+			ok++
+		}
+	}
+	want := len(c.Replicas)
+	if c.DesiredReplicas > 0 {
+		want = c.DesiredReplicas
+	}
+	fmt.Fprintf(b, "%s %s  %s\n", s.Bold.Render("Alertmanager cluster"), s.Bold.Render(name),
+		s.Dim.Render(fmt.Sprintf("(%s; %d of %d replicas answered; peer-timeout %s)", c.Source, ok, want, c.PeerTimeout)))
+	b.WriteString("\n")
+	renderReplicas(b, c, s, o, now)
+	b.WriteString("\n")
+	renderMatrix(b, c, s)
+	if len(c.Prometheus) > 0 {
+		b.WriteString("\n")
+		renderPrometheus(b, c, s)
+	}
+	if c.Probe != nil {
+		b.WriteString("\n")
+		renderProbe(b, c, s)
+	}
+	b.WriteString("\n")
+	renderFindings(b, c.Findings, s)
+}
+
+func renderReplicas(b *strings.Builder, c model.Cluster, s Styles, o TextOptions, now time.Time) {
+	var t table
+	hdr := []string{"REPLICA", "POD", "MESH", "POS", "MEMBERS", "FAILED", "CONFIG", "VERSION", "UPTIME", "ALERTS", "SILENCES"}
+	if o.Wide {
+		hdr = append(hdr, "NODE NAME", "HEALTH", "RESTARTS", "ENDPOINT")
+	}
+	for i := range hdr {
+		hdr[i] = s.Header.Render(hdr[i])
+	}
+	t.add(hdr...)
+	for _, r := range c.Replicas {
+		pod := "-"
+		if r.Pod != nil {
+			pod = r.Pod.Phase
+			if r.Pod.Ready {
+				pod += "/Ready"
+			} else {
+				pod += "/NotReady"
+			}
+			if r.Pod.Deleted {
+				pod = "deleted"
+			}
+		}
+		if r.Status == nil {
+			row := []string{r.Name, pod, s.Bad.Render("unreachable"), "-", "-", "-", "-", "-", "-", "-", "-"}
+			if o.Wide {
+				row = append(row, "-", "-", restarts(r), r.Endpoint)
+			}
+			t.add(row...)
+			continue
+		}
+		mesh := r.Status.Cluster
+		switch mesh {
+		case "ready":
+			mesh = s.Good.Render(mesh)
+		case "settling":
+			mesh = s.Warning.Render(mesh)
+		default:
+			mesh = s.Bad.Render(mesh)
+		}
+		m := r.Metrics
+		if m == nil {
+			m = &model.Metrics{}
+		}
+		row := []string{
+			r.Name, pod, mesh,
+			num(m.Position), strconv.Itoa(len(r.Status.Peers)), num(m.FailedPeers),
+			orDash(m.ConfigHash), orDash(r.Status.Version), age(now, r.Status.Uptime),
+			strconv.Itoa(r.AlertCount), strconv.Itoa(r.SilenceCount),
+		}
+		if o.Wide {
+			row = append(row, orDash(r.Status.NodeName), num(m.HealthScore), restarts(r), r.Endpoint)
+		}
+		t.add(row...)
+	}
+	t.render(b, "")
+	for _, r := range c.Replicas {
+		if r.Error != "" {
+			fmt.Fprintf(b, "  %s %s: %s\n", s.Bad.Render("!"), r.Name, r.Error)
+		}
+		for _, p := range r.Partial {
+			fmt.Fprintf(b, "  %s %s: %s\n", s.Warning.Render("!"), r.Name, p)
+		}
+	}
+	for _, r := range c.Replicas {
+		if r.Pod != nil {
+			b.WriteString(s.Dim.Render("  Pod Ready comes from /-/ready, which answers 200 even while gossip settles: it says nothing about the mesh; MESH does.") + "\n")
+			break
+		}
+	}
+}
+
+func renderMatrix(b *strings.Builder, c model.Cluster, s Styles) {
+	m := c.Matrix
+	if m == nil {
+		return
+	}
+	b.WriteString(s.Bold.Render("Peer mesh") + s.Dim.Render("  (rows: replicas asked; columns: members they report; ● self, ✓ sees, ✗ does not see, ? not asked)") + "\n")
+	if len(m.Columns) == 0 {
+		b.WriteString("  no replica reported any member\n")
+		return
+	}
+	var t table
+	hdr := []string{""}
+	for j := range m.Columns {
+		hdr = append(hdr, s.Header.Render(fmt.Sprintf("[%d]", j)))
+	}
+	t.add(hdr...)
+	for i, row := range m.Cells {
+		cells := []string{m.Rows[i]}
+		for _, cell := range row {
+			var v string
+			switch cell {
+			case model.CellSelf:
+				v = s.Good.Render(" ●")
+			case model.CellSees:
+				v = s.Good.Render(" ✓")
+			case model.CellMissing:
+				v = s.Bad.Render(" ✗")
+			default:
+				v = s.Unknown.Render(" ?")
+			}
+			cells = append(cells, v)
+		}
+		t.add(cells...)
+	}
+	t.render(b, "  ")
+	var legend table
+	for j, col := range m.Columns {
+		who := col.Replica
+		if who == "" {
+			who = s.Bad.Render("not a replica of this cluster")
+		}
+		legend.add(fmt.Sprintf("[%d]", j), who, s.Dim.Render(col.Name), s.Dim.Render(col.Address))
+	}
+	legend.render(b, "  ")
+	if len(m.Islands) > 1 {
+		var parts []string
+		for _, g := range m.Islands {
+			parts = append(parts, "{"+strings.Join(g, ", ")+"}")
+		}
+		fmt.Fprintf(b, "  %s %s\n", s.Bad.Render(fmt.Sprintf("%d islands:", len(m.Islands))), strings.Join(parts, " "))
+	}
+}
+
+func renderPrometheus(b *strings.Builder, c model.Cluster, s Styles) {
+	b.WriteString(s.Bold.Render("Prometheus wiring") + s.Dim.Render("  (where each Prometheus sends alerts: it must be every replica's own web address)") + "\n")
+	for _, p := range c.Prometheus {
+		if p.Error != "" {
+			fmt.Fprintf(b, "  %s: %s\n", p.Name, s.Bad.Render(p.Error))
+			continue
+		}
+		fmt.Fprintf(b, "  %s: %d active\n", p.Name, len(p.Active))
+		for _, a := range p.Active {
+			fmt.Fprintf(b, "    %s\n", a)
+		}
+	}
+}
+
+func renderProbe(b *strings.Builder, c model.Cluster, s Styles) {
+	p := c.Probe
+	b.WriteString(s.Bold.Render("Gossip probe") + s.Dim.Render(fmt.Sprintf("  (a silence created on %s; arrival on each replica; budget peer-timeout %s)", p.Origin, c.PeerTimeout)) + "\n")
+	var t table
+	for _, r := range p.Results {
+		if r.After == nil {
+			t.add(r.Replica, s.Bad.Render("never arrived"), s.Dim.Render(r.Error))
+		} else {
+			t.add(r.Replica, r.After.D().Round(time.Millisecond).String())
+		}
+	}
+	t.render(b, "  ")
+	if p.Error != "" {
+		fmt.Fprintf(b, "  %s %s\n", s.Warning.Render("!"), p.Error)
+	}
+}
+
+func renderFindings(b *strings.Builder, fs []model.Finding, s Styles) {
+	if len(fs) == 0 {
+		b.WriteString(s.Good.Render("No findings: the mesh is whole and consistent.") + "\n")
+		return
+	}
+	b.WriteString(s.Bold.Render(fmt.Sprintf("Findings (%d)", len(fs))) + "\n")
+	for _, f := range fs {
+		syms := make([]string, len(f.Symptoms))
+		for i, x := range f.Symptoms {
+			syms[i] = string(x)
+		}
+		head := fmt.Sprintf("%s %s", s.Severity(f.Severity), s.Bold.Render(f.ID))
+		if len(syms) > 0 {
+			head += s.Dim.Render(" (" + strings.Join(syms, ", ") + ")")
+		}
+		b.WriteString(head + "\n")
+		if len(f.Objects) > 0 {
+			fmt.Fprintf(b, "  on: %s\n", strings.Join(f.Objects, ", "))
+		}
+		fmt.Fprintf(b, "  %s\n", f.Message)
+		for _, d := range f.Details {
+			fmt.Fprintf(b, "    %s\n", s.Dim.Render(d))
+		}
+		fmt.Fprintf(b, "  %s %s\n", s.Bold.Render("fix:"), f.Fix)
+	}
+}
+
+func num(v *float64) string {
+	if v == nil {
+		return "-"
+	}
+	return strconv.FormatFloat(*v, 'f', -1, 64)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func restarts(r model.Replica) string {
+	if r.Pod == nil {
+		return "-"
+	}
+	return strconv.Itoa(int(r.Pod.Restarts))
+}
+
+// age prints a duration the way kubectl does: 45s, 12m, 3h, 5d.
+func age(now, since time.Time) string {
+	if since.IsZero() {
+		return "-"
+	}
+	d := now.Sub(since)
+	switch {
+	case d < 0:
+		return "0s"
+	case d < 2*time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < 2*time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
