@@ -5,6 +5,7 @@ package amclient
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -223,6 +224,11 @@ func Explain(err error) error {
 		return fmt.Errorf("no answer within the request timeout (%s)", ue.URL)
 	case errors.As(err, &ue):
 		return fmt.Errorf("%s %s: %v", ue.Op, ue.URL, ue.Err)
+	}
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &syn) || errors.As(err, &typ) {
+		return fmt.Errorf("the answer is not Alertmanager API JSON: %v", err)
 	}
 	msg := err.Error()
 	if strings.Contains(msg, "is not supported by the TextConsumer") || strings.Contains(msg, "no consumer") ||

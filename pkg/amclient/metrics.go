@@ -1,6 +1,8 @@
 package amclient
 
 import (
+	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"math"
@@ -15,15 +17,49 @@ import (
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 )
 
+// wanted are the metric families amha reads; the rest of the page (Go runtime, HTTP, process
+// metrics: most of it) is skipped before parsing.
+var wanted = []string{
+	"alertmanager_cluster_", "alertmanager_peer_position", "alertmanager_config_hash",
+	"alertmanager_notifications_", "alertmanager_notification_latency_seconds",
+}
+
 // ParseMetrics reads the Prometheus text exposition of an Alertmanager's /metrics.
 func ParseMetrics(r io.Reader) (*model.Metrics, error) {
+	var kept bytes.Buffer
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	lines := 0
+	for sc.Scan() {
+		line := sc.Bytes()
+		lines++
+		name := line
+		if rest, ok := bytes.CutPrefix(line, []byte("# HELP ")); ok {
+			name = rest
+		} else if rest, ok := bytes.CutPrefix(line, []byte("# TYPE ")); ok {
+			name = rest
+		}
+		for _, w := range wanted {
+			if bytes.HasPrefix(name, []byte(w)) {
+				kept.Write(line)
+				kept.WriteByte('\n')
+				break
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	if lines == 0 {
+		return nil, fmt.Errorf("metrics: empty page")
+	}
 	p := expfmt.NewTextParser(pmodel.UTF8Validation)
-	fams, err := p.TextToMetricFamilies(r)
+	fams, err := p.TextToMetricFamilies(&kept)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	if len(fams) == 0 {
-		return nil, fmt.Errorf("metrics: no metric families (is this an Alertmanager /metrics page?)")
+		return nil, fmt.Errorf("metrics: no Alertmanager metrics on the page (is this an Alertmanager /metrics page?)")
 	}
 	m := &model.Metrics{
 		ClusterEnabled: gauge(fams, "alertmanager_cluster_enabled"),

@@ -265,3 +265,44 @@ func urlArgs(urls []string) []string {
 	}
 	return a
 }
+
+func TestStatusProbe(t *testing.T) {
+	c := amtest.Start(t, 3, amtest.Options{})
+	r, code := statusJSON(t, c.URLs(), "--probe", "--probe-timeout=10s")
+	wantFindings(t, r, code, ExitOK)
+	p := r.Clusters[0].Probe
+	if p == nil || p.Error != "" || p.Silence == "" || len(p.Results) != 2 {
+		t.Fatalf("probe: %+v", p)
+	}
+	for _, res := range p.Results {
+		// Gossip on loopback at a 50ms gossip interval arrives within a second.
+		if res.After == nil || res.After.D() > 5*time.Second {
+			t.Fatalf("probe result %+v", res)
+		}
+	}
+	// The probe silence is expired on every replica afterwards.
+	for _, u := range c.URLs() {
+		var s struct {
+			Status struct{ State string } `json:"status"`
+		}
+		amtest.WaitStatus(t, c.Replicas[0], 5*time.Second, func(localcluster.StatusView) bool {
+			return localcluster.GetJSON(t.Context(), u+"/api/v2/silence/"+p.Silence, &s) == nil && s.Status.State == "expired"
+		})
+	}
+}
+
+func TestStatusProbeOnIsland(t *testing.T) {
+	c := amtest.Start(t, 2, amtest.Options{NoWait: true, Options: localcluster.Options{
+		Peers: func(i int, addrs []string) []string { return addrs[i : i+1] },
+	}})
+	for _, p := range c.Replicas {
+		amtest.WaitStatus(t, p, 30*time.Second, func(s localcluster.StatusView) bool { return s.Cluster.Status == "ready" })
+	}
+	r, code := statusJSON(t, c.URLs(), "--probe", "--probe-timeout=1s")
+	wantFindings(t, r, code, ExitFindings, "mesh/island", "mesh/slow-gossip")
+	for _, f := range r.Clusters[0].Findings {
+		if f.ID == "mesh/slow-gossip" && f.Severity.String() != "error" {
+			t.Fatalf("a silence that never arrives is an error: %+v", f)
+		}
+	}
+}

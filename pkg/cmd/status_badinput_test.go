@@ -1,0 +1,97 @@
+package cmd
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/amha-dev/kubectl-amha/internal/amtest"
+)
+
+// Servers that are not Alertmanagers, next to a real one: each gets a clear per-replica
+// error, the real one is checked, and nothing waits past --request-timeout.
+func TestStatusBadReplicas(t *testing.T) {
+	serve := func(h http.HandlerFunc) string {
+		s := httptest.NewServer(h)
+		t.Cleanup(s.Close)
+		return s.URL
+	}
+	html := serve(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte("<html><body>Grafana</body></html>"))
+	})
+	notFound := serve(http.NotFound)
+	garbage := serve(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"cluster": {"status": `))
+	})
+	release := make(chan struct{})
+	hang := serve(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	defer close(release)
+	tlsSrv := httptest.NewTLSServer(http.NotFoundHandler())
+	t.Cleanup(tlsSrv.Close)
+
+	c := amtest.Start(t, 1, amtest.Options{})
+	urls := []string{c.URLs()[0], html, notFound, garbage, hang, tlsSrv.URL}
+	start := time.Now()
+	r, code := statusJSON(t, urls, "--request-timeout=1s")
+	if took := time.Since(start); took > 8*time.Second {
+		t.Errorf("status took %s with --request-timeout=1s", took)
+	}
+	if code != ExitFindings {
+		t.Fatalf("exit %d, want 1 (one replica answered, five did not)", code)
+	}
+	want := map[string]string{
+		html:       "not Alertmanager API JSON",
+		notFound:   "HTTP 404",
+		garbage:    "not Alertmanager API JSON",
+		hang:       "request timeout",
+		tlsSrv.URL: "certificate",
+	}
+	reps := r.Clusters[0].Replicas
+	if !reps[0].OK() {
+		t.Fatalf("the real replica failed: %+v", reps[0])
+	}
+	for i, u := range urls[1:] {
+		got := reps[i+1].Error
+		if !strings.Contains(got, want[u]) {
+			t.Errorf("%s: error %q, want it to mention %q", u, got, want[u])
+		}
+	}
+	unreachable := 0
+	for _, f := range r.Clusters[0].Findings {
+		if f.ID == "mesh/unreachable" {
+			unreachable++
+		}
+	}
+	if unreachable != 5 {
+		t.Errorf("%d mesh/unreachable findings, want 5", unreachable)
+	}
+}
+
+func TestStatusBadFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"status", "--url", "am-0:9093"}, "want http://HOST:PORT"},
+		{[]string{"status", "--url", "http://a:1", "--url", "http://a:1"}, "given twice"},
+		{[]string{"status", "--url", "http://a:1", "-o", "xml"}, "--output"},
+		{[]string{"status", "--url", "http://a:1", "main"}, "does not combine"},
+		{[]string{"status", "--url", "http://a:1", "--http-config", "/nonexistent/http.yml"}, "/nonexistent/http.yml"},
+		{[]string{"status", "--url", "http://a:1", "--color", "pink"}, "--color"},
+		{[]string{"status", "--kubeconfig", "/nonexistent/kubeconfig"}, "kubeconfig"},
+	} {
+		out, errOut, code := run(t, tc.args...)
+		if code != ExitNoCheck || !strings.Contains(errOut, tc.want) || out != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 and %q", tc.args, code, out, errOut, tc.want)
+		}
+	}
+}

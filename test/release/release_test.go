@@ -1,0 +1,96 @@
+// Package release checks that the krew manifest and the goreleaser archives agree.
+package release
+
+import (
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+func TestKrewManifestMatchesGoreleaser(t *testing.T) {
+	gr, err := os.ReadFile("../../.goreleaser.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		ProjectName string `yaml:"project_name"`
+		Builds      []struct {
+			Binary string   `yaml:"binary"`
+			GOOS   []string `yaml:"goos"`
+			GOARCH []string `yaml:"goarch"`
+		} `yaml:"builds"`
+		Archives []struct {
+			NameTemplate string `yaml:"name_template"`
+		} `yaml:"archives"`
+	}
+	if err := yaml.Unmarshal(gr, &cfg); err != nil {
+		t.Fatalf(".goreleaser.yaml: %v", err)
+	}
+	if cfg.Builds[0].Binary != "kubectl-amha" {
+		t.Fatalf("binary %q: kubectl finds plugins named kubectl-<name>", cfg.Builds[0].Binary)
+	}
+	krew, err := os.ReadFile("../../krew/amha.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The template's {{ addURIAndSha ... }} lines become uri+sha256; replace them to parse.
+	addURI := regexp.MustCompile(`\{\{ addURIAndSha "([^"]+)" \.TagName \}\}`)
+	var uris []string
+	text := addURI.ReplaceAllStringFunc(string(krew), func(m string) string {
+		u := addURI.FindStringSubmatch(m)[1]
+		uris = append(uris, u)
+		return "uri: " + strings.ReplaceAll(u, "{{ .TagName }}", "v0.0.0") + "\n    sha256: x"
+	})
+	text = strings.ReplaceAll(text, "{{ .TagName }}", "v0.0.0")
+	var plugin struct {
+		Metadata struct{ Name string }
+		Spec     struct {
+			Platforms []struct {
+				Selector struct {
+					MatchLabels map[string]string `yaml:"matchLabels"`
+				}
+				URI string
+				Bin string
+			}
+		}
+	}
+	if err := yaml.Unmarshal([]byte(text), &plugin); err != nil {
+		t.Fatalf("krew/amha.yaml: %v\n%s", err, text)
+	}
+	if plugin.Metadata.Name != "amha" {
+		t.Fatalf("plugin name %q", plugin.Metadata.Name)
+	}
+	var want []string
+	for _, os := range cfg.Builds[0].GOOS {
+		for _, arch := range cfg.Builds[0].GOARCH {
+			want = append(want, os+"/"+arch)
+		}
+	}
+	var got []string
+	for _, p := range plugin.Spec.Platforms {
+		osName, arch := p.Selector.MatchLabels["os"], p.Selector.MatchLabels["arch"]
+		got = append(got, osName+"/"+arch)
+		ext := ".tar.gz"
+		bin := "kubectl-amha"
+		if osName == "windows" {
+			ext, bin = ".zip", "kubectl-amha.exe"
+		}
+		archive := strings.NewReplacer("{{ .ProjectName }}", cfg.ProjectName, "{{ .Tag }}", "v0.0.0", "{{ .Os }}", osName, "{{ .Arch }}", arch).
+			Replace(cfg.Archives[0].NameTemplate) + ext
+		if !strings.HasSuffix(p.URI, "/"+archive) {
+			t.Errorf("%s/%s: krew uri %s does not name the goreleaser archive %s", osName, arch, p.URI, archive)
+		}
+		if p.Bin != bin {
+			t.Errorf("%s/%s: bin %q, want %q", osName, arch, p.Bin, bin)
+		}
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("krew platforms %v, goreleaser builds %v", got, want)
+	}
+}
