@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/alertmanager/api/v2/client/alert"
 	"github.com/prometheus/alertmanager/api/v2/client/general"
 	"github.com/prometheus/alertmanager/api/v2/client/silence"
+	"github.com/prometheus/alertmanager/api/v2/models"
 
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 )
@@ -113,7 +114,12 @@ func (c *Client) status(ctx context.Context, api *amclient.AlertmanagerAPI) (*mo
 	if err != nil {
 		return nil, Explain(err)
 	}
-	p := res.Payload
+	return StatusFromPayload(res.Payload)
+}
+
+// StatusFromPayload converts a decoded /api/v2/status into amha's model, rejecting answers
+// that lack the cluster status (another API behind the same URL).
+func StatusFromPayload(p *models.AlertmanagerStatus) (*model.Status, error) {
 	if p == nil || p.Cluster == nil || p.Cluster.Status == nil {
 		return nil, errors.New("the answer has no cluster status: not an Alertmanager v2 API")
 	}

@@ -75,7 +75,8 @@ func loadedDrift(groups map[string][]string, mixedVersions bool) model.Finding {
 	sort.Strings(odd)
 	msg := fmt.Sprintf("The configuration differs on %v. The notification log is keyed by route and receiver: "+
 		"where routes, receiver names or integrations differ, nothing deduplicates and each replica sends on its own; "+
-		"where silences or inhibitions differ, one replica pages while another stays quiet.", odd)
+		"where inhibit_rules or time intervals differ, a replica that does not mute an alert still pages for it, because "+
+		"a replica that mutes it writes no log entry.", odd)
 	if mixedVersions {
 		msg += " The replicas also run different versions, so some lines of the diff may be defaults of one version."
 	}

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 )
@@ -23,14 +24,14 @@ func (meshFailedPeers) Run(c *model.Cluster, _ Options) []model.Finding {
 			continue
 		}
 		objs = append(objs, r.Name)
-		d := r.Name + ":"
+		var parts []string
 		if m.FailedPeers != nil {
-			d += fmt.Sprintf(" failed peers %g", *m.FailedPeers)
+			parts = append(parts, fmt.Sprintf("failed peers %g", *m.FailedPeers))
 		}
 		if m.HealthScore != nil {
-			d += fmt.Sprintf(", health score %g (0 is healthy)", *m.HealthScore)
+			parts = append(parts, fmt.Sprintf("health score %g (0 is healthy)", *m.HealthScore))
 		}
-		details = append(details, d)
+		details = append(details, r.Name+": "+strings.Join(parts, ", "))
 	}
 	if len(objs) == 0 {
 		return nil

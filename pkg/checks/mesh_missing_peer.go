@@ -59,7 +59,7 @@ func (meshMissingPeer) Run(c *model.Cluster, _ Options) []model.Finding {
 				"send, and positions (the order in which replicas wait) differ between views.",
 			Fix: "List every replica in --cluster.peer (one per replica, including itself) and check 9094/TCP+UDP between them. " +
 				"A member that never appears is usually a replica that cannot resolve or reach its peers; look for " +
-				"'Failed to join' in its log.",
+				"'failed to join cluster' in its log (debug level for memberlist's own errors).",
 		})
 	}
 	return out

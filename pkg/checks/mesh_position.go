@@ -48,11 +48,16 @@ func (meshPosition) Run(c *model.Cluster, _ Options) []model.Finding {
 		if len(dup) == 0 {
 			continue
 		}
+		sev, when := model.Warning, "when every replica before them fails to send"
+		if len(pos[0]) > 1 {
+			sev, when = model.Error, "for every notification, since position 0 does not wait"
+		}
 		out = append(out, model.Finding{
-			ID: "mesh/position", Severity: model.Error, Symptoms: []model.Symptom{model.Duplicates},
+			ID: "mesh/position", Severity: sev, Symptoms: []model.Symptom{model.Duplicates},
 			Objects: island,
 			Message: fmt.Sprintf("Replicas share a position (%v). Position decides how long a replica waits (position x peer-timeout) "+
-				"before it sends; replicas with the same position send at the same moment, before either log entry arrives.", dup),
+				"before it sends; replicas with the same position send at the same moment, before either log entry arrives: "+
+				"duplicates %s.", dup, when),
 			Fix: "Positions come from each replica's sorted member list; equal positions mean the replicas' member lists differ. " +
 				"Fix the mesh first (see mesh/missing-peer); --cluster.peer-name=$(POD_NAME) (0.30+) gives stable names and order.",
 		})

@@ -21,7 +21,9 @@ func (meshSettling) Run(c *model.Cluster, _ Options) []model.Finding {
 		Objects: names(out),
 		Message: "Gossip has not settled on " + plural(len(out), "replica", "replicas") + ": notifications wait until the member count " +
 			"is stable or --cluster.settle-timeout (default 1m) passes. /-/ready already answers 200, so pod Ready says nothing about this.",
-		Fix: "Normal for about 10s after a start. If it lasts, the replica cannot reach its peers: check --cluster.peer, and that " +
-			"9094/TCP and 9094/UDP are open between replicas.",
+		Fix: "Normal for about 10s after a start (3 polls of 10 x --cluster.gossip-interval with a stable member count). " +
+			"Settling that lasts means the member count keeps changing (peers joining and failing: check 9094/TCP+UDP between " +
+			"replicas and --cluster.peer); it ends at --cluster.settle-timeout at the latest. A replica that reaches no peer " +
+			"settles quickly at 1 member: see mesh/island and mesh/missing-peer.",
 	}}
 }

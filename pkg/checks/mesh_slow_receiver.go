@@ -9,6 +9,10 @@ import (
 
 type meshSlowReceiver struct{}
 
+// maxLatencyBucket is the largest finite bucket of alertmanager_notification_latency_seconds:
+// a p99 there only says "at least".
+const maxLatencyBucket = 20 * time.Second
+
 func (meshSlowReceiver) ID() string { return "mesh/slow-receiver" }
 
 // Run compares each integration's p99 notification latency with the peer timeout. The log
@@ -36,14 +40,20 @@ func (meshSlowReceiver) Run(c *model.Cluster, _ Options) []model.Finding {
 			default:
 				continue
 			}
-			extra := min(n-1, int(l/pt))
+			consequence := "close to the point where the next replica's wait ends first and it sends too"
+			if extra := min(n-1, int(l/pt)); extra > 0 {
+				consequence = fmt.Sprintf("the next replica's wait ends first and it sends too: up to %d extra notifications at this latency", extra)
+			}
+			latency := l.Round(10 * time.Millisecond).String()
+			if l >= maxLatencyBucket {
+				latency = "at least " + latency + " (the histogram's largest bucket)"
+			}
 			out = append(out, model.Finding{
 				ID: "mesh/slow-receiver", Severity: sev, Symptoms: []model.Symptom{model.Duplicates},
 				Objects: []string{r.Name, "integration " + in.Name},
-				Message: fmt.Sprintf("The p99 latency of %s notifications from %s is %s against a peer timeout of %s. The "+
-					"notification log is written after the send returns; a send that takes longer than the peer timeout lets the "+
-					"next replica's wait end first and it sends too: up to %d extra notifications at this latency.",
-					in.Name, r.Name, l.Round(10*time.Millisecond), pt, extra),
+				Message: fmt.Sprintf("The p99 latency of %s notifications from %s (failed attempts included) is %s against a peer "+
+					"timeout of %s. The notification log is written after the send returns: %s.",
+					in.Name, r.Name, latency, pt, consequence),
 				Fix: fmt.Sprintf("Make the receiver answer faster, or raise --cluster.peer-timeout above its worst latency (on every "+
 					"replica: it is only used for the wait) at the cost of a failover that takes position x peer-timeout. With %d "+
 					"replicas, the last one waits %s.", n, time.Duration(n-1)*pt),

@@ -15,8 +15,12 @@ func (meshUnreachable) Run(c *model.Cluster, _ Options) []model.Finding {
 		msg := r.Name + " could not be asked: " + r.Error + ". Its view of the mesh is unknown; if it is down, " +
 			"the cluster runs with one replica less and alerts that only reached it are lost with it."
 		if r.Pod != nil && r.Pod.Deleted {
-			msg = r.Name + " was deleted while amha was checking it (" + r.Error + "); the StatefulSet will recreate it, " +
-				"and the new pod takes the last position until the others restart."
+			msg = r.Name + " was deleted while amha was checking it (" + r.Error + "); the StatefulSet will recreate it."
+			if r.Flags != nil && r.Flags.PeerName != nil {
+				msg += " With --cluster.peer-name it keeps its name and so its position."
+			} else {
+				msg += " Without --cluster.peer-name it comes back with a new random name, so its position changes."
+			}
 		}
 		out = append(out, model.Finding{
 			ID: "mesh/unreachable", Severity: model.Error, Symptoms: []model.Symptom{model.Missed},

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -17,10 +16,12 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/amha-dev/kubectl-amha/pkg/amclient"
 	"github.com/amha-dev/kubectl-amha/pkg/checks"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
+	"github.com/amha-dev/kubectl-amha/pkg/source"
 	"github.com/amha-dev/kubectl-amha/pkg/status"
 	"github.com/amha-dev/kubectl-amha/ui"
 )
@@ -179,20 +180,24 @@ func (o *statusOptions) Validate() error {
 }
 
 func (o *statusOptions) Run(ctx context.Context) error {
-	cl := &amclient.Client{HTTP: o.httpClient, Timeout: o.timeout}
-	var clusters []model.Cluster
-	var err error
-	if len(o.urls) > 0 {
-		clusters = []model.Cluster{o.collectURLs(ctx, cl)}
-	} else {
-		clusters, err = o.collectKube(ctx, cl)
-		if err != nil {
-			return err
-		}
+	src, err := o.source()
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	clusters, err := src.Snapshot(ctx)
+	if err != nil {
+		return &ExitError{Code: ExitNoCheck, Err: err}
 	}
 	if err := o.print(clusters); err != nil {
 		return err
 	}
+	return verdict(clusters)
+}
+
+// verdict is the exit status of a set of snapshots: 2 when no replica answered, 1 with a
+// warning or error finding, else nil.
+func verdict(clusters []model.Cluster) error {
 	answered := 0
 	for _, c := range clusters {
 		for _, r := range c.Replicas {
@@ -212,26 +217,37 @@ func (o *statusOptions) Run(ctx context.Context) error {
 	return nil
 }
 
-func (o *statusOptions) statusOptions() status.Options {
-	so := status.Options{
-		Checks:       checks.Options{AlertGrace: o.alertGrace},
-		Probe:        o.probe,
-		ProbeTimeout: o.probeTimeout,
+// source builds the URL or Kubernetes source the options describe.
+func (o *statusOptions) source() (source.Source, error) {
+	so := source.Options{
+		Client:      &amclient.Client{HTTP: o.httpClient, Timeout: o.timeout},
+		PeerTimeout: o.peerTimeout,
+		Status: status.Options{
+			Checks:       checks.Options{AlertGrace: o.alertGrace},
+			Probe:        o.probe,
+			ProbeTimeout: o.probeTimeout,
+		},
 	}
 	for _, p := range o.prometheus {
-		so.Prometheus = append(so.Prometheus, status.PrometheusTarget{Name: p, Endpoint: p})
+		so.Status.Prometheus = append(so.Status.Prometheus, status.PrometheusTarget{Name: p, Endpoint: p})
 	}
-	return so
-}
-
-func (o *statusOptions) collectURLs(ctx context.Context, cl *amclient.Client) model.Cluster {
-	pt := o.peerTimeout
-	if pt == 0 {
-		pt = model.DefaultPeerTimeout
+	if len(o.urls) > 0 {
+		return source.NewURLs(o.urls, so), nil
 	}
-	c := model.Cluster{Name: "replicas", Source: "url", PeerTimeout: model.Duration(pt)}
-	targets := status.URLTargets(ctx, o.urls, o.timeout)
-	return status.Collect(ctx, cl, c, targets, o.statusOptions())
+	cfg, err := o.kube.ToRESTConfig()
+	if err != nil {
+		return nil, usageError("kubeconfig: %v (use --url for replicas outside Kubernetes)", err)
+	}
+	cfg.Timeout = o.timeout
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, usageError("kubernetes client: %v", err)
+	}
+	ns, _, err := o.kube.ToRawKubeConfigLoader().Namespace()
+	if err != nil {
+		return nil, usageError("namespace: %v", err)
+	}
+	return source.NewKube(cfg, cs, ns, o.name, o.allNamespaces, o.prometheusPod, so), nil
 }
 
 func (o *statusOptions) print(cs []model.Cluster) error {
@@ -248,14 +264,4 @@ func (o *statusOptions) print(cs []model.Cluster) error {
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
-}
-
-// forEach runs fn for 0..n-1 concurrently and waits.
-func forEach(n int, fn func(i int)) {
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() { defer wg.Done(); fn(i) }()
-	}
-	wg.Wait()
 }

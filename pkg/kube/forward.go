@@ -33,6 +33,16 @@ func (f *Forward) Close() {
 	<-f.done
 }
 
+// Done reports whether the forward has ended (closed, or its connection to the API server lost).
+func (f *Forward) Done() bool {
+	select {
+	case <-f.done:
+		return true
+	default:
+		return false
+	}
+}
+
 // LastError is the last error the forward reported for a connection, if any.
 func (f *Forward) LastError() string { return f.errs.last() }
 
