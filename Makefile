@@ -15,7 +15,7 @@ demo: build
 
 # Alertmanager binaries for the tests (built once per version into the cache).
 alertmanagers:
-	$(GO) run ./hack/ambuild
+	$(GO) run ./hack/ambuild -prometheus
 
 test: alertmanagers
 	$(GO) vet ./...

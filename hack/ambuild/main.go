@@ -1,11 +1,13 @@
 // Command ambuild builds (once) and prints the paths of Alertmanager binaries built from the
-// pinned Go module: `go run ./hack/ambuild [-print] [VERSION...]` (default: every tested version).
+// pinned Go module: `go run ./hack/ambuild [-print] [-prometheus] [VERSION...]` (default: every
+// tested version).
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 
@@ -14,6 +16,7 @@ import (
 
 func main() {
 	quiet := flag.Bool("print", false, "print only the binary paths")
+	prom := flag.Bool("prometheus", false, "also build Prometheus "+ambuild.PrometheusVersion+" (for the wiring tests)")
 	flag.Parse()
 	versions := flag.Args()
 	if len(versions) == 0 {
@@ -21,9 +24,19 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	progress := os.Stderr
+	type build struct {
+		label string
+		run   func(context.Context, io.Writer) (string, error)
+	}
+	var builds []build
+	if *prom {
+		builds = append(builds, build{"prometheus " + ambuild.PrometheusVersion, ambuild.EnsurePrometheus})
+	}
 	for _, v := range versions {
-		p, err := ambuild.Ensure(ctx, v, progress)
+		builds = append(builds, build{"alertmanager " + v, func(ctx context.Context, w io.Writer) (string, error) { return ambuild.Ensure(ctx, v, w) }})
+	}
+	for _, b := range builds {
+		p, err := b.run(ctx, os.Stderr)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "ambuild:", err)
 			os.Exit(1)
@@ -31,7 +44,7 @@ func main() {
 		if *quiet {
 			fmt.Println(p)
 		} else {
-			fmt.Printf("%s %s\n", v, p)
+			fmt.Printf("%s %s\n", b.label, p)
 		}
 	}
 }

@@ -1,6 +1,6 @@
-// Package ambuild builds real Alertmanager binaries from the pinned Go module, once per version,
-// into a cache outside the repository. Tests, the demo and the Kubernetes rig all use it, so
-// there is exactly one way an Alertmanager binary comes to exist here.
+// Package ambuild builds real Alertmanager (and Prometheus) binaries from their pinned Go
+// modules, once per version, into a cache outside the repository. Tests, the demo and the
+// Kubernetes rig all use it, so there is exactly one way such a binary comes to exist here.
 //
 // Releases from 0.32 embed UI assets (ui/app/dist) that the module zip lacks; the build copies
 // the module directory and adds a stub index.html. Binaries are static (CGO_ENABLED=0) so the
@@ -29,6 +29,26 @@ var Versions = []string{"v0.31.1", "v0.34.2"}
 // Default is the version used where only one is needed (the demo, the rig's image).
 const Default = "v0.31.1"
 
+// PrometheusVersion is the Prometheus (Go module version of 3.x) the wiring tests run.
+const PrometheusVersion = "v0.316.0"
+
+// spec says how one program is built from its module.
+type spec struct {
+	name    string // cache directory and binary name
+	module  string
+	pkg     string
+	tags    string
+	version string // the module version
+	release string // the release the binary reports
+}
+
+var (
+	alertmanager = spec{name: "alertmanager", module: "github.com/prometheus/alertmanager", pkg: "./cmd/alertmanager"}
+	// Prometheus without its many service-discovery plugins (remove_all_sd keeps static,
+	// file, DNS and Kubernetes), and without its web UI assets, which the module lacks.
+	prometheus = spec{name: "prometheus", module: "github.com/prometheus/prometheus", pkg: "./cmd/prometheus", tags: "remove_all_sd"}
+)
+
 var versionRE = regexp.MustCompile(`^v\d+\.\d+\.\d+$`)
 
 // CacheDir is where amha keeps built artifacts: $AMHA_CACHE, else the user cache dir.
@@ -43,22 +63,38 @@ func CacheDir() (string, error) {
 	return filepath.Join(d, "amha"), nil
 }
 
-// Path is where the binary for version lives once built.
-func Path(version string) (string, error) {
+func (s spec) path() (string, error) {
 	c, err := CacheDir()
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(c, "alertmanager", version, "alertmanager"), nil
+	return filepath.Join(c, s.name, s.version, s.name), nil
 }
 
 // Ensure returns the path of a built Alertmanager of the given version, building it first if
 // needed. Concurrent callers (parallel test packages) wait on a file lock.
 func Ensure(ctx context.Context, version string, progress io.Writer) (string, error) {
+	s := alertmanager
+	s.version, s.release = version, strings.TrimPrefix(version, "v")
+	return s.ensure(ctx, progress)
+}
+
+// EnsurePrometheus is Ensure for Prometheus at PrometheusVersion (module v0.316.0 is release 3.16.0).
+func EnsurePrometheus(ctx context.Context, progress io.Writer) (string, error) {
+	s := prometheus
+	s.version = PrometheusVersion
+	var minor, patch int
+	fmt.Sscanf(PrometheusVersion, "v0.%d.%d", &minor, &patch)
+	s.release = fmt.Sprintf("3.%d.%d", minor-300, patch)
+	return s.ensure(ctx, progress)
+}
+
+func (s spec) ensure(ctx context.Context, progress io.Writer) (string, error) {
+	version := s.version
 	if !versionRE.MatchString(version) {
-		return "", fmt.Errorf("alertmanager version %q: want vMAJOR.MINOR.PATCH", version)
+		return "", fmt.Errorf("%s version %q: want vMAJOR.MINOR.PATCH", s.name, version)
 	}
-	out, err := Path(version)
+	out, err := s.path()
 	if err != nil {
 		return "", err
 	}
@@ -81,10 +117,10 @@ func Ensure(ctx context.Context, version string, progress io.Writer) (string, er
 		return out, nil
 	}
 	if progress != nil {
-		fmt.Fprintf(progress, "building alertmanager %s from the Go module into %s\n", version, out)
+		fmt.Fprintf(progress, "building %s %s from the Go module into %s\n", s.name, version, out)
 	}
-	if err := build(ctx, version, out); err != nil {
-		return "", fmt.Errorf("build alertmanager %s: %w", version, err)
+	if err := s.build(ctx, out); err != nil {
+		return "", fmt.Errorf("build %s %s: %w", s.name, version, err)
 	}
 	return out, nil
 }
@@ -94,7 +130,7 @@ func isExecutable(p string) bool {
 	return err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0
 }
 
-func build(ctx context.Context, version, out string) error {
+func (s spec) build(ctx context.Context, out string) error {
 	work, err := os.MkdirTemp("", "amha-ambuild-")
 	if err != nil {
 		return err
@@ -102,7 +138,7 @@ func build(ctx context.Context, version, out string) error {
 	defer os.RemoveAll(work)
 
 	var dl struct{ Dir, Error string }
-	js, err := goCmd(ctx, work, nil, "mod", "download", "-json", "github.com/prometheus/alertmanager@"+version)
+	js, err := goCmd(ctx, work, nil, "mod", "download", "-json", s.module+"@"+s.version)
 	if err != nil {
 		return err
 	}
@@ -117,7 +153,7 @@ func build(ctx context.Context, version, out string) error {
 		return err
 	}
 	dist := filepath.Join(src, "ui", "app", "dist")
-	if _, err := os.Stat(dist); os.IsNotExist(err) {
+	if _, err := os.Stat(dist); s.name == "alertmanager" && os.IsNotExist(err) {
 		if err := os.MkdirAll(dist, 0o755); err != nil {
 			return err
 		}
@@ -129,14 +165,18 @@ func build(ctx context.Context, version, out string) error {
 	const v = "github.com/prometheus/common/version."
 	ldflags := strings.Join([]string{
 		"-s", "-w",
-		"-X", v + "Version=" + strings.TrimPrefix(version, "v"),
+		"-X", v + "Version=" + s.release,
 		"-X", v + "Revision=module",
 		"-X", v + "Branch=module",
 		"-X", v + "BuildUser=amha",
 	}, " ")
 	tmp := out + ".tmp"
 	env := []string{"CGO_ENABLED=0", "GOFLAGS=-mod=mod", "GOWORK=off"}
-	if _, err := goCmd(ctx, src, env, "build", "-trimpath", "-ldflags", ldflags, "-o", tmp, "./cmd/alertmanager"); err != nil {
+	args := []string{"build", "-trimpath", "-ldflags", ldflags, "-o", tmp}
+	if s.tags != "" {
+		args = append(args, "-tags", s.tags)
+	}
+	if _, err := goCmd(ctx, src, env, append(args, s.pkg)...); err != nil {
 		return err
 	}
 	return os.Rename(tmp, out)

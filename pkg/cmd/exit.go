@@ -35,7 +35,8 @@ func usageError(format string, a ...any) error {
 // findingsExit is the silent exit 1 when findings were printed.
 var findingsExit = &ExitError{Code: ExitFindings}
 
-func codeOf(err error) int {
+// CodeOf is the exit code for an error returned by a command.
+func CodeOf(err error) int {
 	var e *ExitError
 	if errors.As(err, &e) {
 		return e.Code

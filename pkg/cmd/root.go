@@ -28,7 +28,7 @@ func Main(args []string) int {
 	if e, ok := err.(*ExitError); !ok || e.Err != nil {
 		fmt.Fprintln(streams.ErrOut, "error:", err)
 	}
-	return codeOf(err)
+	return CodeOf(err)
 }
 
 // NewRoot builds the command tree.

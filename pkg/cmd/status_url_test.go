@@ -26,7 +26,7 @@ func run(t *testing.T, args ...string) (string, string, int) {
 	err := root.Execute()
 	code := ExitOK
 	if err != nil {
-		code = codeOf(err)
+		code = CodeOf(err)
 		if e, ok := err.(*ExitError); !ok || e.Err != nil {
 			errOut.WriteString("error: " + err.Error() + "\n")
 		}
