@@ -791,7 +791,6 @@ func TestAnalyzeDeterministic(t *testing.T) {
 // TestConfigDriftThreeConfigsDeterministic: with three different configurations the diff
 // blocks must come out in a stable order.
 func TestConfigDriftThreeConfigsDeterministic(t *testing.T) {
-	t.Skip("BUG: mesh_config_drift.go loadedDrift ranges over the groups map to emit the diff blocks, so with three or more distinct configurations the order of Details changes from run to run")
 	build := func() *model.Cluster {
 		c := healthy(3)
 		c.Replicas[1].Status.Config = strings.Replace(configA, "receiver: team", "receiver: team-b", 1)
@@ -833,7 +832,6 @@ func equalFindings(a, b []model.Finding) bool {
 // TestSlowReceiverSingleReplica: with one replica there is no next replica whose wait can end
 // first: at most one notification whatever the latency (ha-facts: "at most N").
 func TestSlowReceiverSingleReplica(t *testing.T) {
-	t.Skip("BUG: mesh_slow_receiver.go fires (error, symptom duplicates, \"the next replica's wait ends first\") on a single-replica cluster, where n-1 = 0 extra notifications are possible")
 	for _, disabled := range []bool{false, true} {
 		c := healthy(1)
 		if disabled {
@@ -848,7 +846,6 @@ func TestSlowReceiverSingleReplica(t *testing.T) {
 // TestSharedPeerNameIsASplit: replicas given one --cluster.peer-name cannot join each other;
 // each is alone at position 0 and sends every notification (seen on real v0.31.1 replicas).
 func TestSharedPeerNameIsASplit(t *testing.T) {
-	t.Skip("BUG: mesh.Islands joins replicas by node name, so replicas sharing one --cluster.peer-name count as one island: no mesh/island, only mesh/position (error) and mesh/missing-peer, and the matrix shows one member column claimed by the last replica")
 	c := healthy(2)
 	for i := range c.Replicas {
 		r := &c.Replicas[i]

@@ -64,7 +64,13 @@ func (meshConfigDrift) Run(c *model.Cluster, _ Options) []model.Finding {
 func loadedDrift(groups map[string][]string, mixedVersions bool) model.Finding {
 	ref, refNames := majority(groups)
 	var details, odd []string
-	for cfg, ns := range groups {
+	cfgs := make([]string, 0, len(groups))
+	for cfg := range groups {
+		cfgs = append(cfgs, cfg)
+	}
+	sort.Slice(cfgs, func(i, j int) bool { return groups[cfgs[i]][0] < groups[cfgs[j]][0] })
+	for _, cfg := range cfgs {
+		ns := groups[cfg]
 		if cfg == ref {
 			continue
 		}

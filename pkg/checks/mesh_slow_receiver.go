@@ -21,6 +21,9 @@ func (meshSlowReceiver) ID() string { return "mesh/slow-receiver" }
 func (meshSlowReceiver) Run(c *model.Cluster, _ Options) []model.Finding {
 	pt := peerTimeout(c)
 	n := max(len(c.Replicas), c.DesiredReplicas)
+	if n < 2 {
+		return nil // one replica: nobody else to send a duplicate
+	}
 	var out []model.Finding
 	for _, r := range answered(c) {
 		if r.Metrics == nil {

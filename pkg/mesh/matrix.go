@@ -5,6 +5,7 @@ package mesh
 import (
 	"net"
 	"sort"
+	"strings"
 
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 )
@@ -13,7 +14,7 @@ import (
 // member any replica reports, replicas' own members first.
 func Build(c *model.Cluster) *model.Matrix {
 	m := &model.Matrix{}
-	claim := Claims(c)
+	claim := claimsByKey(c)
 	seen := map[string]model.Member{}
 	for _, r := range c.Replicas {
 		m.Rows = append(m.Rows, r.Name)
@@ -21,11 +22,11 @@ func Build(c *model.Cluster) *model.Matrix {
 			continue
 		}
 		for _, p := range r.Status.Peers {
-			seen[p.Name] = p
+			seen[Key(p)] = p
 		}
 	}
-	for name, p := range seen {
-		m.Columns = append(m.Columns, model.MatrixMember{Name: name, Address: p.Address, Replica: claim[name]})
+	for k, p := range seen {
+		m.Columns = append(m.Columns, model.MatrixMember{Name: p.Name, Address: p.Address, Replica: claim[k]})
 	}
 	order := map[string]int{}
 	for i, r := range c.Replicas {
@@ -39,23 +40,27 @@ func Build(c *model.Cluster) *model.Matrix {
 		if a.Replica != b.Replica {
 			return order[a.Replica] < order[b.Replica]
 		}
-		return a.Name < b.Name
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return a.Address < b.Address
 	})
 	for _, r := range c.Replicas {
 		row := make([]model.Cell, len(m.Columns))
 		sees := map[string]bool{}
 		if r.Status != nil {
 			for _, p := range r.Status.Peers {
-				sees[p.Name] = true
+				sees[Key(p)] = true
 			}
 		}
 		for j, col := range m.Columns {
+			k := Key(model.Member{Name: col.Name, Address: col.Address})
 			switch {
 			case r.Status == nil:
 				row[j] = model.CellUnknown
-			case col.Name == r.Status.NodeName:
+			case k == SelfKey(&r):
 				row[j] = model.CellSelf
-			case sees[col.Name]:
+			case sees[k]:
 				row[j] = model.CellSees
 			default:
 				row[j] = model.CellMissing
@@ -67,14 +72,43 @@ func Build(c *model.Cluster) *model.Matrix {
 	return m
 }
 
-// Claims maps member names to the replica they are: the replica's own node name, or for a
-// replica that could not be asked, a member whose address is that pod's IP.
+// Key identifies a member by name and address: two replicas given the same
+// --cluster.peer-name are two members, not one.
+func Key(m model.Member) string { return m.Name + "@" + m.Address }
+
+// SelfKey is the key of the member a replica is: its node name at the address it lists for itself.
+func SelfKey(r *model.Replica) string {
+	if r.Status == nil {
+		return ""
+	}
+	for _, p := range r.Status.Peers {
+		if p.Name == r.Status.NodeName {
+			return Key(p)
+		}
+	}
+	return r.Status.NodeName + "@"
+}
+
+// Claims maps member names to the replica they are: the replica's own member, or for a
+// replica that could not be asked, a member whose address is that pod's IP. Replicas that
+// share a --cluster.peer-name share a name here; Build tells them apart by address.
 func Claims(c *model.Cluster) map[string]string {
+	out := map[string]string{}
+	for k, v := range claimsByKey(c) {
+		name := k[:strings.LastIndexByte(k, '@')]
+		out[name] = v
+	}
+	return out
+}
+
+// claimsByKey is Claims keyed by Key.
+func claimsByKey(c *model.Cluster) map[string]string {
 	claim := map[string]string{}
 	byIP := map[string]string{}
-	for _, r := range c.Replicas {
+	for i := range c.Replicas {
+		r := &c.Replicas[i]
 		if r.Status != nil && r.Status.NodeName != "" {
-			claim[r.Status.NodeName] = r.Name
+			claim[SelfKey(r)] = r.Name
 		} else if r.Pod != nil && r.Pod.IP != "" {
 			byIP[r.Pod.IP] = r.Name
 		}
@@ -84,11 +118,11 @@ func Claims(c *model.Cluster) map[string]string {
 			continue
 		}
 		for _, p := range r.Status.Peers {
-			if _, ok := claim[p.Name]; ok {
+			if _, ok := claim[Key(p)]; ok {
 				continue
 			}
 			if name, ok := byIP[HostOf(p.Address)]; ok {
-				claim[p.Name] = name
+				claim[Key(p)] = name
 			}
 		}
 	}
@@ -108,12 +142,13 @@ func Clustered(c *model.Cluster) []*model.Replica {
 }
 
 // Islands groups the clustered replicas into connected components: two replicas are
-// connected when either lists the other as a member. A whole mesh is one island.
+// connected when either lists the other's own member (name and address). A whole mesh is
+// one island.
 func Islands(c *model.Cluster) [][]string {
 	rs := Clustered(c)
-	byNode := map[string]int{}
+	byKey := map[string]int{}
 	for i, r := range rs {
-		byNode[r.Status.NodeName] = i
+		byKey[SelfKey(r)] = i
 	}
 	parent := make([]int, len(rs))
 	for i := range parent {
@@ -128,7 +163,7 @@ func Islands(c *model.Cluster) [][]string {
 	}
 	for i, r := range rs {
 		for _, p := range r.Status.Peers {
-			if j, ok := byNode[p.Name]; ok {
+			if j, ok := byKey[Key(p)]; ok {
 				parent[find(i)] = find(j)
 			}
 		}

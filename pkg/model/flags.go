@@ -69,10 +69,13 @@ func ParseArgs(args []string, expand func(string) string) *Flags {
 			if !takesValue(name) {
 				continue
 			}
-			if i+1 < len(args) {
-				i++
-				val = args[i]
+			if i+1 >= len(args) {
+				// Alertmanager refuses to start: "expected argument for flag".
+				f.Unparsed = append(f.Unparsed, "--"+name+": no value")
+				continue
 			}
+			i++
+			val = args[i]
 		}
 		if expand != nil {
 			val = expand(val)
@@ -122,7 +125,7 @@ func ParseArgs(args []string, expand func(string) string) *Flags {
 // takesValue: every Alertmanager flag takes a value except the boolean ones.
 func takesValue(name string) bool {
 	switch name {
-	case "help", "version", "web.systemd-socket", "cluster.allow-insecure-public-advertise-address-discovery":
+	case "help", "version", "web.systemd-socket", "log.silences", "cluster.allow-insecure-public-advertise-address-discovery":
 		return false
 	}
 	return !strings.HasPrefix(name, "no-")

@@ -152,7 +152,6 @@ func TestParseArgs(t *testing.T) {
 // TestParseArgsLogSilences: --log.silences (0.34+) is a boolean flag; kingpin does not give it
 // the next word (`alertmanager --log.silences --version` prints the version).
 func TestParseArgsLogSilences(t *testing.T) {
-	t.Skip("BUG: flags.go takesValue does not list log.silences (a Bool flag since Alertmanager 0.34), so ParseArgs takes the next word as its value and drops the flag that follows")
 	got := ParseArgs([]string{"--log.silences", "--cluster.peer", "am-0:9094", "--cluster.listen-address=", "--log.silences", "--cluster.peer-timeout", "3s"}, nil)
 	want := Flags{Peers: []string{"am-0:9094"}, ListenAddress: sp(""), PeerTimeout: dp(3 * time.Second)}
 	if !reflect.DeepEqual(*got, want) {
@@ -166,7 +165,6 @@ func TestParseArgsLogSilences(t *testing.T) {
 // ("expected argument for flag '--cluster.listen-address'"); such a pod never runs, so amha
 // must not read it as an empty value that disables clustering.
 func TestParseArgsMissingValue(t *testing.T) {
-	t.Skip("BUG: flags.go ParseArgs records a trailing value flag without a value as set to \"\": a trailing --cluster.listen-address reads as clustering disabled and a trailing --cluster.peer adds an empty peer")
 	for _, args := range [][]string{
 		{"--cluster.peer=am-0:9094", "--cluster.listen-address"},
 		{"--cluster.listen-address=:9094", "--cluster.peer"},
