@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/amha-dev/kubectl-amha/pkg/amclient"
@@ -102,7 +103,7 @@ Exit codes: 0 healthy, 1 a warning or error finding, 2 could not check.`,
 	f.StringVarP(&o.output, "output", "o", "table", "Output format: table, wide, json or yaml")
 	f.StringVar(&o.color, "color", "auto", "Colour: auto (a terminal without NO_COLOR), always or never")
 	f.StringArrayVar(&o.prometheus, "prometheus", nil, "URL of a Prometheus whose /api/v1/alertmanagers is checked against the replicas")
-	f.StringArrayVar(&o.prometheusPod, "prometheus-pod", nil, "A Prometheus pod (NAME or NAMESPACE/NAME, web port 9090) to check the same way")
+	f.StringArrayVar(&o.prometheusPod, "prometheus-pod", nil, "A Prometheus pod (NAME or NAMESPACE/NAME, web port 9090) to check the same way (default: the pods of prometheus-operator Prometheus objects that send to the cluster)")
 	f.BoolVar(&o.probe, "probe", false, "Measure gossip propagation: create a silence matching nothing on one replica, time its arrival on the others, expire it")
 	f.DurationVar(&o.probeTimeout, "probe-timeout", 30*time.Second, "How long the probe waits for the silence on each replica")
 	f.DurationVar(&o.alertGrace, "alert-grace", 5*time.Second, "Ignore alerts updated this recently when comparing replicas' alerts")
@@ -247,7 +248,11 @@ func (o *statusOptions) source() (source.Source, error) {
 	if err != nil {
 		return nil, usageError("namespace: %v", err)
 	}
-	return source.NewKube(cfg, cs, ns, o.name, o.allNamespaces, o.prometheusPod, so), nil
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, usageError("kubernetes client: %v", err)
+	}
+	return source.NewKube(cfg, cs, dyn, ns, o.name, o.allNamespaces, o.prometheusPod, so), nil
 }
 
 func (o *statusOptions) print(cs []model.Cluster) error {

@@ -10,6 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
@@ -45,6 +46,7 @@ type Kube struct {
 	opts      Options
 	cfg       *rest.Config
 	cs        kubernetes.Interface
+	dyn       dynamic.Interface
 	namespace string // "" for all namespaces
 	defaultNS string // the kubeconfig's namespace, for Prometheus pods named without one
 	name      string
@@ -56,13 +58,15 @@ type Kube struct {
 }
 
 // NewKube returns a Kubernetes source. name may be empty (one cluster expected unless all).
-// promPods are Prometheus pods ("NAME" or "NAMESPACE/NAME") whose wiring is checked.
-func NewKube(cfg *rest.Config, cs kubernetes.Interface, namespace, name string, all bool, promPods []string, o Options) *Kube {
+// promPods are Prometheus pods ("NAME" or "NAMESPACE/NAME") whose wiring is checked; without
+// them, the pods of prometheus-operator Prometheus objects that send to a cluster are (dyn
+// may be nil to skip that).
+func NewKube(cfg *rest.Config, cs kubernetes.Interface, dyn dynamic.Interface, namespace, name string, all bool, promPods []string, o Options) *Kube {
 	defaultNS := namespace
 	if all {
 		namespace = ""
 	}
-	return &Kube{opts: o, cfg: cfg, cs: cs, namespace: namespace, defaultNS: defaultNS, name: name, all: all, promPods: promPods, forwards: map[types.UID]*kube.Forward{}}
+	return &Kube{opts: o, cfg: cfg, cs: cs, dyn: dyn, namespace: namespace, defaultNS: defaultNS, name: name, all: all, promPods: promPods, forwards: map[types.UID]*kube.Forward{}}
 }
 
 func (k *Kube) Snapshot(ctx context.Context) ([]model.Cluster, error) {
@@ -161,6 +165,9 @@ func (k *Kube) collect(ctx context.Context, f *kube.Found, prom []status.Prometh
 		}
 		targets[i] = t
 	})
+	if len(k.promPods) == 0 && k.dyn != nil {
+		prom = append(prom, k.operatorPrometheus(ctx, f)...)
+	}
 	so := k.opts.Status
 	so.Prometheus = append(append([]status.PrometheusTarget{}, so.Prometheus...), prom...)
 	so.Annotate = func(c *model.Cluster) { k.markDeleted(ctx, f, c, forwards) }
@@ -202,6 +209,27 @@ func (k *Kube) prometheusTargets(ctx context.Context) []status.PrometheusTarget 
 		if err != nil {
 			t.Err = fmt.Errorf("prometheus pod %s/%s: %w", ns, name, err)
 		} else if fw, err := k.forward(ctx, p, 9090); err != nil {
+			t.Err = err
+		} else {
+			t.Endpoint = "http://" + fw.Local
+		}
+		out[i] = t
+	})
+	return out
+}
+
+// operatorPrometheus forwards to the pods of prometheus-operator Prometheus objects that send
+// alerts to the cluster.
+func (k *Kube) operatorPrometheus(ctx context.Context, f *kube.Found) []status.PrometheusTarget {
+	pods, err := kube.PrometheusPodsFor(ctx, k.dyn, k.cs, f)
+	if err != nil {
+		return []status.PrometheusTarget{{Name: "prometheus-operator Prometheus objects", Err: err}}
+	}
+	out := make([]status.PrometheusTarget, len(pods))
+	forEach(len(pods), func(i int) {
+		p := pods[i]
+		t := status.PrometheusTarget{Name: p.Pod.Namespace + "/" + p.Pod.Name + " (Prometheus " + p.Owner + ")"}
+		if fw, err := k.forward(ctx, &p.Pod, p.Port); err != nil {
 			t.Err = err
 		} else {
 			t.Endpoint = "http://" + fw.Local
