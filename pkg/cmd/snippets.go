@@ -1,0 +1,165 @@
+package cmd
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/amha-dev/kubectl-amha/pkg/snippets"
+	"github.com/amha-dev/kubectl-amha/pkg/timing"
+)
+
+const snippetsExample = `  # Everything for 3 replicas "main" in namespace monitoring on v0.31.1
+  kubectl amha snippets
+
+  # 3 replicas spread over three zones, a 30s peer-timeout, files written to ./alertmanager
+  kubectl amha snippets --replicas 3 --zones a,b,c --peer-timeout 30s --out ./alertmanager
+
+  # Only the failure-scenario table, for a route with group_wait 10s and a 5s webhook
+  kubectl amha snippets --only scenarios --group-wait 10s --receiver-latency 5s
+
+  # The Prometheus side as JSON, for a script
+  kubectl amha snippets --only prometheus -o json`
+
+// snippetsOptions is everything `snippets` needs, filled by Complete and checked by Validate.
+type snippetsOptions struct {
+	streams genericiooptions.IOStreams
+
+	spec    snippets.Spec
+	zones   []string
+	output  string
+	outDir  string
+	only    []string
+	timing  timing.Params
+	version string
+}
+
+func newSnippetsCmd(streams genericiooptions.IOStreams, _ *genericclioptions.ConfigFlags) *cobra.Command {
+	o := &snippetsOptions{streams: streams, spec: snippets.DefaultSpec()}
+	c := &cobra.Command{
+		Use:   "snippets",
+		Short: "Print what to paste for an Alertmanager cluster that works as one",
+		Long: `Write, for a described cluster, what to paste so that its replicas work as one:
+
+  cluster-flags          the --cluster.* flags, each value explained, and what to raise across regions
+  prometheus-endpoints   Prometheus alerting block: endpoints discovery keeping only the web port
+  prometheus-static      ... every replica listed          prometheus-dns  ... DNS discovery
+  prometheus-operator    prometheus-operator Prometheus spec.alerting
+  statefulset            StatefulSet, headless Service, PodDisruptionBudget, NetworkPolicy, config
+  alertmanager-operator  the prometheus-operator Alertmanager form
+  scenarios              what notifies when, per failure scenario, from amha's timing model
+  mesh-check             curl + jq script that exits non-zero on a broken mesh
+  watchdog-rule          the always-firing Watchdog alert
+  watchdog-route         alertmanager.yml with the dead-man's-switch route
+
+--only takes ids or groups (flags, prometheus, kubernetes, scenarios, healthcheck).
+The cluster is described by flags; --namespace defaults to monitoring here, not to the
+kubeconfig's namespace. Times in the scenario table are from the first alert reaching the
+replicas. When the mesh splits every side notifies: duplicates rather than a miss, by design.
+
+Exit codes: 0 written, 2 bad flags or the files could not be written.`,
+		Example: snippetsExample,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageError("snippets takes no arguments (got %q): describe the cluster with --replicas, --namespace, --name, --version", args[0])
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(cmd, args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run()
+		},
+	}
+	f := c.Flags()
+	f.IntVar(&o.spec.Replicas, "replicas", o.spec.Replicas, "Number of Alertmanager replicas")
+	f.StringVarP(&o.spec.Namespace, "namespace", "n", o.spec.Namespace, "Namespace of the cluster")
+	f.StringVar(&o.spec.Name, "name", o.spec.Name, "Name of the cluster: StatefulSet alertmanager-NAME, cluster label NAMESPACE/NAME")
+	f.StringVar(&o.version, "version", o.spec.Version, "Alertmanager version (v0.26 or later)")
+	f.StringSliceVar(&o.zones, "zones", nil, "Zones to spread the replicas over (topology.kubernetes.io/zone values), e.g. a,b,c")
+	f.DurationVar(&o.timing.PeerTimeout, "peer-timeout", timing.DefaultPeerTimeout, "--cluster.peer-timeout")
+	f.DurationVar(&o.timing.GroupWait, "group-wait", timing.DefaultGroupWait, "The route's group_wait, for the scenario table")
+	f.DurationVar(&o.timing.GroupInterval, "group-interval", timing.DefaultGroupInterval, "The route's group_interval")
+	f.DurationVar(&o.timing.RepeatInterval, "repeat-interval", timing.DefaultRepeatInterval, "The route's repeat_interval")
+	f.DurationVar(&o.timing.ReceiverLatency, "receiver-latency", 0, "How long one send to the receiver takes, for the scenario table")
+	f.StringVarP(&o.output, "output", "o", "text", "Output format: text, json or yaml")
+	f.StringVar(&o.outDir, "out", "", "Write one file per snippet into this directory (all or nothing) instead of printing them")
+	f.StringSliceVar(&o.only, "only", nil, "Only these snippet ids or groups, comma-separated")
+	return c
+}
+
+func (o *snippetsOptions) Complete(*cobra.Command, []string) error {
+	o.spec.Version = o.version
+	o.spec.Zones = o.zones
+	o.spec.Timing = o.timing
+	return nil
+}
+
+func (o *snippetsOptions) Validate() error {
+	switch o.output {
+	case "text", "json", "yaml":
+	default:
+		return usageError("--output %q: want text, json or yaml", o.output)
+	}
+	if o.outDir != "" && o.output != "text" {
+		return usageError("--out writes the snippets as files: it does not combine with -o %s", o.output)
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"--peer-timeout", o.timing.PeerTimeout}, {"--group-interval", o.timing.GroupInterval}, {"--repeat-interval", o.timing.RepeatInterval}} {
+		if d.v <= 0 {
+			return usageError("%s %s: must be positive", d.name, d.v)
+		}
+	}
+	if o.timing.GroupWait < 0 || o.timing.ReceiverLatency < 0 {
+		return usageError("--group-wait and --receiver-latency must not be negative")
+	}
+	if err := o.spec.Validate(); err != nil {
+		return usageError("%v", err)
+	}
+	if _, err := snippets.Select(nil, o.only); err != nil {
+		return usageError("--only: %v", err)
+	}
+	return nil
+}
+
+func (o *snippetsOptions) Run() error {
+	all, err := snippets.Generate(o.spec)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	selected, err := snippets.Select(all, o.only)
+	if err != nil {
+		return usageError("--only: %v", err)
+	}
+	if o.outDir != "" {
+		paths, err := snippets.WriteFiles(o.outDir, selected)
+		if err != nil {
+			return &ExitError{Code: ExitNoCheck, Err: fmt.Errorf("--out %s: %w (nothing written)", o.outDir, err)}
+		}
+		for _, p := range paths {
+			fmt.Fprintln(o.streams.Out, p)
+		}
+		return nil
+	}
+	switch o.output {
+	case "json", "yaml":
+		r, err := snippets.NewReport(o.spec, selected)
+		if err != nil {
+			return err
+		}
+		if o.output == "json" {
+			return snippets.WriteJSON(o.streams.Out, r)
+		}
+		return snippets.WriteYAML(o.streams.Out, r)
+	}
+	return snippets.WriteText(o.streams.Out, selected)
+}
