@@ -59,6 +59,8 @@ Exit codes: 0 healthy, 1 a warning or error finding, 2 could not check.`,
 	kube.AddFlags(root.PersistentFlags())
 	root.AddCommand(newStatusCmd(streams, kube))
 	root.AddCommand(newSnippetsCmd(streams, kube))
+	root.AddCommand(newUICmd(streams, kube))
 	root.AddCommand(newVersionCmd(streams))
+	setRootRun(root, streams, kube)
 	return root
 }

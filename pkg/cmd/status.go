@@ -6,9 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -83,30 +81,10 @@ Pod Ready is not mesh health: /-/ready answers 200 even while gossip settles.
 Exit codes: 0 healthy, 1 a warning or error finding, 2 could not check.`,
 		Example: statusExample,
 		Args:    cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			return o.Run(ctx)
-		},
+		RunE:    o.execute,
 	}
-	f := c.Flags()
-	f.BoolVarP(&o.allNamespaces, "all-namespaces", "A", false, "Check the Alertmanager clusters of every namespace")
-	f.StringArrayVar(&o.urls, "url", nil, "Web URL of a replica, once per replica (no Kubernetes); include any --web.route-prefix")
-	f.StringVar(&o.httpConfig, "http-config", "", "Prometheus-style HTTP client config file (TLS, basic auth, bearer token, proxy) for replicas and Prometheus")
-	f.DurationVar(&o.peerTimeout, "peer-timeout", 0, "The replicas' --cluster.peer-timeout (default: read from the pods' arguments, else 15s)")
-	f.StringVarP(&o.output, "output", "o", "table", "Output format: table, wide, json or yaml")
-	f.StringVar(&o.color, "color", "auto", "Colour: auto (a terminal without NO_COLOR), always or never")
-	f.StringArrayVar(&o.prometheus, "prometheus", nil, "URL of a Prometheus whose /api/v1/alertmanagers is checked against the replicas")
-	f.StringArrayVar(&o.prometheusPod, "prometheus-pod", nil, "A Prometheus pod (NAME or NAMESPACE/NAME, web port 9090) to check the same way (default: the pods of prometheus-operator Prometheus objects that send to the cluster)")
-	f.BoolVar(&o.probe, "probe", false, "Measure gossip propagation: create a silence matching nothing on one replica, time its arrival on the others, expire it")
-	f.DurationVar(&o.probeTimeout, "probe-timeout", 30*time.Second, "How long the probe waits for the silence on each replica")
-	f.DurationVar(&o.alertGrace, "alert-grace", 5*time.Second, "Ignore alerts updated this recently when comparing replicas' alerts")
+	o.addTargetFlags(c.Flags())
+	o.addReportFlags(c.Flags())
 	return c
 }
 

@@ -1,0 +1,160 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/muesli/termenv"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/amha-dev/kubectl-amha/pkg/watch"
+	"github.com/amha-dev/kubectl-amha/ui/tui"
+)
+
+const uiExample = `  # The live view of the Alertmanager cluster of a namespace
+  kubectl amha ui -n monitoring
+
+  # The same: kubectl amha alone opens it on a terminal (and prints the status report elsewhere)
+  kubectl amha -n monitoring
+
+  # Replicas outside Kubernetes, refreshed every second
+  kubectl amha ui --url http://am-0:9093 --url http://am-1:9093 --url http://am-2:9093 --interval 1s`
+
+// uiOptions are status's options, which say what to look at and how to reach it, plus the
+// refresh interval.
+type uiOptions struct {
+	statusOptions
+	interval time.Duration
+}
+
+func newUICmd(streams genericiooptions.IOStreams, kube *genericclioptions.ConfigFlags) *cobra.Command {
+	o := &uiOptions{statusOptions: statusOptions{streams: streams, kube: kube, output: "table"}}
+	c := &cobra.Command{
+		Use:   "ui [NAME]",
+		Short: "Watch the mesh live: peer matrix, readiness, findings and changes as they happen",
+		Long: `Open a live view of an Alertmanager cluster, refreshed every --interval: the peer-mesh matrix
+(who sees whom), each replica's readiness (pod Ready, restarts, gossip status, position, failed
+peers, configuration hash, version) with a one-line verdict, the findings with their explanation
+and fix, a log of what changed between refreshes (a member left or joined, an island formed or
+healed, a replica settling, a position that moved), and the timing model's failure table for
+the cluster. A place for guided drills is reserved.
+
+It takes status's flags and finds replicas the same way (port-forwards or --url); q quits and
+closes every port-forward. Press ? for the keys. NO_COLOR or --color=never turns colour off.`,
+		Example: uiExample,
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !isTerminal(o.streams.Out) {
+				return usageError("ui needs a terminal; kubectl amha status prints the same as a report")
+			}
+			return o.run(cmd, args)
+		},
+	}
+	o.addTargetFlags(c.Flags())
+	o.addIntervalFlag(c.Flags())
+	return c
+}
+
+// setRootRun makes `kubectl amha` without a subcommand open the live view when its output is
+// a terminal, and print the status report otherwise (a pipe, a file, CI) or when -o or --probe
+// ask for a report. It takes the flags of both.
+func setRootRun(root *cobra.Command, streams genericiooptions.IOStreams, kube *genericclioptions.ConfigFlags) {
+	o := &uiOptions{statusOptions: statusOptions{streams: streams, kube: kube}}
+	f := root.Flags()
+	o.addTargetFlags(f)
+	o.addReportFlags(f)
+	o.addIntervalFlag(f)
+	root.Args = cobra.NoArgs // a mistyped subcommand stays an error, not a cluster NAME
+	root.Example = `  # On a terminal, the live view (kubectl amha ui); in a pipe or with -o, the status report
+  kubectl amha -n monitoring
+  kubectl amha -n monitoring | less`
+	root.RunE = func(cmd *cobra.Command, args []string) error {
+		if isTerminal(streams.Out) && !f.Changed("output") && !f.Changed("probe") {
+			return o.run(cmd, args)
+		}
+		return o.statusOptions.execute(cmd, args)
+	}
+}
+
+// addTargetFlags registers the flags that choose the replicas and how amha reaches them, as
+// status registers them: same names, defaults and help (TestUIFlagsMatchStatus holds them to
+// it), so that status.go can register its own through this function.
+func (o *statusOptions) addTargetFlags(f *pflag.FlagSet) {
+	f.BoolVarP(&o.allNamespaces, "all-namespaces", "A", false, "Check the Alertmanager clusters of every namespace")
+	f.StringArrayVar(&o.urls, "url", nil, "Web URL of a replica, once per replica (no Kubernetes); include any --web.route-prefix")
+	f.StringVar(&o.httpConfig, "http-config", "", "Prometheus-style HTTP client config file (TLS, basic auth, bearer token, proxy) for replicas and Prometheus")
+	f.DurationVar(&o.peerTimeout, "peer-timeout", 0, "The replicas' --cluster.peer-timeout (default: read from the pods' arguments, else 15s)")
+	f.StringVar(&o.color, "color", "auto", "Colour: auto (a terminal without NO_COLOR), always or never")
+	f.StringArrayVar(&o.prometheus, "prometheus", nil, "URL of a Prometheus whose /api/v1/alertmanagers is checked against the replicas")
+	f.StringArrayVar(&o.prometheusPod, "prometheus-pod", nil, "A Prometheus pod (NAME or NAMESPACE/NAME, web port 9090) to check the same way (default: the pods of prometheus-operator Prometheus objects that send to the cluster)")
+	f.DurationVar(&o.alertGrace, "alert-grace", 5*time.Second, "Ignore alerts updated this recently when comparing replicas' alerts")
+}
+
+// addReportFlags registers status's flags that only a one-off report has: the format and the
+// probe (which writes a silence: not something to repeat every few seconds).
+func (o *statusOptions) addReportFlags(f *pflag.FlagSet) {
+	f.StringVarP(&o.output, "output", "o", "table", "Output format: table, wide, json or yaml")
+	f.BoolVar(&o.probe, "probe", false, "Measure gossip propagation: create a silence matching nothing on one replica, time its arrival on the others, expire it")
+	f.DurationVar(&o.probeTimeout, "probe-timeout", 30*time.Second, "How long the probe waits for the silence on each replica")
+}
+
+func (o *uiOptions) addIntervalFlag(f *pflag.FlagSet) {
+	f.DurationVar(&o.interval, "interval", 5*time.Second, "Time between refreshes of the live view")
+}
+
+// execute is what `status` runs: one snapshot, printed, with the exit status of its findings.
+func (o *statusOptions) execute(cmd *cobra.Command, args []string) error {
+	if err := o.Complete(cmd, args); err != nil {
+		return err
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return o.Run(ctx)
+}
+
+func (o *uiOptions) run(cmd *cobra.Command, args []string) error {
+	if err := o.Complete(cmd, args); err != nil {
+		return err
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	if o.interval < 500*time.Millisecond {
+		return usageError("--interval %s: want at least 500ms", o.interval)
+	}
+	src, err := o.source()
+	if err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	poller := watch.NewPoller(ctx, src)
+	defer poller.Close()
+	out := termenv.NewOutput(o.streams.Out)
+	m := tui.New(tui.Options{
+		Poll:     poller.Poll,
+		Interval: o.interval,
+		Color:    o.useColor,
+		Copy:     func(s string) error { out.Copy(s); return nil },
+	})
+	// bubbletea handles SIGINT and SIGTERM itself, and q / ctrl+c quit: either way Run
+	// returns and the deferred Close ends every port-forward.
+	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithInput(o.streams.In), tea.WithOutput(o.streams.Out))
+	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, tea.ErrInterrupted) {
+		return &ExitError{Code: ExitNoCheck, Err: err}
+	}
+	return nil
+}

@@ -1,0 +1,167 @@
+package tui
+
+import (
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/amha-dev/kubectl-amha/pkg/model"
+	"github.com/amha-dev/kubectl-amha/pkg/watch"
+)
+
+// Update applies one message.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.clampScroll()
+		return m, nil
+	case snapshotMsg:
+		m.snapshot(msg)
+		m.gen++
+		return m, m.tick()
+	case tickMsg:
+		if msg.gen != m.gen || m.fetching || m.opts.Poll == nil {
+			return m, nil
+		}
+		m.fetching = true
+		return m, m.poll()
+	case copiedMsg:
+		m.note = "copied " + msg.what + " (OSC 52: your terminal decides whether it reaches the clipboard)"
+		if msg.err != nil {
+			m.note = "could not copy: " + msg.err.Error()
+		}
+		return m, nil
+	case tea.KeyMsg:
+		return m.key(msg)
+	}
+	return m, nil
+}
+
+// snapshot takes in a new snapshot: events from the difference to the last one, then the
+// snapshot itself. A failed snapshot keeps the last good one on screen.
+func (m *Model) snapshot(msg snapshotMsg) {
+	m.fetching = false
+	if msg.err != nil {
+		if m.err == nil || m.err.Error() != msg.err.Error() {
+			m.log(watch.Event{At: msg.at, Kind: watch.SnapshotFailed, Text: "snapshot failed: " + firstLine(msg.err.Error())})
+		}
+		m.err = msg.err
+		return
+	}
+	if m.err != nil && m.had {
+		m.log(watch.Event{At: msg.at, Kind: watch.SnapshotOK, Text: "snapshots work again"})
+	}
+	var prev []model.Cluster
+	if m.had {
+		prev = append([]model.Cluster{}, m.clusters...)
+	}
+	m.log(watch.Diff(prev, msg.clusters, msg.at)...)
+	before := map[string]*model.Cluster{}
+	for i := range prev {
+		before[watch.Key(&prev[i])] = &prev[i]
+	}
+	m.clusters, m.had, m.err, m.updated = msg.clusters, true, nil, msg.at
+	m.facts = make([]facts, len(m.clusters))
+	for i := range m.clusters {
+		c := &m.clusters[i]
+		m.facts[i] = factsOf(c)
+		m.facts[i].changed = changedCells(before[watch.Key(c)], c)
+	}
+	m.cluster = min(m.cluster, max(len(m.clusters)-1, 0))
+	m.clampFinding()
+	m.clampScroll()
+}
+
+func (m *Model) log(evs ...watch.Event) {
+	m.events = append(m.events, evs...)
+	if n := len(m.events) - maxEvents; n > 0 {
+		m.events = append([]watch.Event(nil), m.events[n:]...)
+	}
+}
+
+func (m *Model) clampFinding() {
+	n := 0
+	if c, _ := m.current(); c != nil {
+		n = len(c.Findings)
+	}
+	m.finding = max(0, min(m.finding, n-1))
+}
+
+func (m Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+	m.note = ""
+	if m.help {
+		switch k.String() {
+		case "q", "ctrl+c":
+			return m, tea.Quit
+		case "?", "esc", "enter":
+			m.help = false
+		}
+		return m, nil
+	}
+	switch k.String() {
+	case "q", "ctrl+c":
+		return m, tea.Quit
+	case "?":
+		m.help = true
+	case "tab", "right", "l":
+		m.tab = (m.tab + 1) % tabCount
+	case "shift+tab", "left", "h":
+		m.tab = (m.tab + tabCount - 1) % tabCount
+	case "1", "2", "3", "4", "5":
+		m.tab = tab(k.String()[0] - '1')
+	case "]", "[":
+		if n := len(m.clusters); n > 1 {
+			step := 1
+			if k.String() == "[" {
+				step = n - 1
+			}
+			m.cluster = (m.cluster + step) % n
+			m.finding, m.scroll[tabFindings] = 0, 0
+		}
+	case "up", "k":
+		m.move(-1)
+	case "down", "j":
+		m.move(1)
+	case "pgup":
+		m.scroll[m.tab] = max(0, m.scroll[m.tab]-m.bodyHeight()/2)
+	case "pgdown", " ":
+		m.scroll[m.tab] += m.bodyHeight() / 2
+	case "home", "g":
+		m.scroll[m.tab] = 0
+		if m.tab == tabFindings {
+			m.finding = 0
+		}
+	case "end", "G":
+		m.scroll[m.tab] = 1 << 30 // clamped below
+		if c, _ := m.current(); c != nil && m.tab == tabFindings {
+			m.finding = len(c.Findings) - 1
+			m.scroll[m.tab] = 0
+		}
+	case "r":
+		if m.opts.Poll != nil && !m.fetching {
+			m.fetching = true
+			return m, m.poll()
+		}
+	case "y":
+		if c, _ := m.current(); c != nil && m.tab == tabFindings && len(c.Findings) > 0 && m.opts.Copy != nil {
+			f := c.Findings[m.finding]
+			return m, m.copyText("the fix of "+f.ID, f.Fix)
+		}
+	}
+	m.clampScroll()
+	return m, nil
+}
+
+// clampScroll keeps the current view's scroll within its content, so that scrolling back
+// up after overshooting takes effect at once.
+func (m *Model) clampScroll() { m.scroll[m.tab] = min(m.scroll[m.tab], m.maxScroll()) }
+
+// move moves the selection on the findings view, and scrolls the others by a line.
+func (m *Model) move(d int) {
+	if m.tab == tabFindings {
+		m.finding += d
+		m.clampFinding()
+		m.scroll[tabFindings] = 0
+		return
+	}
+	m.scroll[m.tab] = max(0, m.scroll[m.tab]+d)
+}
