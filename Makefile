@@ -3,7 +3,7 @@
 GO ?= go
 BIN := bin/kubectl-amha
 
-.PHONY: build demo test test-unit alertmanagers bench fuzz clean
+.PHONY: build demo test alertmanagers bench clean rig-build rig-up rig-down rig-status rig-smoke
 
 build:
 	$(GO) build -o $(BIN) ./cmd/kubectl-amha
@@ -17,12 +17,25 @@ demo: build
 alertmanagers:
 	$(GO) run ./hack/ambuild -prometheus
 
-test: alertmanagers
-	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 20m ./...
+# Everything: vet, unit, real replicas, and the Kubernetes end-to-end tests on the rig
+# (brought up and down around the run; needs root). AMHA_SKIP_RIG=1 leaves the rig out.
+test:
+	bash hack/test.sh
 
 bench: alertmanagers
 	$(GO) test -run '^$$' -bench . -benchtime 10x ./...
 
 clean:
 	rm -rf bin dist
+
+# The single-node Kubernetes of the end-to-end tests (root; see test/rig/README.md).
+rig-build:
+	bash test/rig/rig.sh build
+rig-up:
+	bash test/rig/rig.sh up
+rig-down:
+	bash test/rig/rig.sh down
+rig-status:
+	bash test/rig/rig.sh status
+rig-smoke:
+	bash test/rig/smoke.sh

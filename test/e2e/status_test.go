@@ -54,9 +54,6 @@ func TestHelmShape(t *testing.T) {
 	ns := r.namespace(t, "amha-helm")
 	objs := manifest(t, "helm-shape.yaml")
 	sts := statefulSet(objs)
-	// The chart's standard labels, as `helm template` renders them.
-	sts.Labels["helm.sh/chart"] = "alertmanager-1.20.0"
-	sts.Labels["app.kubernetes.io/managed-by"] = "Helm"
 	r.apply(t, ns, objs)
 	r.waitReady(t, ns, sts.Name, int(*sts.Spec.Replicas))
 	rep, _ := r.eventually(t, 90*time.Second, healthy, "-n", ns)
