@@ -36,8 +36,8 @@ func NewReport(cs []model.Cluster) Report {
 	return Report{APIVersion: APIVersion, Kind: "StatusReport", Clusters: cs}
 }
 
-// WriteJSON prints the report as indented JSON.
-func WriteJSON(w io.Writer, r Report) error {
+// WriteJSON prints a report (any JSON-able value) as indented JSON with a final newline.
+func WriteJSON(w io.Writer, r any) error {
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return err
@@ -148,15 +148,7 @@ func renderReplicas(b *strings.Builder, c model.Cluster, s Styles, o TextOptions
 			t.add(row...)
 			continue
 		}
-		mesh := r.Status.Cluster
-		switch mesh {
-		case "ready":
-			mesh = s.Good.Render(mesh)
-		case "settling":
-			mesh = s.Warning.Render(mesh)
-		default:
-			mesh = s.Bad.Render(mesh)
-		}
+		mesh := s.MeshStatus(r.Status.Cluster)
 		m := r.Metrics
 		if m == nil {
 			m = &model.Metrics{}

@@ -38,6 +38,17 @@ func NewStyles(color bool) Styles {
 	return s
 }
 
+// MeshStatus styles a replica's cluster status: ready, settling, or anything else (disabled).
+func (s Styles) MeshStatus(status string) string {
+	switch status {
+	case "ready":
+		return s.Good.Render(status)
+	case "settling":
+		return s.Warning.Render(status)
+	}
+	return s.Bad.Render(status)
+}
+
 // Severity styles a severity name.
 func (s Styles) Severity(v model.Severity) string {
 	switch v {

@@ -1,7 +1,6 @@
 package snippets
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/timing"
+	"github.com/amha-dev/kubectl-amha/ui"
 )
 
 // Report is the -o json|yaml form: the description, the timing inputs, the snippets and,
@@ -73,14 +73,7 @@ func WriteText(w io.Writer, selected []Snippet) error {
 }
 
 // WriteJSON prints the report as indented JSON.
-func WriteJSON(w io.Writer, r Report) error {
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(b, '\n'))
-	return err
-}
+func WriteJSON(w io.Writer, r Report) error { return ui.WriteJSON(w, r) }
 
 // WriteYAML prints the report as YAML; snippet contents become literal blocks.
 func WriteYAML(w io.Writer, r Report) error {

@@ -236,15 +236,7 @@ func (m Model) meshLines(c *model.Cluster, f *facts, w int) []string {
 			t.add(r.Name, ready, rst, s.Bad.Render("unreachable"), "-", "-", "-", "-", "-")
 			continue
 		}
-		mesh := r.Status.Cluster
-		switch mesh {
-		case "ready":
-			mesh = s.Good.Render(mesh)
-		case "settling":
-			mesh = s.Warning.Render(mesh)
-		default:
-			mesh = s.Bad.Render(mesh)
-		}
+		mesh := s.MeshStatus(r.Status.Cluster)
 		mt := r.Metrics
 		if mt == nil {
 			mt = &model.Metrics{}
