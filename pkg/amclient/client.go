@@ -58,38 +58,52 @@ func (c *Client) Collect(ctx context.Context, name, endpoint string) model.Repli
 		r.Error = err.Error()
 		return r
 	}
-	st, err := c.status(ctx, api)
-	if err != nil {
-		r.Error = "status: " + err.Error()
-		return r
-	}
-	r.Status = st
-	// The rest is independent and each part can fail alone.
+	// All four requests at once: one round trip per replica, whatever the distance.
 	type part struct {
 		name string
 		err  error
 	}
-	done := make(chan part, 3)
+	done := make(chan part, 4)
+	var st *model.Status
+	var m *model.Metrics
+	var alerts []model.AlertRef
+	var sil []model.SilenceRef
 	go func() {
-		m, err := c.metrics(ctx, endpoint)
-		r.Metrics = m
+		var err error
+		st, err = c.status(ctx, api)
+		done <- part{"status", err}
+	}()
+	go func() {
+		var err error
+		m, err = c.metrics(ctx, endpoint)
 		done <- part{"metrics", err}
 	}()
 	go func() {
-		a, err := c.alerts(ctx, api)
-		r.Alerts = a
+		var err error
+		alerts, err = c.alerts(ctx, api)
 		done <- part{"alerts", err}
 	}()
 	go func() {
-		s, err := c.silences(ctx, api)
-		r.Silences = s
+		var err error
+		sil, err = c.silences(ctx, api)
 		done <- part{"silences", err}
 	}()
-	for range 3 {
-		if p := <-done; p.err != nil {
-			r.Partial = append(r.Partial, p.name+": "+p.err.Error())
+	var partial []string
+	for range 4 {
+		p := <-done
+		switch {
+		case p.err == nil:
+		case p.name == "status":
+			r.Error = "status: " + p.err.Error()
+		default:
+			partial = append(partial, p.name+": "+p.err.Error())
 		}
 	}
+	if r.Error != "" {
+		// Without the status the replica's answers are not an Alertmanager's: report nothing else.
+		return r
+	}
+	r.Status, r.Metrics, r.Alerts, r.Silences, r.Partial = st, m, alerts, sil, partial
 	sort.Strings(r.Partial)
 	r.AlertCount = len(r.Alerts)
 	for _, s := range r.Silences {
