@@ -155,12 +155,12 @@ func renderReplicas(b *strings.Builder, c model.Cluster, s Styles, o TextOptions
 		}
 		row := []string{
 			r.Name, pod, mesh,
-			num(m.Position), strconv.Itoa(len(r.Status.Peers)), num(m.FailedPeers),
-			orDash(m.ConfigHash), orDash(r.Status.Version), age(now, r.Status.Uptime),
+			Num(m.Position), strconv.Itoa(len(r.Status.Peers)), Num(m.FailedPeers),
+			OrDash(m.ConfigHash), OrDash(r.Status.Version), age(now, r.Status.Uptime),
 			strconv.Itoa(r.AlertCount), strconv.Itoa(r.SilenceCount),
 		}
 		if o.Wide {
-			row = append(row, orDash(r.Status.NodeName), num(m.HealthScore), restarts(r), r.Endpoint)
+			row = append(row, OrDash(r.Status.NodeName), Num(m.HealthScore), restarts(r), r.Endpoint)
 		}
 		t.add(row...)
 	}
@@ -200,18 +200,7 @@ func renderMatrix(b *strings.Builder, c model.Cluster, s Styles) {
 	for i, row := range m.Cells {
 		cells := []string{m.Rows[i]}
 		for _, cell := range row {
-			var v string
-			switch cell {
-			case model.CellSelf:
-				v = s.Good.Render(" ●")
-			case model.CellSees:
-				v = s.Good.Render(" ✓")
-			case model.CellMissing:
-				v = s.Bad.Render(" ✗")
-			default:
-				v = s.Unknown.Render(" ?")
-			}
-			cells = append(cells, v)
+			cells = append(cells, " "+s.Cell(cell))
 		}
 		t.add(cells...)
 	}
@@ -292,14 +281,16 @@ func renderFindings(b *strings.Builder, fs []model.Finding, s Styles) {
 	}
 }
 
-func num(v *float64) string {
+// Num prints an optional figure, "-" when absent.
+func Num(v *float64) string {
 	if v == nil {
 		return "-"
 	}
 	return strconv.FormatFloat(*v, 'f', -1, 64)
 }
 
-func orDash(s string) string {
+// OrDash prints "-" for an empty string.
+func OrDash(s string) string {
 	if s == "" {
 		return "-"
 	}

@@ -49,6 +49,19 @@ func (s Styles) MeshStatus(status string) string {
 	return s.Bad.Render(status)
 }
 
+// Cell renders one entry of the peer matrix: ● self, ✓ sees, ✗ does not see, ? not asked.
+func (s Styles) Cell(c model.Cell) string {
+	switch c {
+	case model.CellSelf:
+		return s.Good.Render("●")
+	case model.CellSees:
+		return s.Good.Render("✓")
+	case model.CellMissing:
+		return s.Bad.Render("✗")
+	}
+	return s.Unknown.Render("?")
+}
+
 // Severity styles a severity name.
 func (s Styles) Severity(v model.Severity) string {
 	switch v {

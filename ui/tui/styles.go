@@ -72,19 +72,6 @@ func (s Styles) Paint(t tone, text string) string {
 	return text
 }
 
-// Cell renders one entry of the peer matrix.
-func (s Styles) Cell(c model.Cell) string {
-	switch c {
-	case model.CellSelf:
-		return s.Good.Render("●")
-	case model.CellSees:
-		return s.Good.Render("✓")
-	case model.CellMissing:
-		return s.Bad.Render("✗")
-	}
-	return s.Unknown.Render("?")
-}
-
 // severityTone maps a finding severity to a tone.
 func severityTone(v model.Severity) tone {
 	switch v {

@@ -10,6 +10,7 @@ import (
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/timing"
 	"github.com/amha-dev/kubectl-amha/pkg/watch"
+	"github.com/amha-dev/kubectl-amha/ui"
 )
 
 // Smallest size the view lays out; below it, it says so.
@@ -245,11 +246,11 @@ func (m Model) meshLines(c *model.Cluster, f *facts, w int) []string {
 		if len(f.replicas[i].sees) < f.expected {
 			peers = s.Bad.Render(peers)
 		}
-		failed := num(mt.FailedPeers)
+		failed := ui.Num(mt.FailedPeers)
 		if mt.FailedPeers != nil && *mt.FailedPeers > 0 {
 			failed = s.Bad.Render(failed)
 		}
-		t.add(r.Name, ready, rst, mesh, num(mt.Position), peers, failed, orDash(mt.ConfigHash), orDash(r.Status.Version))
+		t.add(r.Name, ready, rst, mesh, ui.Num(mt.Position), peers, failed, ui.OrDash(mt.ConfigHash), ui.OrDash(r.Status.Version))
 	}
 	out = append(out, t.lines(w, "  ")...)
 	out = append(out, "", s.Bold.Render("Verdict"))
@@ -589,18 +590,4 @@ func wrap(text string, w int, indent string) []string {
 		flush()
 	}
 	return lines
-}
-
-func num(v *float64) string {
-	if v == nil {
-		return "-"
-	}
-	return strconv.FormatFloat(*v, 'f', -1, 64)
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
