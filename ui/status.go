@@ -254,6 +254,18 @@ func renderProbe(b *strings.Builder, c model.Cluster, s Styles) {
 	}
 }
 
+// WriteFindings prints findings for people; none prints empty instead.
+func WriteFindings(w io.Writer, fs []model.Finding, s Styles, empty string) error {
+	var b strings.Builder
+	if len(fs) == 0 {
+		b.WriteString(s.Good.Render(empty) + "\n")
+	} else {
+		renderFindings(&b, fs, s)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
 func renderFindings(b *strings.Builder, fs []model.Finding, s Styles) {
 	if len(fs) == 0 {
 		b.WriteString(s.Good.Render("No findings: the mesh is whole and consistent.") + "\n")
@@ -272,6 +284,9 @@ func renderFindings(b *strings.Builder, fs []model.Finding, s Styles) {
 		b.WriteString(head + "\n")
 		if len(f.Objects) > 0 {
 			fmt.Fprintf(b, "  on: %s\n", strings.Join(f.Objects, ", "))
+		}
+		for _, l := range f.Locations {
+			fmt.Fprintf(b, "  at: %s\n", l)
 		}
 		fmt.Fprintf(b, "  %s\n", f.Message)
 		for _, d := range f.Details {

@@ -58,6 +58,7 @@ Exit codes: 0 healthy, 1 a warning or error finding, 2 could not check.`,
 	root.SetErr(streams.ErrOut)
 	kube.AddFlags(root.PersistentFlags())
 	root.AddCommand(newStatusCmd(streams, kube))
+	root.AddCommand(newLintCmd(streams, kube))
 	root.AddCommand(newSnippetsCmd(streams, kube))
 	root.AddCommand(newUICmd(streams, kube))
 	root.AddCommand(newVersionCmd(streams))

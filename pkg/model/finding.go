@@ -76,6 +76,43 @@ type Finding struct {
 	// Details are supporting lines (a config diff, per-replica figures); may be empty.
 	Details []string `json:"details,omitempty"`
 	Fix     string   `json:"fix"`
+	// Locations point at where the cause is written: a file position (lint) or a live object
+	// and field path (status). Empty for findings drawn from the running mesh.
+	Locations []Location `json:"locations,omitempty"`
+}
+
+// Location is a place in a file or a live object. File positions are 1-based; Line 0 means
+// the position is not known (for example a file that is not YAML).
+type Location struct {
+	File   string `json:"file,omitempty"`
+	Line   int    `json:"line,omitempty"`
+	Column int    `json:"column,omitempty"`
+	// Object is the Kubernetes object ("StatefulSet monitoring/alertmanager-main") or the
+	// Alertmanager command line the finding is about.
+	Object string `json:"object,omitempty"`
+	// Path is the field path inside the object or file ("spec.template.spec.containers[0].args[2]").
+	Path string `json:"path,omitempty"`
+}
+
+// String is "file:line:col" when a file position is known, else "object path".
+func (l Location) String() string {
+	var b strings.Builder
+	if l.File != "" {
+		b.WriteString(l.File)
+		if l.Line > 0 {
+			fmt.Fprintf(&b, ":%d", l.Line)
+			if l.Column > 0 {
+				fmt.Fprintf(&b, ":%d", l.Column)
+			}
+		}
+	}
+	if l.Object != "" || l.Path != "" {
+		if b.Len() > 0 {
+			b.WriteString(" ")
+		}
+		b.WriteString(strings.TrimSpace(l.Object + " " + l.Path))
+	}
+	return b.String()
 }
 
 // Worst is the highest severity among findings, and whether there are any.

@@ -66,7 +66,7 @@ func ParseArgs(args []string, expand func(string) string) *Flags {
 		}
 		name, val, hasVal := strings.Cut(strings.TrimPrefix(a, "--"), "=")
 		if !hasVal {
-			if !takesValue(name) {
+			if !TakesValue(name) {
 				continue
 			}
 			if i+1 >= len(args) {
@@ -122,8 +122,8 @@ func ParseArgs(args []string, expand func(string) string) *Flags {
 	return f
 }
 
-// takesValue: every Alertmanager flag takes a value except the boolean ones.
-func takesValue(name string) bool {
+// TakesValue: every Alertmanager flag takes a value except the boolean ones.
+func TakesValue(name string) bool {
 	switch name {
 	case "help", "version", "web.systemd-socket", "log.silences", "cluster.allow-insecure-public-advertise-address-discovery":
 		return false

@@ -1,0 +1,172 @@
+package cmd
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"sigs.k8s.io/yaml"
+
+	"github.com/amha-dev/kubectl-amha/pkg/lint"
+	"github.com/amha-dev/kubectl-amha/pkg/model"
+	"github.com/amha-dev/kubectl-amha/ui"
+)
+
+const lintExample = `  # Manifests before they are applied (files, directories, several -f)
+  kubectl amha lint -f deploy/alertmanager/ -f prometheus.yml
+
+  # What Helm would install
+  helm template am prometheus-community/alertmanager --set replicaCount=3 | kubectl amha lint -f -
+
+  # What runs now, as objects
+  kubectl get statefulset,service,pdb,networkpolicy -n monitoring -o yaml | kubectl amha lint -f -
+
+  # VM installs: systemd units and alertmanager.yml of each replica, compared as one cluster
+  kubectl amha lint -f am-0/alertmanager.service -f am-1/alertmanager.service -f am-0/alertmanager.yml -f am-1/alertmanager.yml
+
+  # Code scanning in CI
+  kubectl amha lint -f deploy/ -o sarif > amha.sarif`
+
+type lintOptions struct {
+	streams  genericiooptions.IOStreams
+	files    []string
+	output   string
+	color    string
+	minLevel string
+
+	useColor bool
+	min      model.Severity
+}
+
+func newLintCmd(streams genericiooptions.IOStreams, _ *genericclioptions.ConfigFlags) *cobra.Command {
+	o := &lintOptions{streams: streams}
+	c := &cobra.Command{
+		Use:   "lint -f FILE|DIR|- ...",
+		Short: "Find Alertmanager HA mistakes in manifests and configuration files before they are applied",
+		Long: `Read Kubernetes objects, alertmanager.yml, prometheus.yml and Alertmanager command lines and
+report what would break the cluster's high availability: the same findings, ids and exit codes
+as 'kubectl amha status', each pointing at the file, line and column it is about.
+
+Inputs are recognised by content, so one stream can mix them:
+  Kubernetes objects   StatefulSet, Deployment, Service, PodDisruptionBudget, NetworkPolicy,
+                       ConfigMap/Secret (an alertmanager.yml or prometheus.yml inside), and the
+                       prometheus-operator Alertmanager, Prometheus and AlertmanagerConfig;
+                       multi-document YAML and List kinds (kubectl get -o yaml) both work
+  alertmanager.yml     several are compared as replicas of one cluster
+  prometheus.yml       the alerting.alertmanagers block
+  command lines        systemd units (ExecStart=), docker-compose services, or a file of
+                       Alertmanager arguments; all given together form one cluster
+A directory is read recursively (*.yaml, *.yml, *.json, *.service, *.args, *.conf); files
+there that are none of the above are skipped and listed.
+
+Replica counts are never judged odd or even: gossip has no quorum, so 2 replicas are as
+consistent as 3; more replicas only add failure tolerance and positional wait.
+
+Every check is documented in docs/checks/<id>.md.
+
+Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 bad input (the error names the
+file and line; nothing is printed on stdout).`,
+		Example: lintExample,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageError("lint reads files given with -f (got argument %q): kubectl amha lint -f %s", args[0], args[0])
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(); err != nil {
+				return err
+			}
+			return o.Run()
+		},
+	}
+	c.Flags().StringArrayVarP(&o.files, "filename", "f", nil, "file, directory or - (stdin) to lint; repeatable")
+	c.Flags().StringVarP(&o.output, "output", "o", "text", "output format: text, json, yaml or sarif")
+	c.Flags().StringVar(&o.color, "color", "auto", "colour: auto, always or never (NO_COLOR is honoured)")
+	c.Flags().StringVar(&o.minLevel, "fail-on", "warning", "lowest severity that makes the exit code 1: info, warning or error")
+	return c
+}
+
+func (o *lintOptions) Complete() error {
+	if len(o.files) == 0 {
+		return usageError("nothing to lint: give -f FILE, -f DIR or -f - (stdin)")
+	}
+	switch o.output {
+	case "text", "json", "yaml", "sarif":
+	default:
+		return usageError("-o %q: want text, json, yaml or sarif", o.output)
+	}
+	switch o.color {
+	case "always":
+		o.useColor = true
+	case "never":
+		o.useColor = false
+	case "auto":
+		o.useColor = os.Getenv("NO_COLOR") == "" && isTerminal(o.streams.Out)
+	default:
+		return usageError("--color %q: want auto, always or never", o.color)
+	}
+	sev, err := model.ParseSeverity(o.minLevel)
+	if err != nil {
+		return usageError("--fail-on: %v", err)
+	}
+	o.min = sev
+	return nil
+}
+
+func (o *lintOptions) Run() error {
+	inputs, err := lint.ReadInputs(o.files, o.streams.In)
+	if err != nil {
+		return &ExitError{Code: ExitNoCheck, Err: err}
+	}
+	res, err := lint.Lint(inputs)
+	if err != nil {
+		var ie *lint.InputError
+		if errors.As(err, &ie) {
+			return &ExitError{Code: ExitNoCheck, Err: err}
+		}
+		return &ExitError{Code: ExitNoCheck, Err: fmt.Errorf("lint: %w", err)}
+	}
+	// Render fully before writing: a failure leaves stdout empty.
+	var buf bytes.Buffer
+	switch o.output {
+	case "json":
+		err = ui.WriteJSON(&buf, res)
+	case "yaml":
+		var b []byte
+		if b, err = yaml.Marshal(res); err == nil {
+			buf.Write(b)
+		}
+	case "sarif":
+		err = lint.WriteSARIF(&buf, res.Findings, version())
+	default:
+		err = o.writeText(&buf, res)
+	}
+	if err != nil {
+		return &ExitError{Code: ExitNoCheck, Err: err}
+	}
+	if _, err := o.streams.Out.Write(buf.Bytes()); err != nil {
+		return &ExitError{Code: ExitNoCheck, Err: err}
+	}
+	for _, s := range res.Skipped {
+		fmt.Fprintf(o.streams.ErrOut, "skipped %s: not a manifest, alertmanager.yml, prometheus.yml or command line\n", s)
+	}
+	for _, f := range res.Findings {
+		if f.Severity >= o.min {
+			return findingsExit
+		}
+	}
+	return nil
+}
+
+func (o *lintOptions) writeText(buf *bytes.Buffer, res *lint.Result) error {
+	st := ui.NewStyles(o.useColor)
+	r := res.Read
+	fmt.Fprintf(buf, "%s %d objects, %d Alertmanager workloads, %d alertmanager.yml, %d prometheus.yml\n\n",
+		st.Bold.Render("Read"), r.Objects, r.Workloads, r.AMConfigs, r.PromConfigs)
+	return ui.WriteFindings(buf, res.Findings, st, "No findings.")
+}

@@ -1,0 +1,6 @@
+package lint
+
+// configChecks are the config/* checks, in documentation order.
+func configChecks() []Check {
+	return []Check{}
+}

@@ -1,0 +1,87 @@
+// Package lint finds Alertmanager HA mistakes in what a team deploys, before or while it runs:
+// Kubernetes objects (StatefulSets, Services, PodDisruptionBudgets, NetworkPolicies,
+// prometheus-operator objects), alertmanager.yml, prometheus.yml and VM command lines.
+//
+// Inputs are classified by content (Load), every finding points at the file, line and column
+// it is about (Node keeps yaml.v3 positions), and the same checks run on live objects read from
+// a cluster (Set.Live), where locations are the object and field path instead.
+//
+// One check per file, named <area>_<name>.go after its id "<area>/<name>"; each has a page
+// docs/checks/<area>/<name>.md. Checks are listed explicitly in All.
+package lint
+
+import (
+	"github.com/amha-dev/kubectl-amha/pkg/checks"
+	"github.com/amha-dev/kubectl-amha/pkg/model"
+)
+
+// Check looks at a set of inputs and reports what is wrong.
+type Check interface {
+	ID() string
+	Run(s *Set) []model.Finding
+}
+
+// All is every lint check, in documentation order: each area lists its checks in
+// checks_<area>.go.
+func All() []Check {
+	var out []Check
+	out = append(out, prometheusChecks()...)
+	out = append(out, clusterChecks()...)
+	out = append(out, k8sChecks()...)
+	out = append(out, configChecks()...)
+	return out
+}
+
+// Run runs every check over the set, most severe findings first.
+func Run(s *Set) []model.Finding {
+	var out []model.Finding
+	for _, c := range All() {
+		for _, f := range c.Run(s) {
+			if f.ID == "" {
+				f.ID = c.ID()
+			}
+			out = append(out, f)
+		}
+	}
+	checks.SortFindings(out)
+	return out
+}
+
+// Result is what lint reports: the findings and what it read.
+type Result struct {
+	APIVersion string          `json:"apiVersion"`
+	Kind       string          `json:"kind"`
+	Inputs     []string        `json:"inputs"`
+	Read       Summary         `json:"read"`
+	Skipped    []string        `json:"skipped,omitempty"`
+	Findings   []model.Finding `json:"findings"`
+}
+
+// Summary counts what was recognised.
+type Summary struct {
+	Objects     int `json:"objects"`
+	Workloads   int `json:"workloads"`
+	AMConfigs   int `json:"alertmanagerConfigs"`
+	PromConfigs int `json:"prometheusConfigs"`
+}
+
+// Lint loads the inputs and runs every check.
+func Lint(inputs []Input) (*Result, error) {
+	s, err := Load(inputs)
+	if err != nil {
+		return nil, err
+	}
+	r := &Result{
+		APIVersion: "amha.dev/v1alpha1", Kind: "LintReport",
+		Read:     Summary{Objects: len(s.Objects), Workloads: len(s.Workloads), AMConfigs: len(s.AMConfigs), PromConfigs: len(s.PromConfigs)},
+		Skipped:  s.Skipped,
+		Findings: Run(s),
+	}
+	for _, in := range inputs {
+		r.Inputs = append(r.Inputs, in.Name)
+	}
+	if r.Findings == nil {
+		r.Findings = []model.Finding{}
+	}
+	return r, nil
+}

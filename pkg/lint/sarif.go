@@ -1,0 +1,137 @@
+package lint
+
+import (
+	"encoding/json"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/amha-dev/kubectl-amha/pkg/model"
+)
+
+// SARIF 2.1.0, the subset code-scanning services read: one run, a rule per check id, a result
+// per finding with its physical (file, line, column) and logical (object, field) locations.
+// https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html
+
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool    sarifTool     `json:"tool"`
+	Results []sarifResult `json:"results"`
+}
+
+type sarifTool struct {
+	Driver sarifDriver `json:"driver"`
+}
+
+type sarifDriver struct {
+	Name           string      `json:"name"`
+	InformationURI string      `json:"informationUri"`
+	Version        string      `json:"version,omitempty"`
+	Rules          []sarifRule `json:"rules"`
+}
+
+type sarifRule struct {
+	ID               string       `json:"id"`
+	ShortDescription sarifMessage `json:"shortDescription"`
+	HelpURI          string       `json:"helpUri"`
+}
+
+type sarifMessage struct {
+	Text string `json:"text"`
+}
+
+type sarifResult struct {
+	RuleID    string          `json:"ruleId"`
+	RuleIndex int             `json:"ruleIndex"`
+	Level     string          `json:"level"`
+	Message   sarifMessage    `json:"message"`
+	Locations []sarifLocation `json:"locations,omitempty"`
+}
+
+type sarifLocation struct {
+	Physical *sarifPhysical `json:"physicalLocation,omitempty"`
+	Logical  []sarifLogical `json:"logicalLocations,omitempty"`
+}
+
+type sarifPhysical struct {
+	Artifact sarifArtifact `json:"artifactLocation"`
+	Region   *sarifRegion  `json:"region,omitempty"`
+}
+
+type sarifArtifact struct {
+	URI string `json:"uri"`
+}
+
+type sarifRegion struct {
+	StartLine   int `json:"startLine"`
+	StartColumn int `json:"startColumn,omitempty"`
+}
+
+type sarifLogical struct {
+	FullyQualifiedName string `json:"fullyQualifiedName"`
+}
+
+// DocsURL is where each check's page lives.
+const DocsURL = "https://github.com/amha-dev/kubectl-amha/blob/main/docs/checks/"
+
+// WriteSARIF writes findings as a SARIF 2.1.0 log. version is amha's version.
+func WriteSARIF(w io.Writer, findings []model.Finding, version string) error {
+	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{
+		Name: "kubectl-amha", InformationURI: "https://github.com/amha-dev/kubectl-amha", Version: version,
+		Rules: []sarifRule{},
+	}}, Results: []sarifResult{}}
+	index := map[string]int{}
+	for _, f := range findings {
+		i, ok := index[f.ID]
+		if !ok {
+			i = len(run.Tool.Driver.Rules)
+			index[f.ID] = i
+			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
+				ID: f.ID, ShortDescription: sarifMessage{Text: f.ID}, HelpURI: DocsURL + f.ID + ".md",
+			})
+		}
+		msg := f.Message
+		if f.Fix != "" {
+			msg += "\nFix: " + f.Fix
+		}
+		res := sarifResult{RuleID: f.ID, RuleIndex: i, Level: sarifLevel(f.Severity), Message: sarifMessage{Text: msg}}
+		for _, l := range f.Locations {
+			var sl sarifLocation
+			if l.File != "" && !strings.HasPrefix(l.File, "<") {
+				sl.Physical = &sarifPhysical{Artifact: sarifArtifact{URI: filepath.ToSlash(l.File)}}
+				if l.Line > 0 {
+					sl.Physical.Region = &sarifRegion{StartLine: l.Line, StartColumn: l.Column}
+				}
+			}
+			if name := strings.TrimSpace(l.Object + " " + l.Path); name != "" {
+				sl.Logical = []sarifLogical{{FullyQualifiedName: name}}
+			}
+			if sl.Physical != nil || sl.Logical != nil {
+				res.Locations = append(res.Locations, sl)
+			}
+		}
+		run.Results = append(run.Results, res)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(sarifLog{
+		Schema:  "https://json.schemastore.org/sarif-2.1.0.json",
+		Version: "2.1.0",
+		Runs:    []sarifRun{run},
+	})
+}
+
+func sarifLevel(s model.Severity) string {
+	switch s {
+	case model.Error:
+		return "error"
+	case model.Warning:
+		return "warning"
+	}
+	return "note"
+}

@@ -1,0 +1,331 @@
+package lint
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/amha-dev/kubectl-amha/pkg/model"
+)
+
+// Location is where a finding's cause is written.
+type Location = model.Location
+
+// Set is everything read from the inputs, classified by content.
+type Set struct {
+	// Objects are the Kubernetes objects, in input order (List items flattened).
+	Objects []*Object
+	// Workloads are the Alertmanager processes described by the inputs: StatefulSets and
+	// Deployments running Alertmanager, prometheus-operator Alertmanager objects, and command
+	// lines for VM installs.
+	Workloads []*Workload
+	// AMConfigs are alertmanager.yml files, also those embedded in ConfigMaps and Secrets.
+	AMConfigs []*AMConfig
+	// PromConfigs are prometheus.yml files, also those embedded in ConfigMaps.
+	PromConfigs []*PromConfig
+	// Skipped names the files of a directory walk that are none of the above.
+	Skipped []string
+	// Live is set when the objects were read from a running cluster rather than files.
+	Live bool
+}
+
+// Object is one Kubernetes object as written.
+type Object struct {
+	APIVersion, Kind, Name, Namespace string
+	Root                              Node
+}
+
+// ID is "Kind namespace/name" (or "Kind name" without a namespace).
+func (o *Object) ID() string {
+	if o.Namespace == "" {
+		return o.Kind + " " + o.Name
+	}
+	return o.Kind + " " + o.Namespace + "/" + o.Name
+}
+
+// Group is the API group of the object ("" for the core group).
+func (o *Object) Group() string {
+	g, _, ok := strings.Cut(o.APIVersion, "/")
+	if !ok {
+		return ""
+	}
+	return g
+}
+
+// Decode converts the object into a typed value (k8s.io/api types) through JSON, as the API
+// server would read it.
+func (o *Object) Decode(v any) error {
+	return decodeJSON(o.Root, v)
+}
+
+func decodeJSON(n Node, v any) error {
+	var m any
+	if err := n.Decode(&m); err != nil {
+		return err
+	}
+	b, err := json.Marshal(jsonable(m))
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
+}
+
+// jsonable turns yaml.v3's map[string]any trees into JSON-encodable values.
+func jsonable(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, x := range t {
+			t[k] = jsonable(x)
+		}
+		return t
+	case map[any]any:
+		m := make(map[string]any, len(t))
+		for k, x := range t {
+			m[fmt.Sprint(k)] = jsonable(x)
+		}
+		return m
+	case []any:
+		for i, x := range t {
+			t[i] = jsonable(x)
+		}
+	}
+	return v
+}
+
+// AMConfig is one alertmanager.yml.
+type AMConfig struct {
+	// Name is the file, or "ConfigMap ns/name key" when embedded.
+	Name string
+	Raw  string
+	Root Node
+	// Owner is the object that carries it (nil for a plain file).
+	Owner *Object
+}
+
+// PromConfig is one prometheus.yml.
+type PromConfig struct {
+	Name  string
+	Raw   string
+	Root  Node
+	Owner *Object
+}
+
+// Load classifies every input. A malformed input is an *InputError; unrecognised explicit
+// inputs are errors too, unrecognised files of a directory walk are listed in Skipped.
+func Load(inputs []Input) (*Set, error) {
+	s := &Set{}
+	for _, in := range inputs {
+		if err := s.add(in); err != nil {
+			return nil, err
+		}
+	}
+	s.deriveWorkloads()
+	return s, nil
+}
+
+var (
+	systemdExec = regexp.MustCompile(`(?m)^\s*ExecStart\s*=`)
+	yamlLineRE  = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+)
+
+func (s *Set) add(in Input) error {
+	text := string(in.Data)
+	if systemdExec.MatchString(text) {
+		return s.addSystemd(in)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(in.Data))
+	var docs []*yaml.Node
+	for {
+		var d yaml.Node
+		err := dec.Decode(&d)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			if looksLikeArgs(text) {
+				return s.addArgsFile(in)
+			}
+			return yamlError(in.Name, err)
+		}
+		docs = append(docs, &d)
+	}
+	recognised := false
+	for i, d := range docs {
+		root := Node{N: resolveAlias(d), File: in.Name}
+		if root.N == nil || (root.N.Kind == yaml.ScalarNode && root.N.Tag == "!!null") {
+			continue
+		}
+		ok, err := s.addDoc(in, root)
+		if err != nil {
+			return err
+		}
+		if !ok && root.N.Kind == yaml.ScalarNode && looksLikeArgs(text) && len(docs) == 1 {
+			return s.addArgsFile(in)
+		}
+		if !ok && in.Explicit {
+			return &InputError{File: in.Name, Line: root.N.Line, Column: root.N.Column, Err: fmt.Errorf("document %d is not something lint reads: want Kubernetes objects, alertmanager.yml, prometheus.yml, docker-compose services, a systemd unit or Alertmanager arguments", i+1)}
+		}
+		recognised = recognised || ok
+	}
+	if len(docs) == 0 && in.Explicit {
+		return &InputError{File: in.Name, Err: errors.New("empty: nothing to lint")}
+	}
+	if !recognised && !in.Explicit {
+		s.Skipped = append(s.Skipped, in.Name)
+	}
+	return nil
+}
+
+// yamlError turns yaml.v3's "yaml: line N: msg" into a positioned InputError.
+func yamlError(file string, err error) error {
+	msg := err.Error()
+	if te, ok := err.(*yaml.TypeError); ok {
+		msg = strings.Join(te.Errors, "; ")
+	}
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &InputError{File: file, Line: line, Err: fmt.Errorf("malformed YAML: %s", m[2])}
+	}
+	return &InputError{File: file, Err: fmt.Errorf("malformed YAML: %s", strings.TrimPrefix(msg, "yaml: "))}
+}
+
+// addDoc classifies one YAML document; false when it is none of the things lint reads.
+func (s *Set) addDoc(in Input, root Node) (bool, error) {
+	if root.N.Kind != yaml.MappingNode {
+		return false, nil
+	}
+	kind, api := root.Get("kind").String(), root.Get("apiVersion").String()
+	switch {
+	case kind != "" && api != "":
+		if items := root.Get("items"); strings.HasSuffix(kind, "List") && items.Valid() {
+			for _, it := range items.Items() {
+				if it.N.Kind != yaml.MappingNode || it.Get("kind").String() == "" {
+					return false, &InputError{File: in.Name, Line: it.N.Line, Column: it.N.Column, Err: errors.New("a List item without kind")}
+				}
+				it.Path = ""
+				s.addObject(in, it)
+			}
+			return true, nil
+		}
+		s.addObject(in, root)
+		return true, nil
+	case isAMConfig(root):
+		s.AMConfigs = append(s.AMConfigs, &AMConfig{Name: in.Name, Raw: string(in.Data), Root: root})
+		return true, nil
+	case isPromConfig(root):
+		s.PromConfigs = append(s.PromConfigs, &PromConfig{Name: in.Name, Raw: string(in.Data), Root: root})
+		return true, nil
+	case root.Get("services").Valid():
+		return s.addCompose(in, root), nil
+	}
+	return false, nil
+}
+
+func isAMConfig(n Node) bool {
+	return n.Get("route").Valid() || n.Get("receivers").Valid() || n.Get("inhibit_rules").Valid()
+}
+
+func isPromConfig(n Node) bool {
+	return n.Get("scrape_configs").Valid() || n.Get("alerting").Valid() || n.Get("rule_files").Valid()
+}
+
+func (s *Set) addObject(in Input, root Node) {
+	o := &Object{
+		APIVersion: root.Get("apiVersion").String(),
+		Kind:       root.Get("kind").String(),
+		Name:       root.Get("metadata", "name").String(),
+		Namespace:  root.Get("metadata", "namespace").String(),
+	}
+	root.Object = o.ID()
+	root.Path = ""
+	o.Root = root
+	s.Objects = append(s.Objects, o)
+	switch o.Kind {
+	case "ConfigMap", "Secret":
+		s.addEmbedded(in, o)
+	}
+}
+
+// addEmbedded finds alertmanager.yml and prometheus.yml in a ConfigMap's data or a Secret's
+// data/stringData. Literal blocks keep exact positions; base64 data points at its key.
+func (s *Set) addEmbedded(in Input, o *Object) {
+	for _, field := range []string{"data", "stringData"} {
+		keys, vals := o.Root.Get(field).Fields()
+		for i, k := range keys {
+			if !strings.HasSuffix(k, ".yml") && !strings.HasSuffix(k, ".yaml") {
+				continue
+			}
+			v := vals[i]
+			text := v.String()
+			encoded := o.Kind == "Secret" && field == "data"
+			if encoded {
+				b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(text))
+				if err != nil {
+					continue
+				}
+				text = string(b)
+			}
+			var d yaml.Node
+			if err := yaml.Unmarshal([]byte(text), &d); err != nil {
+				continue
+			}
+			inner := Node{N: resolveAlias(&d), File: in.Name, Object: o.ID() + " " + field + "[" + strconv.Quote(k) + "]", Live: v.Live}
+			if inner.N == nil || inner.N.Kind != yaml.MappingNode {
+				continue
+			}
+			if encoded || v.N.Style&(yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
+				inner.Outer = ptr(v.Loc())
+			} else {
+				inner.LineOffset = v.N.Line + v.LineOffset
+				inner.ColOffset = blockIndent(in.Data, v.N.Line) - 1 + v.ColOffset
+			}
+			name := o.ID() + " " + k
+			switch {
+			case isAMConfig(inner):
+				s.AMConfigs = append(s.AMConfigs, &AMConfig{Name: name, Raw: text, Root: inner, Owner: o})
+			case isPromConfig(inner):
+				s.PromConfigs = append(s.PromConfigs, &PromConfig{Name: name, Raw: text, Root: inner, Owner: o})
+			}
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// blockIndent is the indentation of the first non-blank line after line (1-based) in data:
+// the column offset of a literal block's content.
+func blockIndent(data []byte, line int) int {
+	lines := strings.Split(string(data), "\n")
+	for i := line; i < len(lines); i++ {
+		l := lines[i]
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		return len(l) - len(strings.TrimLeft(l, " "))
+	}
+	return 0
+}
+
+// imageName is the repository base name of an image reference ("quay.io/prometheus/alertmanager:v0.28.1" → "alertmanager").
+func imageName(image string) string {
+	img := path.Base(strings.SplitN(image, "@", 2)[0])
+	return strings.SplitN(img, ":", 2)[0]
+}
+
+// imageTag is the tag of an image reference, "" when none.
+func imageTag(image string) string {
+	ref := strings.SplitN(image, "@", 2)[0]
+	if i := strings.LastIndexByte(ref, ':'); i > strings.LastIndexByte(ref, '/') {
+		return ref[i+1:]
+	}
+	return ""
+}
