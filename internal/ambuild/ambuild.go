@@ -34,19 +34,23 @@ const PrometheusVersion = "v0.316.0"
 
 // spec says how one program is built from its module.
 type spec struct {
-	name    string // cache directory and binary name
-	module  string
-	pkg     string
-	tags    string
+	name   string // cache directory and binary name
+	module string
+	pkg    string
+	tags   string
+	// flavour tells builds of one version with different tags apart in the cache.
+	flavour string
 	version string // the module version
 	release string // the release the binary reports
 }
 
 var (
 	alertmanager = spec{name: "alertmanager", module: "github.com/prometheus/alertmanager", pkg: "./cmd/alertmanager"}
-	// Prometheus without its many service-discovery plugins (remove_all_sd keeps static,
-	// file, DNS and Kubernetes), and without its web UI assets, which the module lacks.
-	prometheus = spec{name: "prometheus", module: "github.com/prometheus/prometheus", pkg: "./cmd/prometheus", tags: "remove_all_sd"}
+	// Prometheus with only the service discovery Alertmanager wiring uses: static and file
+	// (always built in), Kubernetes and DNS (plugins/plugin_*.go are built unless
+	// remove_all_sd, or with enable_<name>_sd); without its web UI assets, which the module lacks.
+	prometheus = spec{name: "prometheus", module: "github.com/prometheus/prometheus", pkg: "./cmd/prometheus",
+		tags: "remove_all_sd,enable_kubernetes_sd,enable_dns_sd", flavour: "-sd-kubernetes-dns"}
 )
 
 var versionRE = regexp.MustCompile(`^v\d+\.\d+\.\d+$`)
@@ -68,7 +72,7 @@ func (s spec) path() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(c, s.name, s.version, s.name), nil
+	return filepath.Join(c, s.name, s.version+s.flavour, s.name), nil
 }
 
 // Ensure returns the path of a built Alertmanager of the given version, building it first if

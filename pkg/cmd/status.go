@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -59,6 +60,7 @@ type statusOptions struct {
 	probe         bool
 	probeTimeout  time.Duration
 	alertGrace    time.Duration
+	configChecks  bool
 
 	timeout    time.Duration
 	httpClient *http.Client
@@ -175,7 +177,7 @@ func (o *statusOptions) Run(ctx context.Context) error {
 }
 
 // verdict is the exit status of a set of snapshots: 2 when no replica answered, 1 with a
-// warning or error finding, else nil.
+// warning or error finding, 2 when a Prometheus could not be read, else nil.
 func verdict(clusters []model.Cluster) error {
 	answered := 0
 	for _, c := range clusters {
@@ -193,14 +195,24 @@ func verdict(clusters []model.Cluster) error {
 			return findingsExit
 		}
 	}
+	// A Prometheus that was asked for but could not be read: its wiring is unchecked, which
+	// is not "healthy".
+	for _, c := range clusters {
+		for _, p := range c.Prometheus {
+			if p.Error != "" {
+				return &ExitError{Code: ExitNoCheck, Err: fmt.Errorf("Prometheus %s could not be read, so its wiring was not checked: %s", p.Name, p.Error)}
+			}
+		}
+	}
 	return nil
 }
 
 // source builds the URL or Kubernetes source the options describe.
 func (o *statusOptions) source() (source.Source, error) {
 	so := source.Options{
-		Client:      &amclient.Client{HTTP: o.httpClient, Timeout: o.timeout},
-		PeerTimeout: o.peerTimeout,
+		Client:       &amclient.Client{HTTP: o.httpClient, Timeout: o.timeout},
+		PeerTimeout:  o.peerTimeout,
+		ConfigChecks: o.configChecks,
 		Status: status.Options{
 			Checks:       checks.Options{AlertGrace: o.alertGrace},
 			Probe:        o.probe,

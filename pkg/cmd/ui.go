@@ -96,6 +96,7 @@ func (o *statusOptions) addTargetFlags(f *pflag.FlagSet) {
 	f.StringArrayVar(&o.prometheus, "prometheus", nil, "URL of a Prometheus whose /api/v1/alertmanagers is checked against the replicas")
 	f.StringArrayVar(&o.prometheusPod, "prometheus-pod", nil, "A Prometheus pod (NAME or NAMESPACE/NAME, web port 9090) to check the same way (default: the pods of prometheus-operator Prometheus objects that send to the cluster)")
 	f.DurationVar(&o.alertGrace, "alert-grace", 5*time.Second, "Ignore alerts updated this recently when comparing replicas' alerts")
+	f.BoolVar(&o.configChecks, "config-checks", true, "Also run lint's configuration checks on the live objects (workload, Services, PodDisruptionBudgets, NetworkPolicies) and the running alertmanager.yml")
 }
 
 // addReportFlags registers status's flags that only a one-off report has: the format and the

@@ -2,5 +2,16 @@ package lint
 
 // k8sChecks are the k8s/* checks, in documentation order.
 func k8sChecks() []Check {
-	return []Check{}
+	return []Check{
+		k8sDeployment{},
+		k8sServiceNotHeadless{},
+		k8sPublishNotReady{},
+		k8sOrderedReady{},
+		k8sMeshPortUDP{},
+		k8sSpread{},
+		k8sPDB{},
+		k8sStorage{},
+		k8sProbes{},
+		k8sStartDelay{},
+	}
 }

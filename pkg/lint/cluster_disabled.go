@@ -34,7 +34,7 @@ func (c clusterDisabled) Run(s *Set) []model.Finding {
 			out = append(out, model.Finding{
 				ID: c.ID(), Severity: model.Error, Symptoms: []model.Symptom{model.Duplicates},
 				Objects:   []string{w.ID()},
-				Message:   fmt.Sprintf("clustering is disabled (--cluster.listen-address is empty) in a cluster of %d replicas: nothing is gossiped, so every replica sends every notification and silences stay on the replica they were made on", n),
+				Message:   fmt.Sprintf("Clustering is disabled (--cluster.listen-address is empty) in a cluster of %d replicas: nothing is gossiped, so every replica sends every notification and silences stay on the replica they were made on.", n),
 				Fix:       fix,
 				Locations: []Location{a.At.Loc()},
 			})

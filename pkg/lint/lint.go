@@ -11,6 +11,9 @@
 package lint
 
 import (
+	"runtime"
+	"sync"
+
 	"github.com/amha-dev/kubectl-amha/pkg/checks"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 )
@@ -32,11 +35,26 @@ func All() []Check {
 	return out
 }
 
-// Run runs every check over the set, most severe findings first.
+// Run runs every check over the set, most severe findings first. Checks only read the set,
+// so they run side by side; what they share is prepared first.
 func Run(s *Set) []model.Finding {
+	amDocs(s)
+	all := All()
+	found := make([][]model.Finding, len(all))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, c := range all {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			found[i] = c.Run(s)
+		}()
+	}
+	wg.Wait()
 	var out []model.Finding
-	for _, c := range All() {
-		for _, f := range c.Run(s) {
+	for i, c := range all {
+		for _, f := range found[i] {
 			if f.ID == "" {
 				f.ID = c.ID()
 			}

@@ -36,6 +36,9 @@ type Set struct {
 	Skipped []string
 	// Live is set when the objects were read from a running cluster rather than files.
 	Live bool
+
+	amDocs     []*amDoc         // the alertmanager.yml files loaded, once (amDocs)
+	lineStarts map[string][]int // byte offset of each line, per input (blockIndent)
 }
 
 // Object is one Kubernetes object as written.
@@ -139,7 +142,7 @@ var (
 
 func (s *Set) add(in Input) error {
 	text := string(in.Data)
-	if systemdExec.MatchString(text) {
+	if strings.Contains(text, "ExecStart") && systemdExec.MatchString(text) {
 		return s.addSystemd(in)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(in.Data))
@@ -185,6 +188,24 @@ func (s *Set) add(in Input) error {
 	return nil
 }
 
+// yamlParserProblem recognises the problems of yaml.v3's parser (parserc.go), whose line
+// yaml.v3 prints 0-based; its scanner's problems are printed 1-based.
+func yamlParserProblem(msg string) bool {
+	for _, p := range []string{
+		"did not find expected ',' or ']'", "did not find expected ',' or '}'",
+		"did not find expected '-' indicator", "did not find expected <document start>",
+		"did not find expected <stream-start>", "did not find expected key",
+		"did not find expected node content", "found duplicate %TAG directive",
+		"found duplicate %YAML directive", "found incompatible YAML document",
+		"found undefined tag handle",
+	} {
+		if msg == p {
+			return true
+		}
+	}
+	return false
+}
+
 // yamlError turns yaml.v3's "yaml: line N: msg" into a positioned InputError.
 func yamlError(file string, err error) error {
 	msg := err.Error()
@@ -193,6 +214,9 @@ func yamlError(file string, err error) error {
 	}
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
+		if yamlParserProblem(m[2]) {
+			line++ // yaml.v3 reports parser (not scanner) errors with a 0-based line
+		}
 		return &InputError{File: file, Line: line, Err: fmt.Errorf("malformed YAML: %s", m[2])}
 	}
 	return &InputError{File: file, Err: fmt.Errorf("malformed YAML: %s", strings.TrimPrefix(msg, "yaml: "))}
@@ -285,8 +309,10 @@ func (s *Set) addEmbedded(in Input, o *Object) {
 			if encoded || v.N.Style&(yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
 				inner.Outer = ptr(v.Loc())
 			} else {
+				// Line n of the block is line v.Line+n of the file, and its column c is
+				// c + the block's indentation.
 				inner.LineOffset = v.N.Line + v.LineOffset
-				inner.ColOffset = blockIndent(in.Data, v.N.Line) - 1 + v.ColOffset
+				inner.ColOffset = s.blockIndent(in, inner.LineOffset)
 			}
 			name := o.ID() + " " + k
 			switch {
@@ -301,16 +327,32 @@ func (s *Set) addEmbedded(in Input, o *Object) {
 
 func ptr[T any](v T) *T { return &v }
 
-// blockIndent is the indentation of the first non-blank line after line (1-based) in data:
-// the column offset of a literal block's content.
-func blockIndent(data []byte, line int) int {
-	lines := strings.Split(string(data), "\n")
-	for i := line; i < len(lines); i++ {
-		l := lines[i]
-		if strings.TrimSpace(l) == "" {
-			continue
+// blockIndent is the indentation of the first non-blank line after line (1-based) of the
+// input: the column offset of a literal block's content. Line offsets are indexed once per
+// input, so a stream of many embedded configurations stays linear.
+func (s *Set) blockIndent(in Input, line int) int {
+	if s.lineStarts == nil {
+		s.lineStarts = map[string][]int{}
+	}
+	starts, ok := s.lineStarts[in.Name]
+	if !ok {
+		starts = []int{0}
+		for i, c := range in.Data {
+			if c == '\n' {
+				starts = append(starts, i+1)
+			}
 		}
-		return len(l) - len(strings.TrimLeft(l, " "))
+		s.lineStarts[in.Name] = starts
+	}
+	for l := line; l < len(starts); l++ {
+		end := len(in.Data)
+		if l+1 < len(starts) {
+			end = starts[l+1] - 1
+		}
+		text := in.Data[starts[l]:end]
+		if len(bytes.TrimSpace(text)) > 0 {
+			return len(text) - len(bytes.TrimLeft(text, " "))
+		}
 	}
 	return 0
 }

@@ -3,6 +3,8 @@ package lint
 import (
 	"fmt"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -489,4 +491,21 @@ func tokenize(s string, line, col0 int) []token {
 	}
 	flush()
 	return out
+}
+
+var versionRE = regexp.MustCompile(`^v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+].*)?$`)
+
+// versionAtLeast compares an image tag or spec.version ("v0.34.2", "0.31.1-rc.0")
+// with major.minor; known is false for "", "latest", digests and other tags.
+func versionAtLeast(v string, major, minor int) (atLeast, known bool) {
+	m := versionRE.FindStringSubmatch(v)
+	if m == nil {
+		return false, false
+	}
+	ma, _ := strconv.Atoi(m[1])
+	mi, _ := strconv.Atoi(m[2])
+	if ma != major {
+		return ma > major, true
+	}
+	return mi >= minor, true
 }

@@ -150,36 +150,20 @@ func Islands(c *model.Cluster) [][]string {
 	for i, r := range rs {
 		byKey[SelfKey(r)] = i
 	}
-	parent := make([]int, len(rs))
-	for i := range parent {
-		parent[i] = i
-	}
-	var find func(int) int
-	find = func(i int) int {
-		if parent[i] != i {
-			parent[i] = find(parent[i])
-		}
-		return parent[i]
-	}
+	var edges [][2]int
 	for i, r := range rs {
 		for _, p := range r.Status.Peers {
 			if j, ok := byKey[Key(p)]; ok {
-				parent[find(i)] = find(j)
+				edges = append(edges, [2]int{i, j})
 			}
 		}
 	}
-	groups := map[int][]string{}
-	var roots []int
-	for i, r := range rs {
-		root := find(i)
-		if _, ok := groups[root]; !ok {
-			roots = append(roots, root)
+	comps := Components(len(rs), edges)
+	out := make([][]string, len(comps))
+	for k, comp := range comps {
+		for _, i := range comp {
+			out[k] = append(out[k], rs[i].Name)
 		}
-		groups[root] = append(groups[root], r.Name)
-	}
-	out := make([][]string, 0, len(roots))
-	for _, root := range roots {
-		out = append(out, groups[root])
 	}
 	return out
 }

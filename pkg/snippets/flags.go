@@ -3,6 +3,7 @@ package snippets
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/amha-dev/kubectl-amha/pkg/timing"
 )
@@ -13,8 +14,10 @@ type arg struct {
 	why  string
 }
 
-// StartDelay is --dispatch.start-delay, in step with Prometheus' --rules.alert.resend-delay.
-const startDelay = timing.PrometheusResendDelay
+// startDelay is --dispatch.start-delay: Prometheus re-sends a firing alert at the first rule
+// evaluation more than --rules.alert.resend-delay after its last send (rules/alerting.go
+// needsSending), so every resend-delay plus one evaluation_interval (1m by default).
+const startDelay = timing.PrometheusResendDelay + time.Minute
 
 // clusterArgs are the cluster flags of every replica, in the order they are explained.
 func clusterArgs(s Spec) []arg {
@@ -56,9 +59,10 @@ func clusterArgs(s Spec) []arg {
 			timing.Format(p.Wait(1)), timing.Format(p.LastWait()))},
 	)
 	if s.minor() >= 30 {
-		args = append(args, arg{"--dispatch.start-delay=" + timing.Format(startDelay), "Hold notifications for 1m after start " +
-			"(v0.30+), in step with Prometheus' --rules.alert.resend-delay (1m): a restarted replica has every firing alert " +
-			"again before it sends, so groups are complete."})
+		args = append(args, arg{"--dispatch.start-delay=" + timing.Format(startDelay), "Hold notifications for " +
+			timing.Format(startDelay) + " after start (v0.30+): Prometheus re-sends a firing alert at the first rule evaluation more " +
+			"than --rules.alert.resend-delay (1m) after its last send, so every 2m at its defaults (evaluation_interval 1m). " +
+			"A restarted replica then has every firing alert again before it sends, so groups are complete."})
 	}
 	return args
 }

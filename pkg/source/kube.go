@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/amha-dev/kubectl-amha/pkg/kube"
+	"github.com/amha-dev/kubectl-amha/pkg/lint"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/status"
 )
@@ -84,8 +85,11 @@ func (k *Kube) Snapshot(ctx context.Context) ([]model.Cluster, error) {
 	if len(found) > 1 && k.name == "" && !k.all {
 		return nil, &ErrAmbiguous{Where: where, Found: found}
 	}
-	prom := k.prometheusTargets(ctx)
+	prom, promUIDs := k.prometheusTargets(ctx)
 	live := map[types.UID]bool{}
+	for _, uid := range promUIDs {
+		live[uid] = true // the --prometheus-pod forwards are kept too
+	}
 	for _, f := range found {
 		for _, p := range f.Pods {
 			live[p.UID] = true
@@ -154,6 +158,17 @@ func (k *Kube) collect(ctx context.Context, f *kube.Found, prom []status.Prometh
 
 	targets := make([]status.Target, len(reps))
 	forwards := make([]*kube.Forward, len(reps))
+	var (
+		objs   []lint.LiveObject
+		unread map[string]bool
+	)
+	objsDone := make(chan struct{})
+	go func() {
+		defer close(objsDone)
+		if k.opts.ConfigChecks {
+			objs, unread = k.liveObjects(ctx, f)
+		}
+	}()
 	forEach(len(reps), func(i int) {
 		r := reps[i]
 		t := status.Target{Name: r.Pod.Name, WebAddresses: r.WebAddresses, Pod: r.Info, Flags: r.Flags}
@@ -171,6 +186,10 @@ func (k *Kube) collect(ctx context.Context, f *kube.Found, prom []status.Prometh
 	so := k.opts.Status
 	so.Prometheus = append(append([]status.PrometheusTarget{}, so.Prometheus...), prom...)
 	so.Annotate = func(c *model.Cluster) { k.markDeleted(ctx, f, c, forwards) }
+	<-objsDone
+	if k.opts.ConfigChecks {
+		so.Extra = func(c *model.Cluster) []model.Finding { return configFindings(objs, unread, c) }
+	}
 	return status.Collect(ctx, k.opts.Client, c, targets, so)
 }
 
@@ -196,9 +215,10 @@ func (k *Kube) markDeleted(ctx context.Context, f *kube.Found, c *model.Cluster,
 	}
 }
 
-// prometheusTargets forwards to the given Prometheus pods (web port 9090).
-func (k *Kube) prometheusTargets(ctx context.Context) []status.PrometheusTarget {
-	out := make([]status.PrometheusTarget, len(k.promPods))
+// prometheusTargets forwards to the given Prometheus pods (web port 9090); uids are the pods'.
+func (k *Kube) prometheusTargets(ctx context.Context) (out []status.PrometheusTarget, uids []types.UID) {
+	out = make([]status.PrometheusTarget, len(k.promPods))
+	uids = make([]types.UID, len(k.promPods))
 	forEach(len(k.promPods), func(i int) {
 		ns, name := k.defaultNS, k.promPods[i]
 		if a, b, ok := strings.Cut(name, "/"); ok {
@@ -212,10 +232,11 @@ func (k *Kube) prometheusTargets(ctx context.Context) []status.PrometheusTarget 
 			t.Err = err
 		} else {
 			t.Endpoint = "http://" + fw.Local
+			uids[i] = p.UID
 		}
 		out[i] = t
 	})
-	return out
+	return out, uids
 }
 
 // operatorPrometheus forwards to the pods of prometheus-operator Prometheus objects that send

@@ -26,6 +26,9 @@ type Options struct {
 	Status status.Options
 	// PeerTimeout overrides the peer timeout read from pods (0: read it; default 15s).
 	PeerTimeout time.Duration
+	// ConfigChecks adds the lint checks of the live objects (Kubernetes sources) to the mesh
+	// findings.
+	ConfigChecks bool
 }
 
 // URLs is a source over replicas given by URL (no Kubernetes).

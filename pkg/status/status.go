@@ -43,6 +43,9 @@ type Options struct {
 	ProbeTimeout time.Duration
 	// Annotate, when set, adds to the collected replicas before the checks run.
 	Annotate func(*model.Cluster)
+	// Extra, when set, adds findings after the mesh checks (the configuration of the live
+	// objects).
+	Extra func(*model.Cluster) []model.Finding
 }
 
 // Collect asks every target concurrently and returns the analysed cluster.
@@ -93,6 +96,10 @@ func Collect(ctx context.Context, cl *amclient.Client, c model.Cluster, targets 
 		o.Checks.Now = c.CollectedAt
 	}
 	checks.Analyze(&c, o.Checks)
+	if o.Extra != nil {
+		c.Findings = append(c.Findings, o.Extra(&c)...)
+		checks.SortFindings(c.Findings)
+	}
 	return c
 }
 

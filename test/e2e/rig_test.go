@@ -16,12 +16,14 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -97,6 +99,12 @@ func manifest(t *testing.T, name string) []runtime.Object {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return decodeAll(t, name, b)
+}
+
+// decodeAll decodes a multi-document YAML file into typed objects.
+func decodeAll(t *testing.T, name string, b []byte) []runtime.Object {
+	t.Helper()
 	var out []runtime.Object
 	dec := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(b)))
 	for {
@@ -104,7 +112,7 @@ func manifest(t *testing.T, name string) []runtime.Object {
 		if err != nil {
 			break
 		}
-		if len(bytes.TrimSpace(doc)) == 0 {
+		if onlyComments(doc) {
 			continue
 		}
 		obj, _, err := scheme.Codecs.UniversalDeserializer().Decode(doc, nil, nil)
@@ -116,7 +124,16 @@ func manifest(t *testing.T, name string) []runtime.Object {
 	return out
 }
 
-// apply creates typed objects in ns.
+func onlyComments(doc []byte) bool {
+	for _, l := range bytes.Split(doc, []byte("\n")) {
+		l = bytes.TrimSpace(l)
+		if len(l) > 0 && l[0] != '#' {
+			return false
+		}
+	}
+	return true
+}
+
 func (r *rig) apply(t *testing.T, ns string, objs []runtime.Object) {
 	t.Helper()
 	ctx := context.Background()
@@ -133,6 +150,8 @@ func (r *rig) apply(t *testing.T, ns string, objs []runtime.Object) {
 			_, err = r.cs.AppsV1().StatefulSets(ns).Create(ctx, v, metav1.CreateOptions{})
 		case *networkingv1.NetworkPolicy:
 			_, err = r.cs.NetworkingV1().NetworkPolicies(ns).Create(ctx, v, metav1.CreateOptions{})
+		case *policyv1.PodDisruptionBudget:
+			_, err = r.cs.PolicyV1().PodDisruptionBudgets(ns).Create(ctx, v, metav1.CreateOptions{})
 		default:
 			t.Fatalf("apply: unsupported %T", o)
 		}
@@ -166,12 +185,17 @@ func (r *rig) waitReady(t *testing.T, ns, sts string, n int) {
 	t.Fatalf("statefulset %s/%s: %d pods not ready within 120s", ns, sts, n)
 }
 
-// status runs `kubectl amha status` against the rig and decodes its JSON report.
+// status runs `kubectl amha status` against the rig and decodes its JSON report. The
+// configuration checks are off unless args turn them on: most tests judge the mesh.
 func (r *rig) status(t *testing.T, args ...string) (ui.Report, int, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	root := cmd.NewRoot(genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut})
-	root.SetArgs(append([]string{"status", "--kubeconfig", r.kubeconfig, "-o", "json"}, args...))
+	base := []string{"status", "--kubeconfig", r.kubeconfig, "-o", "json"}
+	if !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--config-checks") }) {
+		base = append(base, "--config-checks=false")
+	}
+	root.SetArgs(append(base, args...))
 	code := cmd.ExitOK
 	if err := root.Execute(); err != nil {
 		code = cmd.CodeOf(err)

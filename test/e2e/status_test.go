@@ -84,6 +84,20 @@ func TestClusteringDisabled(t *testing.T) {
 			t.Fatalf("replica %s: pod Ready with clustering disabled expected: %+v", rp.Name, rp)
 		}
 	}
+	// The configuration checks of the live StatefulSet name the cause: the argument itself.
+	rep, code, _ = r.status(t, "-n", ns, "--config-checks")
+	var at []string
+	for _, f := range rep.Clusters[0].Findings {
+		if f.ID == "cluster/disabled" {
+			for _, l := range f.Locations {
+				at = append(at, l.String())
+			}
+		}
+	}
+	want := "StatefulSet " + ns + "/alertmanager-main spec.template.spec.containers[0].args["
+	if code != cmd.ExitFindings || len(at) != 1 || !strings.HasPrefix(at[0], want) {
+		t.Fatalf("exit %d, cluster/disabled at %q, want one location %s<n>]; findings %v", code, at, want, ids(rep))
+	}
 }
 
 // One replica restarted with another configuration: the others keep the one they loaded.

@@ -49,6 +49,7 @@ NFT_TABLE=kube-network-policies
 PAUSE_IMAGE=amha.local/pause:rig
 AM_IMAGE=amha.local/alertmanager:${AM_VERSION}
 TOOLS_IMAGE=amha.local/amha-tools:rig
+PROM_IMAGE=amha.local/prometheus:rig
 
 # sysctls the rig or the kubelet/kube-proxy may change; saved at up, restored at down
 SYSCTLS=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops
@@ -187,6 +188,17 @@ alertmanager_binary() {
   echo "$(am_out)/alertmanager"
 }
 
+# prometheus_binary: path of the static Prometheus hack/ambuild builds (Kubernetes and DNS
+# discovery included), or nothing when this checkout has no hack/ambuild.
+prometheus_binary() {
+  [[ -d $REPO_ROOT/hack/ambuild ]] || return 0
+  mkdir -p "$BUILDLOGS"
+  local p
+  p=$(cd "$REPO_ROOT" && go run ./hack/ambuild -print -prometheus "$AM_VERSION" 2>"$BUILDLOGS/ambuild-prometheus.log" | grep /prometheus/) ||
+    die "hack/ambuild -prometheus failed (see $BUILDLOGS/ambuild-prometheus.log)"
+  [[ -x $p ]] && echo "$p"
+}
+
 is_static() { ! LC_ALL=C readelf -l "$1" 2>/dev/null | grep -q 'Requesting program interpreter'; }
 
 build_all() {
@@ -198,6 +210,7 @@ build_all() {
   if command -v readelf >/dev/null && ! is_static "$AM_BIN"; then
     die "$AM_BIN is dynamically linked; the image needs a static (CGO_ENABLED=0) Alertmanager"
   fi
+  PROM_BIN=$(prometheus_binary) || die "building the Prometheus image binary failed"
   build_images "$AM_BIN"
 }
 
@@ -227,6 +240,15 @@ EOF
       -cmd '["--config.file=/etc/alertmanager/alertmanager.yml","--storage.path=/alertmanager"]'
     rm -f "$cfg"
   fi
+  if [[ -n ${PROM_BIN:-} ]]; then
+    key=$(hash_files "$PROM_BIN")
+    if [[ ! -f $IMAGES/prometheus-$key.tar ]]; then
+      "$rigctl" mkimage -o "$IMAGES/prometheus-$key.tar" -name "$PROM_IMAGE" \
+        -add "$PROM_BIN:/bin/prometheus" -dir /prometheus:0755:65534 -dir /tmp:1777 -user 65534 \
+        -workdir /prometheus -expose 9090/tcp -entrypoint '["/bin/prometheus"]' \
+        -cmd '["--config.file=/etc/prometheus/prometheus.yml","--storage.tsdb.path=/prometheus"]'
+    fi
+  fi
   key=$(hash_files "$rigctl" "$tools/pause")
   if [[ ! -f $IMAGES/amha-tools-$key.tar ]]; then
     "$rigctl" mkimage -o "$IMAGES/amha-tools-$key.tar" -name "$TOOLS_IMAGE" \
@@ -240,6 +262,7 @@ image_tars() {
   echo "$IMAGES/pause-$(hash_files "$tools/pause").tar"
   echo "$IMAGES/alertmanager-$AM_VERSION-$(hash_files "$am").tar"
   echo "$IMAGES/amha-tools-$(hash_files "$tools/rigctl" "$tools/pause").tar"
+  if [[ -n ${PROM_BIN:-} ]]; then echo "$IMAGES/prometheus-$(hash_files "$PROM_BIN").tar"; fi
 }
 
 # ---------------------------------------------------------------- processes
@@ -847,6 +870,7 @@ env_cmd() {
   echo "export AMHA_RIG_KUBECTL=$(k8s_out)/kubectl"
   echo "export AMHA_RIG_AM_IMAGE=$AM_IMAGE"
   echo "export AMHA_RIG_TOOLS_IMAGE=$TOOLS_IMAGE"
+  echo "export AMHA_RIG_PROMETHEUS_IMAGE=$PROM_IMAGE"
   echo "export AMHA_RIG_NODE_IP=$NODE_IP"
   echo "export AMHA_RIG_RIGCTL=$(tools_out)/rigctl"
   echo "export PATH=$(k8s_out):\$PATH"

@@ -1,0 +1,225 @@
+package lint
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/amha-dev/kubectl-amha/pkg/model"
+)
+
+// clusterTestdata holds the inputs of the cluster/* tests; a directory is read as a VM
+// install (its files are command lines of one cluster).
+const clusterTestdata = "testdata/cluster"
+
+func clusterTestSet(t *testing.T, name string) *Set {
+	t.Helper()
+	ins, err := ReadInputs([]string{filepath.Join(clusterTestdata, name)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Load(ins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func clusterTestRun(t *testing.T, s *Set, id string) []model.Finding {
+	t.Helper()
+	for _, c := range clusterChecks() {
+		if c.ID() == id {
+			return c.Run(s)
+		}
+	}
+	t.Fatalf("no check %s", id)
+	return nil
+}
+
+func clusterTestDescribe(fs []model.Finding) string {
+	var b strings.Builder
+	for _, f := range fs {
+		fmt.Fprintf(&b, "\n  %s %s at %v: %s", f.Severity, f.ID, f.Locations, f.Message)
+	}
+	return b.String()
+}
+
+// clusterTestSentence: a finding's message starts with a capital letter and ends with a period.
+func clusterTestSentence(msg string) bool {
+	r, _ := utf8.DecodeRuneInString(msg)
+	return unicode.IsUpper(r) && strings.HasSuffix(msg, ".")
+}
+
+func TestClusterChecksFire(t *testing.T) {
+	for _, tc := range []struct {
+		input, id string
+		sev       model.Severity
+		at        string // line:column of the first location
+		phrase    string
+	}{
+		{"disabled-3-replicas.yaml", "cluster/disabled", model.Error, "38:11", "Clustering is disabled"},
+		{"peers-none-3-replicas.yaml", "cluster/peers-missing", model.Error, "24:9", "no replica has a --cluster.peer"},
+		{"peers-missing-ordinal.yaml", "cluster/peers-missing", model.Warning, "31:11", "alertmanager-2 of the 3 pods is not listed"},
+		{"peers-bare-pod-names.yaml", "cluster/peers-missing", model.Error, "22:11", "alertmanager-0:9094, alertmanager-1:9094 do not resolve"},
+		{"peer-clusterip-service.yaml", "cluster/peer-is-load-balancer", model.Error, "56:11", "does not even expose port 9094"},
+		{"peer-clusterip-and-pods.yaml", "cluster/peer-is-load-balancer", model.Warning, "55:11", "the virtual IP stays in alertmanager_cluster_failed_peers and is re-joined every 10s until --cluster.reconnect-timeout (6h by default)"},
+		{"advertise-pod-name.yaml", "cluster/advertise-hostname", model.Error, "26:11", "$(POD_NAME) is the pod's metadata.name"},
+		{"listen-hostname", "cluster/listen-hostname", model.Error, "7:3", "advertises the unroutable [::]:9094"},
+		{"helm-chart-defaults.yaml", "cluster/label-missing", model.Warning, "125:9", "No --cluster.label in a cluster of 3 replicas"},
+		{"inconsistent-peer-timeout", "cluster/inconsistent-flags", model.Warning, "5:1", "--cluster.peer-timeout differs"},
+		{"inconsistent-label.yaml", "cluster/inconsistent-flags", model.Error, "10:7", "--cluster.label differs"},
+		{"zero-interval-v034.yaml", "cluster/zero-interval", model.Error, "24:11", "Options.ReconnectInterval must be positive"},
+		{"zero-interval-v031.yaml", "cluster/zero-interval", model.Warning, "25:11", "upgrading with this flag takes the replicas down"},
+		{"zero-interval-resolve-v031.yaml", "cluster/zero-interval", model.Warning, "26:11", "The joins still work, since memberlist resolves the name itself"},
+		{"helm-chart-defaults.yaml", "cluster/reconnect-timeout", model.Warning, "125:9", "left at the default 6h"},
+		{"receiver-timeout-above-peer-timeout.yaml", "cluster/peer-timeout-vs-receiver", model.Warning, "20:18", "up to 3 notifications for one with 3 replicas"},
+		{"wait-exceeds-repeat.yaml", "cluster/wait-exceeds-repeat", model.Error, "18:26", "(3-1) × 3m peer timeout = 6m"},
+		{"wait-exceeds-repeat.yaml", "cluster/wait-exceeds-repeat", model.Error, "18:26", "runs Alertmanager v0.31.1, whose dedup judges the repeat by the clock after the wait"},
+		{"wait-exceeds-repeat-unknown-version.yaml", "cluster/wait-exceeds-repeat", model.Warning, "18:26", "On Alertmanager 0.31 and earlier, by the time its wait ends"},
+		{"wan-region-spread.yaml", "cluster/wan-defaults", model.Warning, "9:3", "topologySpreadConstraints over topology.kubernetes.io/region"},
+		{"wan-vm", "cluster/wan-defaults", model.Warning, "5:1", "eu-west-1.example.com, us-east-1.example.com"},
+		{"helm-chart-defaults.yaml", "cluster/insecure-gossip", model.Info, "125:9", "the inputs hold no NetworkPolicy"},
+		{"insecure-other-policy.yaml", "cluster/insecure-gossip", model.Warning, "33:9", "selects the pods of StatefulSet monitoring/alertmanager"},
+		{"insecure-open-policy.yaml", "cluster/insecure-gossip", model.Warning, "13:5", "lets every source reach port 9094"},
+		{"tls-no-client-auth.yaml", "cluster/tls-no-client-auth", model.Warning, "43:11", "client_auth_type: VerifyClientCertIfGiven"},
+		{"tls-no-client-auth.yaml", "cluster/tls-no-client-auth", model.Warning, "43:11", "can join without a certificate"},
+		{"tls-require-client-cert.yaml", "cluster/tls-no-client-auth", model.Warning, "44:11", "with any certificate, even a self-signed one, can join"},
+		{"tls-operator-require-client-cert.yaml", "cluster/tls-no-client-auth", model.Warning, "19:23", "with any certificate, even a self-signed one, can join"},
+	} {
+		t.Run(tc.id+"/"+tc.input, func(t *testing.T) {
+			fs := clusterTestRun(t, clusterTestSet(t, tc.input), tc.id)
+			if len(fs) == 0 {
+				t.Fatalf("no finding")
+			}
+			for _, f := range fs {
+				if !clusterTestSentence(f.Message) {
+					t.Errorf("message does not start with a capital letter and end with a period:\n%s", f.Message)
+				}
+			}
+			f := fs[0]
+			if f.ID != tc.id || f.Severity != tc.sev {
+				t.Errorf("got %s %s, want %s %s", f.Severity, f.ID, tc.sev, tc.id)
+			}
+			if len(f.Locations) == 0 {
+				t.Fatalf("no location")
+			}
+			if l := f.Locations[0]; fmt.Sprintf("%d:%d", l.Line, l.Column) != tc.at || !strings.Contains(l.File, tc.input) {
+				t.Errorf("first location %s, want %s:%s", l, tc.input, tc.at)
+			}
+			if !strings.Contains(f.Message, tc.phrase) {
+				t.Errorf("message lacks %q:\n%s", tc.phrase, f.Message)
+			}
+			if f.Fix == "" || f.Symptoms == nil {
+				t.Errorf("finding without fix or symptoms: %+v", f)
+			}
+		})
+	}
+}
+
+func TestClusterChecksQuiet(t *testing.T) {
+	for _, tc := range []struct{ input, id string }{
+		{"peer-headless-service.yaml", "cluster/peer-is-load-balancer"},
+		{"peers-missing-ordinal.yaml", "cluster/peer-is-load-balancer"},
+		{"listen-hostname/am2.service", "cluster/listen-hostname"},
+		{"wan-region-tuned.yaml", "cluster/wan-defaults"},
+		{"tls-mutual.yaml", "cluster/tls-no-client-auth"},
+		{"wait-exceeds-repeat-v032.yaml", "cluster/wait-exceeds-repeat"}, // 0.32 judges the repeat at the flush's start
+		{"tls-mutual.yaml", "cluster/insecure-gossip"},
+		{"zero-interval-v031.yaml", "cluster/reconnect-timeout"}, // 0 is zero-interval's
+		{"disabled-3-replicas.yaml", "cluster/peers-missing"},    // cluster/disabled's
+	} {
+		t.Run(tc.id+"/"+tc.input, func(t *testing.T) {
+			if fs := clusterTestRun(t, clusterTestSet(t, tc.input), tc.id); len(fs) > 0 {
+				t.Errorf("want no finding, got:%s", clusterTestDescribe(fs))
+			}
+		})
+	}
+}
+
+// TestClusterCleanInputs: correctly configured installs of every shape give no cluster/*
+// finding at all.
+func TestClusterCleanInputs(t *testing.T) {
+	for _, input := range []string{
+		"clean-operator-generated.yaml",
+		"clean-operator-object.yaml",
+		"clean-helm.yaml",
+		"clean-vm",
+		"clean-compose.yaml",
+		"helm-single-replica.yaml",
+	} {
+		t.Run(input, func(t *testing.T) {
+			s := clusterTestSet(t, input)
+			if len(s.Workloads) == 0 {
+				t.Fatal("no workload read")
+			}
+			var fs []model.Finding
+			for _, c := range clusterChecks() {
+				fs = append(fs, c.Run(s)...)
+			}
+			if len(fs) > 0 {
+				t.Errorf("want no cluster/* finding, got:%s", clusterTestDescribe(fs))
+			}
+		})
+	}
+}
+
+// TestClusterFindingsAreComplete: every finding of every cluster check on every test input
+// names its check, has a location with a position, a message and a fix.
+func TestClusterFindingsAreComplete(t *testing.T) {
+	entries, err := os.ReadDir(clusterTestdata)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fired := map[string]bool{}
+	for _, e := range entries {
+		s := clusterTestSet(t, e.Name())
+		for _, c := range clusterChecks() {
+			for _, f := range c.Run(s) {
+				fired[c.ID()] = true
+				if f.ID != c.ID() || f.Message == "" || f.Fix == "" || len(f.Objects) == 0 || f.Symptoms == nil {
+					t.Errorf("%s on %s: incomplete finding %+v", c.ID(), e.Name(), f)
+				}
+				if len(f.Locations) == 0 || f.Locations[0].Line == 0 {
+					t.Errorf("%s on %s: first location has no line: %v", c.ID(), e.Name(), f.Locations)
+				}
+				if !clusterTestSentence(f.Message) {
+					t.Errorf("%s on %s: message does not start with a capital letter and end with a period: %s", c.ID(), e.Name(), f.Message)
+				}
+			}
+		}
+	}
+	for _, c := range clusterChecks() {
+		if !fired[c.ID()] {
+			t.Errorf("%s fires on no test input", c.ID())
+		}
+	}
+}
+
+// TestClusterDocPages: each cluster check has its page docs/checks/cluster/<name>.md.
+func TestClusterDocPages(t *testing.T) {
+	seen := map[string]bool{}
+	for _, c := range clusterChecks() {
+		id := c.ID()
+		if seen[id] {
+			t.Errorf("%s listed twice", id)
+		}
+		seen[id] = true
+		name, ok := strings.CutPrefix(id, "cluster/")
+		if !ok {
+			t.Errorf("%s is not a cluster/* id", id)
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("../../docs/checks/cluster", name+".md"))
+		if err != nil {
+			t.Errorf("%s: %v", id, err)
+			continue
+		}
+		if !strings.HasPrefix(string(b), "# "+id+"\n") {
+			t.Errorf("%s: page does not start with its id as title", id)
+		}
+	}
+}

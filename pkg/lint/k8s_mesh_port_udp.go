@@ -1,0 +1,323 @@
+package lint
+
+import (
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/amha-dev/kubectl-amha/pkg/model"
+)
+
+// k8sMeshPortUDP: memberlist uses the cluster port over both TCP (join, push/pull) and UDP
+// (probes and gossip): both must be open (ha-facts; issue 1550, 1564). Replicas reach each other
+// pod to pod, so what blocks a protocol is a NetworkPolicy (or a firewall); the ports a Service
+// or a container lists open and close nothing, but policies name ports, and readers copy them.
+type k8sMeshPortUDP struct{}
+
+func (k8sMeshPortUDP) ID() string { return "k8s/mesh-port-udp" }
+
+func (c k8sMeshPortUDP) Run(s *Set) []model.Finding {
+	var out []model.Finding
+	for _, w := range k8sWorkloads(s) {
+		if !k8sMeshOn(w) {
+			continue
+		}
+		port := k8sMeshPort(w)
+		if f, ok := c.policies(s, w, port); ok {
+			out = append(out, f)
+		}
+		for _, svc := range k8sServices(s, w) {
+			out = append(out, c.service(w, svc, port)...)
+		}
+		out = append(out, c.container(w, port)...)
+	}
+	return out
+}
+
+var k8sProtocols = [2]corev1.Protocol{corev1.ProtocolTCP, corev1.ProtocolUDP}
+
+func k8sOther(p corev1.Protocol) corev1.Protocol {
+	if p == corev1.ProtocolUDP {
+		return corev1.ProtocolTCP
+	}
+	return corev1.ProtocolUDP
+}
+
+// service: a Service that lists the mesh port in one protocol only.
+func (c k8sMeshPortUDP) service(w *Workload, svc k8sService, port int) []model.Finding {
+	named := map[string]int32{}
+	for _, p := range k8sContainerPorts(w) {
+		if p.Name != "" {
+			named[p.Name] = p.ContainerPort
+		}
+	}
+	seen := map[corev1.Protocol]int{}
+	for i, p := range svc.Svc.Spec.Ports {
+		target := int(p.Port)
+		switch {
+		case p.TargetPort.Type == intstr.String && p.TargetPort.StrVal != "":
+			n, ok := named[p.TargetPort.StrVal]
+			if !ok {
+				continue
+			}
+			target = int(n)
+		case p.TargetPort.IntValue() != 0:
+			target = p.TargetPort.IntValue()
+		}
+		if target != port {
+			continue
+		}
+		proto := p.Protocol
+		if proto == "" {
+			proto = corev1.ProtocolTCP
+		}
+		if _, ok := seen[proto]; !ok {
+			seen[proto] = i
+		}
+	}
+	if len(seen) != 1 {
+		return nil
+	}
+	var has corev1.Protocol
+	var i int
+	for has, i = range seen {
+	}
+	missing := k8sOther(has)
+	at := svc.Obj.Root.Get("spec", "ports", i)
+	return []model.Finding{{
+		ID: c.ID(), Severity: model.Info, Symptoms: []model.Symptom{},
+		Objects: []string{svc.Obj.ID(), w.ID()},
+		Message: fmt.Sprintf("%s lists the mesh port %d over %s but not over %s. This alone blocks nothing: replicas gossip pod to pod, at the addresses their peer names resolve to, "+
+			"and a headless Service's DNS records need no ports. But memberlist needs both protocols (issue 1550), and this list is what people copy into NetworkPolicies and firewall rules, "+
+			"where a missing %s does cut the mesh.", svc.Obj.ID(), port, has, missing, missing),
+		Fix: fmt.Sprintf("List both: add {name: mesh-%s, port: %d, targetPort: %d, protocol: %s} next to the %s entry.",
+			strings.ToLower(string(missing)), port, port, missing, has),
+		Locations: []Location{at.Get("protocol").LocOr(at)},
+	}}
+}
+
+// container: the container declares the mesh port in one protocol only.
+func (c k8sMeshPortUDP) container(w *Workload, port int) []model.Finding {
+	if !w.Container.Valid() || k8sGeneratedBy(w) != "" {
+		return nil
+	}
+	seen := map[corev1.Protocol]int{}
+	for i, p := range k8sContainerPorts(w) {
+		proto := p.Protocol
+		if proto == "" {
+			proto = corev1.ProtocolTCP
+		}
+		if int(p.ContainerPort) == port {
+			if _, ok := seen[proto]; !ok {
+				seen[proto] = i
+			}
+		}
+	}
+	if len(seen) != 1 {
+		return nil
+	}
+	var has corev1.Protocol
+	var i int
+	for has, i = range seen {
+	}
+	missing := k8sOther(has)
+	at := w.Container.Get("ports", i)
+	return []model.Finding{{
+		ID: c.ID(), Severity: model.Info, Symptoms: []model.Symptom{},
+		Objects: []string{w.ID()},
+		Message: fmt.Sprintf("The alertmanager container declares the mesh port %d over %s only. A container port list opens and closes nothing (%d/%s is reachable all the same), "+
+			"but a NetworkPolicy or Service that names the port resolves the name only in the protocol declared, and memberlist needs both (issue 1550).", port, has, port, missing),
+		Fix:       fmt.Sprintf("Declare both: {name: mesh-tcp, containerPort: %d, protocol: TCP} and {name: mesh-udp, containerPort: %d, protocol: UDP}.", port, port),
+		Locations: []Location{at.Get("protocol").LocOr(at)},
+	}}
+}
+
+// k8sPolicy is a NetworkPolicy with its typed form.
+type k8sPolicy struct {
+	Obj *Object
+	Pol networkingv1.NetworkPolicy
+}
+
+func (p k8sPolicy) has(t networkingv1.PolicyType) bool {
+	if len(p.Pol.Spec.PolicyTypes) == 0 {
+		return t == networkingv1.PolicyTypeIngress || (t == networkingv1.PolicyTypeEgress && len(p.Pol.Spec.Egress) > 0)
+	}
+	for _, x := range p.Pol.Spec.PolicyTypes {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// policies: NetworkPolicies that let a replica reach another on the mesh port over one
+// protocol and not the other. A policy isolates the pods it selects: only what some policy
+// allows gets through, for ingress at the receiver and for egress at the sender.
+func (c k8sMeshPortUDP) policies(s *Set, w *Workload, port int) (model.Finding, bool) {
+	var pols []k8sPolicy
+	for _, o := range k8sOfKind(s, w, "NetworkPolicy") {
+		var p networkingv1.NetworkPolicy
+		if err := o.Decode(&p); err == nil {
+			pols = append(pols, k8sPolicy{Obj: o, Pol: p})
+		}
+	}
+	if len(pols) == 0 {
+		return model.Finding{}, false
+	}
+	pods := k8sPods(w)
+	names := k8sPodNames(w, len(pods))
+	named := k8sContainerPorts(w)
+	for j := range pods {
+		for i := range pods {
+			if i == j && len(pods) > 1 {
+				continue
+			}
+			var ok [2]bool
+			for k, proto := range k8sProtocols {
+				eg, _ := k8sAllowed(pols, networkingv1.PolicyTypeEgress, pods[j], pods[i], port, proto, named)
+				in, _ := k8sAllowed(pols, networkingv1.PolicyTypeIngress, pods[i], pods[j], port, proto, named)
+				ok[k] = eg && in
+			}
+			if ok[0] == ok[1] {
+				continue // both open, or both closed: not a protocol mismatch
+			}
+			has, missing := corev1.ProtocolTCP, corev1.ProtocolUDP
+			if ok[1] {
+				has, missing = corev1.ProtocolUDP, corev1.ProtocolTCP
+			}
+			from, to := names[j], names[i]
+			field, side := "egress", "egress from "+from
+			eg, b := k8sAllowed(pols, networkingv1.PolicyTypeEgress, pods[j], pods[i], port, missing, named)
+			if eg {
+				field, side = "ingress", "ingress to "+to
+				_, b = k8sAllowed(pols, networkingv1.PolicyTypeIngress, pods[i], pods[j], port, missing, named)
+			}
+			effect := "UDP carries the failure-detection probes and the gossip of the notification log and silences: without it they travel only with the TCP push/pull (every 1m), " +
+				"so a replica's log entry often arrives after the next replica's wait has ended, and both send (duplicates); memberlist says so only at debug level, and the pods stay Ready (issue 1564)"
+			if missing == corev1.ProtocolTCP {
+				effect = "TCP carries the join and the full state sync: a replica that starts while it is blocked cannot join, and runs as an island that sends every notification itself"
+			}
+			return model.Finding{
+				ID: c.ID(), Severity: model.Error, Symptoms: []model.Symptom{model.Duplicates},
+				Objects: []string{b.Obj.ID(), w.ID()},
+				Message: fmt.Sprintf("The NetworkPolicies let %s reach %s on the mesh port %d over %s but not over %s (%s is restricted by %s). memberlist needs both (issue 1550): %s. "+
+					"A policy does not cut flows that already exist (conntrack), so this may show only when a pod is recreated.",
+					from, to, port, has, missing, side, b.Obj.ID(), effect),
+				Fix: fmt.Sprintf("Allow %d over both TCP and UDP between the replicas in the %s rules of %s: {%s: [{podSelector: {matchLabels: <the replicas' labels>}}], ports: [{port: %d, protocol: TCP}, {port: %d, protocol: UDP}]}.",
+					port, field, b.Obj.ID(), map[string]string{"egress": "to", "ingress": "from"}[field], port, port),
+				Locations: []Location{b.Obj.Root.Get("spec", field).LocOr(b.Obj.Root.Get("spec"))},
+			}, true
+		}
+	}
+	return model.Finding{}, false
+}
+
+func k8sPodNames(w *Workload, n int) []string {
+	prefix := w.Name
+	if w.Kind == "Alertmanager" {
+		prefix = "alertmanager-" + w.Name
+	}
+	out := make([]string, n)
+	for i := range out {
+		if w.Kind == "Deployment" {
+			out[i] = "a pod of " + w.ID()
+		} else {
+			out[i] = fmt.Sprintf("%s-%d", prefix, i)
+		}
+	}
+	return out
+}
+
+// k8sAllowed evaluates the policies of one direction for traffic between two replicas: self is
+// the pod the policies must select (the sender for egress, the receiver for ingress), peer the
+// other end. Without a policy of that type selecting self, everything is allowed. by is a
+// policy that isolates self, for the finding's location.
+func k8sAllowed(pols []k8sPolicy, t networkingv1.PolicyType, self, peer map[string]string, port int, proto corev1.Protocol, named []corev1.ContainerPort) (ok bool, by *k8sPolicy) {
+	isolated := false
+	for i := range pols {
+		p := &pols[i]
+		if !p.has(t) || !k8sSelects(&p.Pol.Spec.PodSelector, []map[string]string{self}) {
+			continue
+		}
+		if !isolated {
+			isolated, by = true, p
+		}
+		if t == networkingv1.PolicyTypeIngress {
+			for _, r := range p.Pol.Spec.Ingress {
+				if k8sPeersMatch(r.From, peer) && k8sPortsMatch(r.Ports, port, proto, named) {
+					return true, nil
+				}
+			}
+		} else {
+			for _, r := range p.Pol.Spec.Egress {
+				if k8sPeersMatch(r.To, peer) && k8sPortsMatch(r.Ports, port, proto, named) {
+					return true, nil
+				}
+			}
+		}
+	}
+	return !isolated, by
+}
+
+// k8sPeersMatch: an empty list allows every source. An ipBlock may cover the pod IPs, which
+// are not known here: it counts as a match, so no finding is drawn from it. A namespaceSelector
+// is taken to select the replicas' namespace (labels of namespaces are not known either).
+func k8sPeersMatch(peers []networkingv1.NetworkPolicyPeer, pod map[string]string) bool {
+	if len(peers) == 0 {
+		return true
+	}
+	for _, p := range peers {
+		switch {
+		case p.IPBlock != nil:
+			return true
+		case p.PodSelector == nil && p.NamespaceSelector != nil:
+			return true
+		case p.PodSelector != nil && k8sSelects(p.PodSelector, []map[string]string{pod}):
+			return true
+		}
+	}
+	return false
+}
+
+// k8sPortsMatch: an empty list allows every port; a named port resolves against the
+// destination's container ports of that protocol.
+func k8sPortsMatch(ports []networkingv1.NetworkPolicyPort, port int, proto corev1.Protocol, named []corev1.ContainerPort) bool {
+	if len(ports) == 0 {
+		return true
+	}
+	for _, p := range ports {
+		pr := corev1.ProtocolTCP
+		if p.Protocol != nil {
+			pr = *p.Protocol
+		}
+		if pr != proto {
+			continue
+		}
+		if p.Port == nil {
+			return true
+		}
+		if p.Port.Type == intstr.String {
+			for _, cp := range named {
+				cpp := cp.Protocol
+				if cpp == "" {
+					cpp = corev1.ProtocolTCP
+				}
+				if cp.Name == p.Port.StrVal && cpp == proto && int(cp.ContainerPort) == port {
+					return true
+				}
+			}
+			continue
+		}
+		lo, hi := p.Port.IntValue(), p.Port.IntValue()
+		if p.EndPort != nil {
+			hi = int(*p.EndPort)
+		}
+		if lo <= port && port <= hi {
+			return true
+		}
+	}
+	return false
+}
