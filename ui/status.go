@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -38,11 +39,15 @@ func NewReport(cs []model.Cluster) Report {
 
 // WriteJSON prints a report (any JSON-able value) as indented JSON with a final newline.
 func WriteJSON(w io.Writer, r any) error {
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
+	// Not HTML-escaped: "<stdin>" and "<namespace>" stay readable.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
 		return err
 	}
-	_, err = w.Write(append(b, '\n'))
+	_, err := w.Write(buf.Bytes())
 	return err
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -131,6 +132,14 @@ func (o *lintOptions) Run() error {
 		}
 		return &ExitError{Code: ExitNoCheck, Err: fmt.Errorf("lint: %w", err)}
 	}
+	if r := res.Read; r.Objects+r.Workloads+r.AMConfigs+r.PromConfigs == 0 {
+		skipped := ""
+		if len(res.Skipped) > 0 {
+			skipped = " (skipped: " + strings.Join(res.Skipped, ", ") + ")"
+		}
+		return &ExitError{Code: ExitNoCheck, Err: fmt.Errorf("nothing to lint in %s: no Kubernetes object, alertmanager.yml, prometheus.yml or Alertmanager command line%s",
+			strings.Join(o.files, ", "), skipped)}
+	}
 	// Render fully before writing: a failure leaves stdout empty.
 	var buf bytes.Buffer
 	switch o.output {
@@ -166,7 +175,15 @@ func (o *lintOptions) Run() error {
 func (o *lintOptions) writeText(buf *bytes.Buffer, res *lint.Result) error {
 	st := ui.NewStyles(o.useColor)
 	r := res.Read
-	fmt.Fprintf(buf, "%s %d objects, %d Alertmanager workloads, %d alertmanager.yml, %d prometheus.yml\n\n",
-		st.Bold.Render("Read"), r.Objects, r.Workloads, r.AMConfigs, r.PromConfigs)
+	fmt.Fprintf(buf, "%s %s, %s, %d alertmanager.yml, %d prometheus.yml\n\n", st.Bold.Render("Read"),
+		count(r.Objects, "object", "objects"), count(r.Workloads, "Alertmanager workload", "Alertmanager workloads"), r.AMConfigs, r.PromConfigs)
 	return ui.WriteFindings(buf, res.Findings, st, "No findings.")
+}
+
+// count is "1 object" or "3 objects".
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

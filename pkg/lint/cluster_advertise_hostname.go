@@ -44,7 +44,7 @@ func (c clusterAdvertiseHostname) Run(s *Set) []model.Finding {
 			ID: c.ID(), Severity: model.Error, Symptoms: []model.Symptom{model.Missed},
 			Objects: []string{w.ID()},
 			Message: fmt.Sprintf("Alertmanager cannot advertise --cluster.advertise-address=%s: %s. The mesh accepts only an IP here, so Alertmanager exits at start (\"failed to parse advertise address\"): "+
-				"%s never run, and every notification they would send is missed.", a.Value, what, clusterRunningWhat(w)),
+				"%s.", a.Value, what, clusterRunningWhat(w)),
 			Fix:       fix,
 			Locations: []Location{a.At.Loc()},
 		})
@@ -55,7 +55,7 @@ func (c clusterAdvertiseHostname) Run(s *Set) []model.Finding {
 // clusterRunningWhat names the processes of a workload for messages.
 func clusterRunningWhat(w *Workload) string {
 	if w.Replicas == 1 {
-		return "this replica does"
+		return "this replica never runs, and every notification it would send is missed"
 	}
-	return fmt.Sprintf("its %d replicas", w.Replicas)
+	return fmt.Sprintf("its %d replicas never run, and every notification they would send is missed", w.Replicas)
 }

@@ -58,6 +58,8 @@ func (c clusterPeerIsLoadBalancer) Run(s *Set) []model.Finding {
 				}
 				fix := "Name the pods instead, through a headless Service (clusterIP: None, publishNotReadyAddresses: true, ports 9094/TCP and 9094/UDP)"
 				switch {
+				case sev == model.Warning && w.Kind != "Alertmanager":
+					fix = fmt.Sprintf("Remove --cluster.peer=%s: the other peers already hold the mesh together, and a join through a virtual IP adds nothing.", p.Value)
 				case sts != "":
 					fix += fmt.Sprintf(": %s.", strings.Join(clusterPodPeers(w.Name, sts, "9094", max(w.Replicas, 1)), " "))
 				case w.Kind == "Alertmanager":

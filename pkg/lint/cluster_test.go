@@ -223,3 +223,19 @@ func TestClusterDocPages(t *testing.T) {
 		}
 	}
 }
+
+// When the other peers already name the pods, the fix is to drop the Service peer, not to add
+// what is there.
+func TestClusterPeerIsLoadBalancerFixRemoves(t *testing.T) {
+	s := loadTestdata(t, "cluster", "peer-clusterip-and-pods.yaml")
+	var got []string
+	for _, f := range (clusterPeerIsLoadBalancer{}).Run(s) {
+		got = append(got, f.Fix)
+		if !strings.HasPrefix(f.Fix, "Remove --cluster.peer=") {
+			t.Errorf("fix %q, want the Service peer removed", f.Fix)
+		}
+	}
+	if len(got) != 1 {
+		t.Fatalf("%d findings, want 1: %q", len(got), got)
+	}
+}
