@@ -40,3 +40,27 @@ func TestEveryLintCheckIsDocumented(t *testing.T) {
 		}
 	}
 }
+
+// TestTitlesMatchIndex: the SARIF rule titles are the index's "what it means" column, for
+// every check.
+func TestTitlesMatchIndex(t *testing.T) {
+	index, err := os.ReadFile("../../docs/checks/README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(index)
+	lintPart := text[strings.Index(text, "## Configuration checks"):]
+	for _, c := range All() {
+		title, ok := titles[c.ID()]
+		if !ok {
+			t.Errorf("%s has no title", c.ID())
+			continue
+		}
+		if !strings.Contains(lintPart, "| ["+c.ID()+"]("+c.ID()+".md) |") || !strings.Contains(lintPart, "| "+title+" |\n") {
+			t.Errorf("%s: title %q is not its row's meaning in the index", c.ID(), title)
+		}
+	}
+	if len(titles) != len(All()) {
+		t.Errorf("%d titles for %d checks", len(titles), len(All()))
+	}
+}

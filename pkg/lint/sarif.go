@@ -92,7 +92,7 @@ func WriteSARIF(w io.Writer, findings []model.Finding, version string) error {
 			i = len(run.Tool.Driver.Rules)
 			index[f.ID] = i
 			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
-				ID: f.ID, ShortDescription: sarifMessage{Text: f.ID}, HelpURI: DocsURL + f.ID + ".md",
+				ID: f.ID, ShortDescription: sarifMessage{Text: ruleTitle(f.ID)}, HelpURI: DocsURL + f.ID + ".md",
 			})
 		}
 		msg := f.Message
@@ -134,4 +134,13 @@ func sarifLevel(s model.Severity) string {
 		return "warning"
 	}
 	return "note"
+}
+
+// ruleTitle is the check's meaning in plain text (the index's markdown code spans unquoted), or
+// the id for a check without one.
+func ruleTitle(id string) string {
+	if t, ok := titles[id]; ok {
+		return strings.ReplaceAll(t, "`", "")
+	}
+	return id
 }
