@@ -220,6 +220,12 @@ func partition(p Params) Scenario {
 func slowReceiver(p Params) Scenario {
 	n, gw, pt, l := p.Replicas, p.GroupWait, p.PeerTimeout, p.ReceiverLatency
 	s := Scenario{ID: SlowReceiver, Summary: fmt.Sprintf("receiver takes %s per send (peer-timeout %s)", Format(l), Format(pt))}
+	if l == 0 {
+		// No latency given: show what a receiver twice as slow as the peer timeout does, the
+		// case this row is for, and say that it is an example.
+		l = 2 * pt
+		s.Summary = fmt.Sprintf("receiver takes %s per send, for example (2 × peer-timeout %s; give the receiver's latency)", Format(l), Format(pt))
+	}
 	if budget := p.FlushBudget(); l >= budget {
 		s.Min, s.Max = n, n
 		s.At = positions(gw, pt, n)

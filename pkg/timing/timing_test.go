@@ -209,3 +209,22 @@ func equal(a, b []time.Duration) bool {
 	}
 	return true
 }
+
+// Without a receiver latency the slow-receiver row shows an example receiver twice as slow as
+// the peer timeout, and says it is an example, instead of a meaningless 0s receiver.
+func TestTimingSlowReceiverExampleWithoutLatency(t *testing.T) {
+	scs, err := Scenarios(Params{Replicas: 3, PeerTimeout: 15 * time.Second, GroupWait: 30 * time.Second, GroupInterval: 5 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range scs {
+		if sc.ID != SlowReceiver {
+			continue
+		}
+		if sc.Min != 2 || sc.Max != 3 || !strings.Contains(sc.Summary, "30s per send, for example") {
+			t.Fatalf("slow-receiver without latency: %d-%d %q", sc.Min, sc.Max, sc.Summary)
+		}
+		return
+	}
+	t.Fatal("no slow-receiver scenario")
+}
