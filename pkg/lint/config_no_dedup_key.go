@@ -125,7 +125,7 @@ func amcIntegrations(recv Node) []amIntegration {
 func (c configNoDedupKey) Run(s *Set) []model.Finding {
 	var out []model.Finding
 	docs := amDocs(s)
-	// A receiver is reported once, also when drifted files of the set repeat it.
+	// A receiver is reported once per cluster, also when drifted files of the set repeat it.
 	seen := map[string]bool{}
 	for _, d := range docs {
 		if d.Err != nil || d.Derived || d.Repeat {
@@ -142,6 +142,9 @@ func (c configNoDedupKey) Run(s *Set) []model.Finding {
 			}
 			ins := amReceiverIntegrations(rc)
 			key := rc.Name
+			if d.Cluster != nil {
+				key = d.Cluster.ID() + "|" + key // one finding per cluster, not per input
+			}
 			for _, in := range ins {
 				key += fmt.Sprintf(" %s[%d]", in.Field, in.Index)
 			}

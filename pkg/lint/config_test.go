@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -252,4 +253,17 @@ func configTestDescribe(fs []model.Finding) string {
 		fmt.Fprintf(&b, "%s %s %v: %s\n", f.ID, f.Severity, f.Locations, f.Message)
 	}
 	return b.String()
+}
+
+// The same receiver in the configurations of two clusters is two findings: each cluster's
+// people see its duplicates.
+func TestConfigNoDedupKeyPerCluster(t *testing.T) {
+	s := configTestSet(t, "two-clusters.yaml")
+	var at []string
+	for _, f := range configTestRun(s, "config/no-dedup-key") {
+		at = append(at, fmt.Sprintf("%d:%d", f.Locations[0].Line, f.Locations[0].Column))
+	}
+	if !slices.Equal(at, []string{"17:7", "76:7"}) {
+		t.Fatalf("config/no-dedup-key at %v, want one per cluster at 17:7 and 76:7", at)
+	}
 }

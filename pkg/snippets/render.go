@@ -94,7 +94,9 @@ func WriteFiles(dir string, selected []Snippet) (paths []string, err error) {
 		return nil, errors.New("no directory")
 	}
 	created := false
-	if _, statErr := os.Stat(dir); errors.Is(statErr, os.ErrNotExist) {
+	if fi, statErr := os.Stat(dir); statErr == nil && !fi.IsDir() {
+		return nil, fmt.Errorf("%s is a file, not a directory", dir)
+	} else if errors.Is(statErr, os.ErrNotExist) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}

@@ -113,7 +113,7 @@ func (s Spec) Validate() error {
 	case m[1] != "0":
 		errs = append(errs, fmt.Errorf("--version %q: only 0.x releases are known", s.Version))
 	case s.minor() < 26:
-		errs = append(errs, fmt.Errorf("--version %q: --cluster.label needs v0.26 or later; upgrade first", s.Version))
+		errs = append(errs, fmt.Errorf("--version %q: amha writes snippets for Alertmanager v0.26 or later (they rely on --cluster.label); upgrade first", s.Version))
 	}
 	seen := map[string]bool{}
 	for _, z := range s.Zones {
