@@ -172,7 +172,11 @@ func (k *Kube) collect(ctx context.Context, f *kube.Found, prom []status.Prometh
 	forEach(len(reps), func(i int) {
 		r := reps[i]
 		t := status.Target{Name: r.Pod.Name, WebAddresses: r.WebAddresses, Pod: r.Info, Flags: r.Flags}
-		if fw, err := k.forward(ctx, &r.Pod, r.WebPort); err != nil {
+		if ph := r.Pod.Status.Phase; ph != corev1.PodRunning {
+			// Nothing listens in a pod that is not running: say so now rather than after a
+			// port-forward's timeout.
+			t.Err = fmt.Errorf("pod %s is %s, not Running: no Alertmanager to ask", r.Pod.Name, ph)
+		} else if fw, err := k.forward(ctx, &r.Pod, r.WebPort); err != nil {
 			t.Err = err
 		} else {
 			forwards[i] = fw
