@@ -94,7 +94,8 @@ func names(rs []*model.Replica) []string {
 	return out
 }
 
-func plural(n int, one, many string) string {
+// Plural is "1 replica" or "3 replicas".
+func Plural(n int, one, many string) string {
 	if n == 1 {
 		return fmt.Sprintf("%d %s", n, one)
 	}

@@ -26,7 +26,7 @@ func (meshForeignPeer) Run(c *model.Cluster, _ Options) []model.Finding {
 			unasked++
 		}
 	}
-	msg := fmt.Sprintf("The mesh has %s that no replica of this cluster is: %v. ", plural(len(foreign), "member", "members"), foreign)
+	msg := fmt.Sprintf("The mesh has %s that no replica of this cluster is: %v. ", Plural(len(foreign), "member", "members"), foreign)
 	if c.Source == "url" || unasked > 0 {
 		msg += "It may be a replica amha was not given or could not ask; otherwise two clusters have merged. "
 	} else {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -12,6 +11,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/yaml"
 
+	"github.com/amha-dev/kubectl-amha/pkg/checks"
 	"github.com/amha-dev/kubectl-amha/pkg/lint"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/ui"
@@ -101,15 +101,9 @@ func (o *lintOptions) Complete() error {
 	default:
 		return usageError("-o %q: want text, json, yaml or sarif", o.output)
 	}
-	switch o.color {
-	case "always":
-		o.useColor = true
-	case "never":
-		o.useColor = false
-	case "auto":
-		o.useColor = os.Getenv("NO_COLOR") == "" && isTerminal(o.streams.Out)
-	default:
-		return usageError("--color %q: want auto, always or never", o.color)
+	var err error
+	if o.useColor, err = colorFlag(o.color, o.streams.Out); err != nil {
+		return err
 	}
 	sev, err := model.ParseSeverity(o.minLevel)
 	if err != nil {
@@ -176,14 +170,6 @@ func (o *lintOptions) writeText(buf *bytes.Buffer, res *lint.Result) error {
 	st := ui.NewStyles(o.useColor)
 	r := res.Read
 	fmt.Fprintf(buf, "%s %s, %s, %d alertmanager.yml, %d prometheus.yml\n\n", st.Bold.Render("Read"),
-		count(r.Objects, "object", "objects"), count(r.Workloads, "Alertmanager workload", "Alertmanager workloads"), r.AMConfigs, r.PromConfigs)
+		checks.Plural(r.Objects, "object", "objects"), checks.Plural(r.Workloads, "Alertmanager workload", "Alertmanager workloads"), r.AMConfigs, r.PromConfigs)
 	return ui.WriteFindings(buf, res.Findings, st, "No findings.")
-}
-
-// count is "1 object" or "3 objects".
-func count(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }

@@ -115,17 +115,9 @@ func (o *statusOptions) Complete(cmd *cobra.Command, args []string) error {
 		o.httpClient = hc
 	}
 	o.httpClient.Timeout = o.timeout
-	switch o.color {
-	case "always":
-		o.useColor = true
-	case "never":
-		o.useColor = false
-	case "auto":
-		o.useColor = os.Getenv("NO_COLOR") == "" && isTerminal(o.streams.Out)
-	default:
-		return usageError("--color %q: want auto, always or never", o.color)
-	}
-	return nil
+	var err error
+	o.useColor, err = colorFlag(o.color, o.streams.Out)
+	return err
 }
 
 func (o *statusOptions) Validate() error {
@@ -259,4 +251,17 @@ func (o *statusOptions) print(cs []model.Cluster) error {
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// colorFlag resolves --color: always, never, or auto (a terminal, and NO_COLOR unset).
+func colorFlag(value string, out io.Writer) (bool, error) {
+	switch value {
+	case "always":
+		return true, nil
+	case "never":
+		return false, nil
+	case "auto":
+		return os.Getenv("NO_COLOR") == "" && isTerminal(out), nil
+	}
+	return false, usageError("--color %q: want auto, always or never", value)
 }

@@ -199,31 +199,6 @@ func TestClusterFindingsAreComplete(t *testing.T) {
 	}
 }
 
-// TestClusterDocPages: each cluster check has its page docs/checks/cluster/<name>.md.
-func TestClusterDocPages(t *testing.T) {
-	seen := map[string]bool{}
-	for _, c := range clusterChecks() {
-		id := c.ID()
-		if seen[id] {
-			t.Errorf("%s listed twice", id)
-		}
-		seen[id] = true
-		name, ok := strings.CutPrefix(id, "cluster/")
-		if !ok {
-			t.Errorf("%s is not a cluster/* id", id)
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("../../docs/checks/cluster", name+".md"))
-		if err != nil {
-			t.Errorf("%s: %v", id, err)
-			continue
-		}
-		if !strings.HasPrefix(string(b), "# "+id+"\n") {
-			t.Errorf("%s: page does not start with its id as title", id)
-		}
-	}
-}
-
 // When the other peers already name the pods, the fix is to drop the Service peer, not to add
 // what is there.
 func TestClusterPeerIsLoadBalancerFixRemoves(t *testing.T) {

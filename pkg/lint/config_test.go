@@ -2,7 +2,6 @@ package lint
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -210,11 +209,7 @@ func TestConfigDriftDetails(t *testing.T) {
 
 // TestConfigLive: live configurations have no file; findings point at the object and path.
 func TestConfigLive(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("testdata", "config", "watchdog-shadowed.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := LiveSet(nil, string(b))
+	s, err := LiveSet(nil, testdataText(t, "config", "watchdog-shadowed.yml"))
 	if err != nil {
 		t.Fatal(err)
 	}

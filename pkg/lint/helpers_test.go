@@ -13,16 +13,21 @@ func loadTestdata(t *testing.T, dir string, names ...string) *Set {
 	t.Helper()
 	var ins []Input
 	for _, n := range names {
-		p := filepath.Join("testdata", dir, n)
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ins = append(ins, Input{Name: p, Data: b, Explicit: true})
+		ins = append(ins, Input{Name: filepath.Join("testdata", dir, n), Data: []byte(testdataText(t, dir, n)), Explicit: true})
 	}
 	s, err := Load(ins)
 	if err != nil {
 		t.Fatalf("%s: %v", strings.Join(names, ", "), err)
 	}
 	return s
+}
+
+// testdataText is the text of testdata/<dir>/<name>.
+func testdataText(t *testing.T, dir, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -46,6 +46,29 @@ func k8sOther(p corev1.Protocol) corev1.Protocol {
 	return corev1.ProtocolUDP
 }
 
+// k8sPortProtocols maps each protocol a port list gives the mesh port to the first entry that
+// does ("" is TCP).
+type k8sPortProtocols map[corev1.Protocol]int
+
+func (m k8sPortProtocols) add(p corev1.Protocol, i int) {
+	if p == "" {
+		p = corev1.ProtocolTCP
+	}
+	if _, ok := m[p]; !ok {
+		m[p] = i
+	}
+}
+
+// only is the one protocol listed and its entry; ok is false for none or both.
+func (m k8sPortProtocols) only() (p corev1.Protocol, i int, ok bool) {
+	if len(m) != 1 {
+		return "", 0, false
+	}
+	for p, i = range m {
+	}
+	return p, i, true
+}
+
 // service: a Service that lists the mesh port in one protocol only.
 func (c k8sMeshPortUDP) service(w *Workload, svc k8sService, port int) []model.Finding {
 	named := map[string]int32{}
@@ -54,7 +77,7 @@ func (c k8sMeshPortUDP) service(w *Workload, svc k8sService, port int) []model.F
 			named[p.Name] = p.ContainerPort
 		}
 	}
-	seen := map[corev1.Protocol]int{}
+	seen := k8sPortProtocols{}
 	for i, p := range svc.Svc.Spec.Ports {
 		target := int(p.Port)
 		switch {
@@ -67,23 +90,13 @@ func (c k8sMeshPortUDP) service(w *Workload, svc k8sService, port int) []model.F
 		case p.TargetPort.IntValue() != 0:
 			target = p.TargetPort.IntValue()
 		}
-		if target != port {
-			continue
-		}
-		proto := p.Protocol
-		if proto == "" {
-			proto = corev1.ProtocolTCP
-		}
-		if _, ok := seen[proto]; !ok {
-			seen[proto] = i
+		if target == port {
+			seen.add(p.Protocol, i)
 		}
 	}
-	if len(seen) != 1 {
+	has, i, ok := seen.only()
+	if !ok {
 		return nil
-	}
-	var has corev1.Protocol
-	var i int
-	for has, i = range seen {
 	}
 	missing := k8sOther(has)
 	at := svc.Obj.Root.Get("spec", "ports", i)
@@ -104,24 +117,15 @@ func (c k8sMeshPortUDP) container(w *Workload, port int) []model.Finding {
 	if !w.Container.Valid() || k8sGeneratedBy(w) != "" {
 		return nil
 	}
-	seen := map[corev1.Protocol]int{}
+	seen := k8sPortProtocols{}
 	for i, p := range k8sContainerPorts(w) {
-		proto := p.Protocol
-		if proto == "" {
-			proto = corev1.ProtocolTCP
-		}
 		if int(p.ContainerPort) == port {
-			if _, ok := seen[proto]; !ok {
-				seen[proto] = i
-			}
+			seen.add(p.Protocol, i)
 		}
 	}
-	if len(seen) != 1 {
+	has, i, ok := seen.only()
+	if !ok {
 		return nil
-	}
-	var has corev1.Protocol
-	var i int
-	for has, i = range seen {
 	}
 	missing := k8sOther(has)
 	at := w.Container.Get("ports", i)

@@ -2,7 +2,6 @@ package lint
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -170,12 +169,12 @@ func TestK8sFixes(t *testing.T) {
 // TestK8sQuietCases: conditions under which a check must not fire.
 func TestK8sQuietCases(t *testing.T) {
 	for _, tc := range []struct{ name, text string }{
-		{"start-delay before v0.30", strings.Replace(k8sTestRead(t, "operator-statefulset.yaml"), "alertmanager:v0.31.1", "alertmanager:v0.29.0", 1)},
-		{"start-delay of an unknown version", strings.Replace(k8sTestRead(t, "operator-statefulset.yaml"), "alertmanager:v0.31.1", "alertmanager:latest", 1)},
-		{"spread by a soft anti-affinity on zones", strings.Replace(k8sTestRead(t, "helm-3-replicas-fixed.yaml"), "kubernetes.io/hostname", "topology.kubernetes.io/zone", 1)},
-		{"pdb with maxUnavailable 34%", strings.Replace(k8sTestRead(t, "pdb-blocks-drain.yaml"), "minAvailable: 100%", "maxUnavailable: 34%", 1)},
-		{"probes on the v1 API before v0.27", strings.Replace(strings.Replace(k8sTestRead(t, "probes-v1-api.yaml"), "v0.28.1", "v0.26.0", 1), "port: web", "port: http", 1)},
-		{"clustering off", strings.Replace(k8sTestRead(t, "parallel-no-publish.yaml"), "--cluster.listen-address=[$(POD_IP)]:9094", "--cluster.listen-address=", 1)},
+		{"start-delay before v0.30", strings.Replace(testdataText(t, "k8s", "operator-statefulset.yaml"), "alertmanager:v0.31.1", "alertmanager:v0.29.0", 1)},
+		{"start-delay of an unknown version", strings.Replace(testdataText(t, "k8s", "operator-statefulset.yaml"), "alertmanager:v0.31.1", "alertmanager:latest", 1)},
+		{"spread by a soft anti-affinity on zones", strings.Replace(testdataText(t, "k8s", "helm-3-replicas-fixed.yaml"), "kubernetes.io/hostname", "topology.kubernetes.io/zone", 1)},
+		{"pdb with maxUnavailable 34%", strings.Replace(testdataText(t, "k8s", "pdb-blocks-drain.yaml"), "minAvailable: 100%", "maxUnavailable: 34%", 1)},
+		{"probes on the v1 API before v0.27", strings.Replace(strings.Replace(testdataText(t, "k8s", "probes-v1-api.yaml"), "v0.28.1", "v0.26.0", 1), "port: web", "port: http", 1)},
+		{"clustering off", strings.Replace(testdataText(t, "k8s", "parallel-no-publish.yaml"), "--cluster.listen-address=[$(POD_IP)]:9094", "--cluster.listen-address=", 1)},
 	} {
 		s, err := Load([]Input{{Name: tc.name, Data: []byte(tc.text), Explicit: true}})
 		if err != nil {
@@ -213,7 +212,7 @@ func TestK8sQuietCases(t *testing.T) {
 
 // TestK8sStorageOperator: each storage of an Alertmanager object is named as it is.
 func TestK8sStorageOperator(t *testing.T) {
-	base := k8sTestRead(t, "operator-object.yaml")
+	base := testdataText(t, "k8s", "operator-object.yaml")
 	for _, tc := range []struct {
 		name, storage string
 		line, col     int
@@ -259,7 +258,7 @@ func TestK8sStorageOperator(t *testing.T) {
 // TestK8sStartDelayRandomNames: without --cluster.peer-name a restarted replica goes last, and
 // the fix says so instead of the peer-timeout delay of fixed names.
 func TestK8sStartDelayRandomNames(t *testing.T) {
-	text := strings.Replace(k8sTestRead(t, "operator-statefulset.yaml"), "        - --cluster.peer-name=$(POD_NAME)\n", "", 1)
+	text := strings.Replace(testdataText(t, "k8s", "operator-statefulset.yaml"), "        - --cluster.peer-name=$(POD_NAME)\n", "", 1)
 	s, err := Load([]Input{{Name: "operator-statefulset.yaml", Data: []byte(text), Explicit: true}})
 	if err != nil {
 		t.Fatal(err)
@@ -281,21 +280,12 @@ func testSentence(m string) bool {
 	return unicode.IsUpper(r) && strings.HasSuffix(m, ".")
 }
 
-func k8sTestRead(t *testing.T, name string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "k8s", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 // TestK8sLive: objects read from a cluster carry no file position; the checks point at the
 // object and field instead, and a missing budget is certain.
 func TestK8sLive(t *testing.T) {
 	var sts appsv1.StatefulSet
 	var svc corev1.Service
-	for _, doc := range strings.Split(k8sTestRead(t, "helm-3-replicas.yaml"), "\n---\n") {
+	for _, doc := range strings.Split(testdataText(t, "k8s", "helm-3-replicas.yaml"), "\n---\n") {
 		switch {
 		case strings.Contains(doc, "kind: StatefulSet"):
 			if err := sigsyaml.Unmarshal([]byte(doc), &sts); err != nil {
@@ -346,28 +336,6 @@ func TestK8sFindingsAreComplete(t *testing.T) {
 		}
 		if !testSentence(f.Message) {
 			t.Errorf("%s: message does not start with a capital letter and end with a period: %q", what, f.Message)
-		}
-	}
-}
-
-// TestK8sDocPages: every k8s/* check has its page, and is registered in All.
-func TestK8sDocPages(t *testing.T) {
-	all := map[string]bool{}
-	for _, c := range All() {
-		all[c.ID()] = true
-	}
-	for _, c := range k8sChecks() {
-		name := strings.TrimPrefix(c.ID(), "k8s/")
-		b, err := os.ReadFile(filepath.Join("..", "..", "docs", "checks", "k8s", name+".md"))
-		if err != nil {
-			t.Errorf("%s: %v", c.ID(), err)
-			continue
-		}
-		if !strings.HasPrefix(string(b), "# "+c.ID()+"\n") {
-			t.Errorf("%s: the page's title is not the id", c.ID())
-		}
-		if !all[c.ID()] {
-			t.Errorf("%s is not in All()", c.ID())
 		}
 	}
 }

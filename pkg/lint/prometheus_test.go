@@ -1,7 +1,6 @@
 package lint
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,15 +27,6 @@ func promTestRun(t *testing.T, name, text string) []model.Finding {
 	return out
 }
 
-func promTestRead(t *testing.T, name string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "prometheus", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 // TestPrometheusMessagesAreSentences: every prometheus/* finding of the testdata has a message
 // that starts with a capital letter and ends with a period, a fix and a location.
 func TestPrometheusMessagesAreSentences(t *testing.T) {
@@ -47,7 +37,7 @@ func TestPrometheusMessagesAreSentences(t *testing.T) {
 	n := 0
 	for _, p := range files {
 		name := filepath.Base(p)
-		for _, f := range promTestRun(t, name, promTestRead(t, name)) {
+		for _, f := range promTestRun(t, name, testdataText(t, "prometheus", name)) {
 			n++
 			if !testSentence(f.Message) {
 				t.Errorf("%s %s: message is not a sentence: %q", name, f.ID, f.Message)
@@ -67,7 +57,7 @@ func TestPrometheusMessagesAreSentences(t *testing.T) {
 // for each container port the Service does not expose).
 func TestPrometheusMeshPortPodPorts(t *testing.T) {
 	const file = "endpoints-service-keep-pod-mesh.yaml"
-	base := promTestRead(t, file)
+	base := testdataText(t, "prometheus", file)
 	noMeshPorts := strings.Replace(base, "        - {name: mesh-tcp, containerPort: 9094, protocol: TCP}\n        - {name: mesh-udp, containerPort: 9094, protocol: UDP}\n", "", 1)
 	_, noPods, _ := strings.Cut(base, "\n---\n")
 	for _, tc := range []struct {
@@ -116,7 +106,7 @@ func TestPrometheusMeshPortPodPorts(t *testing.T) {
 func TestPrometheusSubsetOperatorPortLabels(t *testing.T) {
 	const file = "operator-wrong-port.yaml"
 	var hits []model.Finding
-	for _, f := range promTestRun(t, file, promTestRead(t, file)) {
+	for _, f := range promTestRun(t, file, testdataText(t, "prometheus", file)) {
 		if f.ID == "prometheus/subset" {
 			hits = append(hits, f)
 		}
