@@ -2,11 +2,13 @@
 # ($AMHA_CACHE, default ~/.cache/amha; Go's own caches).
 GO ?= go
 BIN := bin/kubectl-amha
+# As a release builds it (.goreleaser.yaml): without kustomize's Go-plugin loader.
+TAGS := kustomize_disable_go_plugin_support
 
 .PHONY: build demo test alertmanagers bench clean rig-build rig-up rig-down rig-status rig-smoke
 
 build:
-	$(GO) build -o $(BIN) ./cmd/kubectl-amha
+	$(GO) build -tags $(TAGS) -o $(BIN) ./cmd/kubectl-amha
 
 # Builds Alertmanager from the pinned module (once), starts a local 3-replica cluster with a
 # typical fault, runs `kubectl amha status` on it and tears everything down.

@@ -17,34 +17,48 @@ import (
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 )
 
-// wanted are the metric families amha reads; the rest of the page (Go runtime, HTTP, process
-// metrics: most of it) is skipped before parsing.
-var wanted = []string{
-	"alertmanager_cluster_", "alertmanager_peer_position", "alertmanager_config_hash",
-	"alertmanager_notifications_", "alertmanager_notification_latency_seconds",
+// wanted are the metric families amha reads. The rest of the page (Go runtime, HTTP, process,
+// gossip internals such as the per-peer ping histograms: nine tenths of it) is dropped before
+// parsing; the live view reads every replica at every refresh.
+var wanted = map[string]bool{
+	"alertmanager_cluster_enabled": true, "alertmanager_cluster_members": true, "alertmanager_peer_position": true,
+	"alertmanager_cluster_health_score": true, "alertmanager_cluster_failed_peers": true, "alertmanager_config_hash": true,
+	"alertmanager_notifications_total": true, "alertmanager_notifications_failed_total": true,
+	"alertmanager_notification_latency_seconds": true,
+}
+
+// family is the metric family a line of the text exposition belongs to: the name of a
+// "# HELP"/"# TYPE" line or of a sample, without a histogram sample's suffix.
+func family(line []byte) []byte {
+	if rest, ok := bytes.CutPrefix(line, []byte("# HELP ")); ok {
+		line = rest
+	} else if rest, ok := bytes.CutPrefix(line, []byte("# TYPE ")); ok {
+		line = rest
+	}
+	if i := bytes.IndexAny(line, "{ \t"); i >= 0 {
+		line = line[:i]
+	}
+	for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+		if base, ok := bytes.CutSuffix(line, []byte(suffix)); ok && wanted[string(base)] {
+			return base
+		}
+	}
+	return line
 }
 
 // ParseMetrics reads the Prometheus text exposition of an Alertmanager's /metrics.
 func ParseMetrics(r io.Reader) (*model.Metrics, error) {
 	var kept bytes.Buffer
+	kept.Grow(16 * 1024)
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	sc.Buffer(make([]byte, 4096), 1024*1024)
 	lines := 0
 	for sc.Scan() {
 		line := sc.Bytes()
 		lines++
-		name := line
-		if rest, ok := bytes.CutPrefix(line, []byte("# HELP ")); ok {
-			name = rest
-		} else if rest, ok := bytes.CutPrefix(line, []byte("# TYPE ")); ok {
-			name = rest
-		}
-		for _, w := range wanted {
-			if bytes.HasPrefix(name, []byte(w)) {
-				kept.Write(line)
-				kept.WriteByte('\n')
-				break
-			}
+		if wanted[string(family(line))] {
+			kept.Write(line)
+			kept.WriteByte('\n')
 		}
 	}
 	if err := sc.Err(); err != nil {

@@ -1,6 +1,7 @@
 package amclient
 
 import (
+	"bytes"
 	"crypto/md5"
 	"encoding/binary"
 	"math"
@@ -365,4 +366,16 @@ func FuzzParseMetrics(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkParseMetrics parses a real 0.34 /metrics page of a replica with 8 peers, as the
+// live view does for every replica at every refresh.
+func BenchmarkParseMetrics(b *testing.B) {
+	page := readTestdata(b, "metrics-v0.34.2.txt")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseMetrics(bytes.NewReader(page)); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
