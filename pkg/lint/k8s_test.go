@@ -24,16 +24,7 @@ func k8sTestLoad(t *testing.T, files ...string) *Set {
 
 // k8sTestRun runs every k8s/* check and fills in the ids as Run does.
 func k8sTestRun(s *Set) []model.Finding {
-	var out []model.Finding
-	for _, c := range k8sChecks() {
-		for _, f := range c.Run(s) {
-			if f.ID == "" {
-				f.ID = c.ID()
-			}
-			out = append(out, f)
-		}
-	}
-	return out
+	return runChecks(s, k8sChecks())
 }
 
 func k8sTestIDs(fs []model.Finding) string {

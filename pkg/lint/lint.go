@@ -39,11 +39,18 @@ func All() []Check {
 // so they run side by side; what they share is prepared first.
 func Run(s *Set) []model.Finding {
 	amDocs(s)
-	all := All()
-	found := make([][]model.Finding, len(all))
+	out := runChecks(s, All())
+	checks.SortFindings(out)
+	return out
+}
+
+// runChecks runs the given checks side by side and returns their findings in check order,
+// each with its check's id unless it names its own.
+func runChecks(s *Set, cs []Check) []model.Finding {
+	found := make([][]model.Finding, len(cs))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i, c := range all {
+	for i, c := range cs {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
@@ -53,7 +60,7 @@ func Run(s *Set) []model.Finding {
 	}
 	wg.Wait()
 	var out []model.Finding
-	for i, c := range all {
+	for i, c := range cs {
 		for _, f := range found[i] {
 			if f.ID == "" {
 				f.ID = c.ID()
@@ -61,7 +68,6 @@ func Run(s *Set) []model.Finding {
 			out = append(out, f)
 		}
 	}
-	checks.SortFindings(out)
 	return out
 }
 

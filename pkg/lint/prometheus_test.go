@@ -15,16 +15,7 @@ func promTestRun(t *testing.T, name, text string) []model.Finding {
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	var out []model.Finding
-	for _, c := range prometheusChecks() {
-		for _, f := range c.Run(s) {
-			if f.ID == "" {
-				f.ID = c.ID()
-			}
-			out = append(out, f)
-		}
-	}
-	return out
+	return runChecks(s, prometheusChecks())
 }
 
 // TestPrometheusMessagesAreSentences: every prometheus/* finding of the testdata has a message
