@@ -19,6 +19,8 @@ if [[ -z ${AMHA_KUBECONFIG:-} && ${AMHA_SKIP_RIG:-} != 1 ]]; then
     echo "== bringing up the test rig (test/rig/rig.sh up; cached builds are reused)"
     AMHA_KUBECONFIG=$(bash test/rig/rig.sh up | tail -n 1)
     export AMHA_KUBECONFIG
+    # AMHA_RIG_KUBECTL and the rig's images, for the tests that run kubectl as a user would.
+    eval "$(bash test/rig/rig.sh env | grep '^export AMHA_RIG_')"
     bash test/rig/smoke.sh
   else
     echo "== not root: the Kubernetes end-to-end tests skip (they need the rig: sudo test/rig/rig.sh up)"

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -8,6 +9,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/amha-dev/kubectl-amha/pkg/kube"
 	"github.com/amha-dev/kubectl-amha/pkg/snippets"
 	"github.com/amha-dev/kubectl-amha/pkg/timing"
 )
@@ -22,11 +24,21 @@ const snippetsExample = `  # Everything for 3 replicas "main" in namespace monit
   kubectl amha snippets --only scenarios --group-wait 10s --receiver-latency 5s
 
   # The Prometheus side as JSON, for a script
-  kubectl amha snippets --only prometheus -o json`
+  kubectl amha snippets --only prometheus -o json
+
+  # The minimal patch that makes a running cluster (a StatefulSet or a prometheus-operator
+  # Alertmanager) work as one, as files with the ordered patch-apply.sh, then apply it
+  kubectl amha snippets alertmanager-main -n monitoring --out ./patch
+  (cd ./patch && sh patch-apply.sh)`
 
 // snippetsOptions is everything `snippets` needs, filled by Complete and checked by Validate.
 type snippetsOptions struct {
 	streams genericiooptions.IOStreams
+	kube    *genericclioptions.ConfigFlags
+
+	// live is the running cluster to patch (NAME), "" to generate from flags.
+	live    string
+	changed func(flag string) bool
 
 	spec    snippets.Spec
 	zones   []string
@@ -37,10 +49,10 @@ type snippetsOptions struct {
 	version string
 }
 
-func newSnippetsCmd(streams genericiooptions.IOStreams, _ *genericclioptions.ConfigFlags) *cobra.Command {
-	o := &snippetsOptions{streams: streams, spec: snippets.DefaultSpec()}
+func newSnippetsCmd(streams genericiooptions.IOStreams, kube *genericclioptions.ConfigFlags) *cobra.Command {
+	o := &snippetsOptions{streams: streams, kube: kube, spec: snippets.DefaultSpec()}
 	c := &cobra.Command{
-		Use:   "snippets",
+		Use:   "snippets [NAME]",
 		Short: "Print what to paste for an Alertmanager cluster that works as one",
 		Long: `Write, for a described cluster, what to paste so that its replicas work as one:
 
@@ -56,18 +68,26 @@ func newSnippetsCmd(streams genericiooptions.IOStreams, _ *genericclioptions.Con
   watchdog-route         alertmanager.yml with the dead-man's-switch route
 
 --only takes ids or groups (flags, prometheus, kubernetes, scenarios, healthcheck).
-The cluster is described by flags; --namespace defaults to monitoring here, not to the
-kubeconfig's namespace. Times in the scenario table are from the first alert reaching the
-replicas. When the mesh splits every side notifies: duplicates rather than a miss, by design.
+Without NAME the cluster is described by flags; --namespace defaults to monitoring here, not
+to the kubeconfig's namespace. Times in the scenario table are from the first alert reaching
+the replicas. When the mesh splits every side notifies: duplicates rather than a miss, by design.
 
-Exit codes: 0 written, 2 bad flags or the files could not be written.`,
+With NAME (a StatefulSet, or a prometheus-operator Alertmanager object: "main" for
+alertmanager-main), amha reads the running cluster through the API server (kubectl's
+--kubeconfig, --context; -n defaults to the kubeconfig's namespace) and prints the minimal
+patch against what runs: one file per object that differs (merge patches; the recreation
+steps where a field is immutable; for prometheus-operator, a patch of the Alertmanager object,
+which the operator then rolls out) and patch-apply.sh, which applies them in order and ends
+with kubectl amha status. --replicas, --version, --peer-timeout and --zones change what runs;
+unset, they keep it. When Helm, Argo CD or Flux own the objects, patch-apply.sh says so: a
+patch applied by hand is reverted by the next sync or upgrade, so make the change in the source.
+It reads StatefulSets, pods, Services, PodDisruptionBudgets, NetworkPolicies and alertmanagers
+and writes nothing: applying is yours to do.
+
+Exit codes: 0 written, 2 bad flags, the cluster could not be read, or the files could not be
+written.`,
 		Example: snippetsExample,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) > 0 {
-				return usageError("snippets takes no arguments (got %q): describe the cluster with --replicas, --namespace, --name, --version", args[0])
-			}
-			return nil
-		},
+		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(cmd, args); err != nil {
 				return err
@@ -75,7 +95,7 @@ Exit codes: 0 written, 2 bad flags or the files could not be written.`,
 			if err := o.Validate(); err != nil {
 				return err
 			}
-			return o.Run()
+			return o.Run(cmd.Context())
 		},
 	}
 	f := c.Flags()
@@ -95,7 +115,11 @@ Exit codes: 0 written, 2 bad flags or the files could not be written.`,
 	return c
 }
 
-func (o *snippetsOptions) Complete(*cobra.Command, []string) error {
+func (o *snippetsOptions) Complete(cmd *cobra.Command, args []string) error {
+	if len(args) == 1 {
+		o.live = args[0]
+	}
+	o.changed = cmd.Flags().Changed
 	o.spec.Version = o.version
 	o.spec.Zones = o.zones
 	o.spec.Timing = o.timing
@@ -122,6 +146,14 @@ func (o *snippetsOptions) Validate() error {
 	if o.timing.GroupWait < 0 || o.timing.ReceiverLatency < 0 {
 		return usageError("--group-wait and --receiver-latency must not be negative")
 	}
+	if o.live != "" {
+		for _, f := range []string{"name", "only"} {
+			if o.changed(f) {
+				return usageError("--%s describes a cluster to generate; with NAME (%s) amha patches the running one", f, o.live)
+			}
+		}
+		return nil
+	}
 	if err := o.spec.Validate(); err != nil {
 		return usageError("%v", err)
 	}
@@ -131,14 +163,10 @@ func (o *snippetsOptions) Validate() error {
 	return nil
 }
 
-func (o *snippetsOptions) Run() error {
-	all, err := snippets.Generate(o.spec)
+func (o *snippetsOptions) Run(ctx context.Context) error {
+	spec, selected, err := o.snippets(ctx)
 	if err != nil {
-		return usageError("%v", err)
-	}
-	selected, err := snippets.Select(all, o.only)
-	if err != nil {
-		return usageError("--only: %v", err)
+		return err
 	}
 	if o.outDir != "" {
 		paths, err := snippets.WriteFiles(o.outDir, selected)
@@ -152,7 +180,7 @@ func (o *snippetsOptions) Run() error {
 	}
 	switch o.output {
 	case "json", "yaml":
-		r, err := snippets.NewReport(o.spec, selected)
+		r, err := snippets.NewReport(spec, selected)
 		if err != nil {
 			return err
 		}
@@ -162,4 +190,48 @@ func (o *snippetsOptions) Run() error {
 		return snippets.WriteYAML(o.streams.Out, r)
 	}
 	return snippets.WriteText(o.streams.Out, selected)
+}
+
+// snippets generates from the flags or, with NAME, patches what runs.
+func (o *snippetsOptions) snippets(ctx context.Context) (snippets.Spec, []snippets.Snippet, error) {
+	if o.live == "" {
+		all, err := snippets.Generate(o.spec)
+		if err != nil {
+			return snippets.Spec{}, nil, usageError("%v", err)
+		}
+		selected, err := snippets.Select(all, o.only)
+		if err != nil {
+			return snippets.Spec{}, nil, usageError("--only: %v", err)
+		}
+		return o.spec, selected, nil
+	}
+	timeout, err := requestTimeout(o.kube)
+	if err != nil {
+		return snippets.Spec{}, nil, err
+	}
+	kc, ns, err := kubeClient(o.kube, timeout, "")
+	if err != nil {
+		return snippets.Spec{}, nil, err
+	}
+	if o.changed("namespace") {
+		ns = o.spec.Namespace
+	}
+	ask := snippets.Ask{Version: o.version, Zones: o.zones, Timing: o.timing}
+	if o.changed("replicas") {
+		ask.Replicas = o.spec.Replicas
+	}
+	if !o.changed("version") {
+		ask.Version = ""
+	}
+	if o.changed("peer-timeout") {
+		ask.PeerTimeout = o.timing.PeerTimeout
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	spec, out, err := snippets.FromCluster(ctx, kc, kube.Query{Namespace: ns, Name: o.live}, ask)
+	if err != nil {
+		return snippets.Spec{}, nil, &ExitError{Code: ExitNoCheck, Err: err}
+	}
+	return spec, out, nil
 }

@@ -131,18 +131,18 @@ func TestSnippetsCommandBadFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		"replicas":      {[]string{"--replicas", "0"}, "--replicas 0"},
-		"namespace":     {[]string{"-n", "Bad_NS"}, "--namespace"},
-		"version":       {[]string{"--version", "latest"}, "--version \"latest\""},
-		"old version":   {[]string{"--version", "v0.25.0"}, "v0.26"},
-		"zones":         {[]string{"--zones", "a,,b"}, "--zones"},
-		"peer-timeout":  {[]string{"--peer-timeout", "0s"}, "--peer-timeout"},
-		"output":        {[]string{"-o", "table"}, "--output \"table\""},
-		"only":          {[]string{"--only", "grafana"}, "unknown snippet \"grafana\""},
-		"out with json": {[]string{"--out", "x", "-o", "json"}, "--out"},
-		"argument":      {[]string{"main"}, "takes no arguments"},
-		"unknown flag":  {[]string{"--bogus"}, "unknown flag"},
-		"not a number":  {[]string{"--replicas", "three"}, "invalid argument"},
+		"replicas":       {[]string{"--replicas", "0"}, "--replicas 0"},
+		"namespace":      {[]string{"-n", "Bad_NS"}, "--namespace"},
+		"version":        {[]string{"--version", "latest"}, "--version \"latest\""},
+		"old version":    {[]string{"--version", "v0.25.0"}, "v0.26"},
+		"zones":          {[]string{"--zones", "a,,b"}, "--zones"},
+		"peer-timeout":   {[]string{"--peer-timeout", "0s"}, "--peer-timeout"},
+		"output":         {[]string{"-o", "table"}, "--output \"table\""},
+		"only":           {[]string{"--only", "grafana"}, "unknown snippet \"grafana\""},
+		"out with json":  {[]string{"--out", "x", "-o", "json"}, "--out"},
+		"only with NAME": {[]string{"main", "--only", "flags"}, "--only describes a cluster to generate"},
+		"unknown flag":   {[]string{"--bogus"}, "unknown flag"},
+		"not a number":   {[]string{"--replicas", "three"}, "invalid argument"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

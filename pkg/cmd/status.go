@@ -7,22 +7,23 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/signal"
+	"syscall"
 	"strings"
 	"time"
 
 	"github.com/mattn/go-isatty"
 	promconfig "github.com/prometheus/common/config"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
 
-	"github.com/amha-dev/kubectl-amha/pkg/amclient"
 	"github.com/amha-dev/kubectl-amha/pkg/checks"
+	"github.com/amha-dev/kubectl-amha/pkg/collect"
+	"github.com/amha-dev/kubectl-amha/pkg/kube"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
-	"github.com/amha-dev/kubectl-amha/pkg/source"
-	"github.com/amha-dev/kubectl-amha/pkg/status"
+	"github.com/amha-dev/kubectl-amha/pkg/snapshot"
 	"github.com/amha-dev/kubectl-amha/ui"
 )
 
@@ -90,17 +91,49 @@ Exit codes: 0 healthy, 1 a warning or error finding, 2 could not check.`,
 	return c
 }
 
+// addTargetFlags registers the flags that choose the replicas and how amha reaches them, as
+// status registers them: same names, defaults and help (TestUIFlagsMatchStatus holds them to
+// it), so that status.go can register its own through this function.
+func (o *statusOptions) addTargetFlags(f *pflag.FlagSet) {
+	f.BoolVarP(&o.allNamespaces, "all-namespaces", "A", false, "Check the Alertmanager clusters of every namespace")
+	f.StringArrayVar(&o.urls, "url", nil, "Web URL of a replica, once per replica (no Kubernetes); include any --web.route-prefix")
+	f.StringVar(&o.httpConfig, "http-config", "", "Prometheus-style HTTP client config file (TLS, basic auth, bearer token, proxy) for replicas and Prometheus")
+	f.DurationVar(&o.peerTimeout, "peer-timeout", 0, "The replicas' --cluster.peer-timeout (default: read from the pods' arguments, else 15s)")
+	f.StringVar(&o.color, "color", "auto", "Colour: auto (a terminal without NO_COLOR), always or never")
+	f.StringArrayVar(&o.prometheus, "prometheus", nil, "URL of a Prometheus whose /api/v1/alertmanagers is checked against the replicas")
+	f.StringArrayVar(&o.prometheusPod, "prometheus-pod", nil, "A Prometheus pod (NAME or NAMESPACE/NAME, web port 9090) to check the same way (default: the pods of prometheus-operator Prometheus objects that send to the cluster)")
+	f.DurationVar(&o.alertGrace, "alert-grace", 5*time.Second, "Ignore alerts updated this recently when comparing replicas' alerts")
+	f.BoolVar(&o.configChecks, "config-checks", true, "Also run lint's configuration checks on the live objects (workload, Services, PodDisruptionBudgets, NetworkPolicies) and the running alertmanager.yml")
+}
+
+// addReportFlags registers status's flags that only a one-off report has: the format and the
+// probe (which writes a silence: not something to repeat every few seconds).
+func (o *statusOptions) addReportFlags(f *pflag.FlagSet) {
+	f.StringVarP(&o.output, "output", "o", "table", "Output format: table, wide, json or yaml")
+	f.BoolVar(&o.probe, "probe", false, "Measure gossip propagation: create a silence matching nothing on one replica, time its arrival on the others, expire it")
+	f.DurationVar(&o.probeTimeout, "probe-timeout", 30*time.Second, "How long the probe waits for the silence on each replica")
+}
+
+// execute is what `status` runs: one snapshot, printed, with the exit status of its findings.
+func (o *statusOptions) execute(cmd *cobra.Command, args []string) error {
+	if err := o.Complete(cmd, args); err != nil {
+		return err
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return o.Run(ctx)
+}
+
 func (o *statusOptions) Complete(cmd *cobra.Command, args []string) error {
 	if len(args) == 1 {
 		o.name = args[0]
 	}
-	o.timeout = 10 * time.Second
-	if rt := *o.kube.Timeout; rt != "" && rt != "0" {
-		d, err := time.ParseDuration(rt)
-		if err != nil {
-			return usageError("--request-timeout %q: %v", rt, err)
-		}
-		o.timeout = d
+	var err error
+	if o.timeout, err = requestTimeout(o.kube); err != nil {
+		return err
 	}
 	o.httpClient = &http.Client{}
 	if o.httpConfig != "" {
@@ -115,7 +148,6 @@ func (o *statusOptions) Complete(cmd *cobra.Command, args []string) error {
 		o.httpClient = hc
 	}
 	o.httpClient.Timeout = o.timeout
-	var err error
 	o.useColor, err = colorFlag(o.color, o.streams.Out)
 	return err
 }
@@ -160,7 +192,8 @@ func (o *statusOptions) Run(ctx context.Context) error {
 	defer src.Close()
 	clusters, err := src.Snapshot(ctx)
 	if err != nil {
-		return &ExitError{Code: ExitNoCheck, Err: err}
+		return &ExitError{Code: ExitNoCheck, Err: withFindHint(err,
+			"use -n, -A or --url", "(kubectl amha status NAME) or use -A")}
 	}
 	if err := o.print(clusters); err != nil {
 		return err
@@ -200,41 +233,28 @@ func verdict(clusters []model.Cluster) error {
 }
 
 // source builds the URL or Kubernetes source the options describe.
-func (o *statusOptions) source() (source.Source, error) {
-	so := source.Options{
-		Client:       &amclient.Client{HTTP: o.httpClient, Timeout: o.timeout},
+func (o *statusOptions) source() (snapshot.Source, error) {
+	so := snapshot.Options{
+		HTTP:         o.httpClient,
+		Timeout:      o.timeout,
 		PeerTimeout:  o.peerTimeout,
+		Checks:       checks.Options{AlertGrace: o.alertGrace},
 		ConfigChecks: o.configChecks,
-		Status: status.Options{
-			Checks:       checks.Options{AlertGrace: o.alertGrace},
-			Probe:        o.probe,
-			ProbeTimeout: o.probeTimeout,
-		},
+		Probe:        o.probe,
+		ProbeTimeout: o.probeTimeout,
 	}
 	for _, p := range o.prometheus {
-		so.Status.Prometheus = append(so.Status.Prometheus, status.PrometheusTarget{Name: p, Endpoint: p})
+		so.Prometheus = append(so.Prometheus, collect.PrometheusTarget{Name: p, Endpoint: p})
 	}
 	if len(o.urls) > 0 {
-		return source.NewURLs(o.urls, so), nil
+		return snapshot.NewURLs(o.urls, so), nil
 	}
-	cfg, err := o.kube.ToRESTConfig()
+	kc, ns, err := kubeClient(o.kube, o.timeout, "use --url for replicas outside Kubernetes")
 	if err != nil {
-		return nil, usageError("kubeconfig: %v (use --url for replicas outside Kubernetes)", err)
+		return nil, err
 	}
-	cfg.Timeout = o.timeout
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return nil, usageError("kubernetes client: %v", err)
-	}
-	ns, _, err := o.kube.ToRawKubeConfigLoader().Namespace()
-	if err != nil {
-		return nil, usageError("namespace: %v", err)
-	}
-	dyn, err := dynamic.NewForConfig(cfg)
-	if err != nil {
-		return nil, usageError("kubernetes client: %v", err)
-	}
-	return source.NewKube(cfg, cs, dyn, ns, o.name, o.allNamespaces, o.prometheusPod, so), nil
+	q := kube.Query{Namespace: ns, Name: o.name, All: o.allNamespaces}
+	return snapshot.NewKube(kc, q, o.prometheusPod, so), nil
 }
 
 func (o *statusOptions) print(cs []model.Cluster) error {

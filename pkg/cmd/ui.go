@@ -3,9 +3,6 @@ package cmd
 import (
 	"context"
 	"errors"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -15,7 +12,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
-	"github.com/amha-dev/kubectl-amha/pkg/watch"
+	"github.com/amha-dev/kubectl-amha/pkg/snapshot"
 	"github.com/amha-dev/kubectl-amha/ui/tui"
 )
 
@@ -84,44 +81,8 @@ func setRootRun(root *cobra.Command, streams genericiooptions.IOStreams, kube *g
 	}
 }
 
-// addTargetFlags registers the flags that choose the replicas and how amha reaches them, as
-// status registers them: same names, defaults and help (TestUIFlagsMatchStatus holds them to
-// it), so that status.go can register its own through this function.
-func (o *statusOptions) addTargetFlags(f *pflag.FlagSet) {
-	f.BoolVarP(&o.allNamespaces, "all-namespaces", "A", false, "Check the Alertmanager clusters of every namespace")
-	f.StringArrayVar(&o.urls, "url", nil, "Web URL of a replica, once per replica (no Kubernetes); include any --web.route-prefix")
-	f.StringVar(&o.httpConfig, "http-config", "", "Prometheus-style HTTP client config file (TLS, basic auth, bearer token, proxy) for replicas and Prometheus")
-	f.DurationVar(&o.peerTimeout, "peer-timeout", 0, "The replicas' --cluster.peer-timeout (default: read from the pods' arguments, else 15s)")
-	f.StringVar(&o.color, "color", "auto", "Colour: auto (a terminal without NO_COLOR), always or never")
-	f.StringArrayVar(&o.prometheus, "prometheus", nil, "URL of a Prometheus whose /api/v1/alertmanagers is checked against the replicas")
-	f.StringArrayVar(&o.prometheusPod, "prometheus-pod", nil, "A Prometheus pod (NAME or NAMESPACE/NAME, web port 9090) to check the same way (default: the pods of prometheus-operator Prometheus objects that send to the cluster)")
-	f.DurationVar(&o.alertGrace, "alert-grace", 5*time.Second, "Ignore alerts updated this recently when comparing replicas' alerts")
-	f.BoolVar(&o.configChecks, "config-checks", true, "Also run lint's configuration checks on the live objects (workload, Services, PodDisruptionBudgets, NetworkPolicies) and the running alertmanager.yml")
-}
-
-// addReportFlags registers status's flags that only a one-off report has: the format and the
-// probe (which writes a silence: not something to repeat every few seconds).
-func (o *statusOptions) addReportFlags(f *pflag.FlagSet) {
-	f.StringVarP(&o.output, "output", "o", "table", "Output format: table, wide, json or yaml")
-	f.BoolVar(&o.probe, "probe", false, "Measure gossip propagation: create a silence matching nothing on one replica, time its arrival on the others, expire it")
-	f.DurationVar(&o.probeTimeout, "probe-timeout", 30*time.Second, "How long the probe waits for the silence on each replica")
-}
-
 func (o *uiOptions) addIntervalFlag(f *pflag.FlagSet) {
 	f.DurationVar(&o.interval, "interval", 5*time.Second, "Time between refreshes of the live view")
-}
-
-// execute is what `status` runs: one snapshot, printed, with the exit status of its findings.
-func (o *statusOptions) execute(cmd *cobra.Command, args []string) error {
-	if err := o.Complete(cmd, args); err != nil {
-		return err
-	}
-	if err := o.Validate(); err != nil {
-		return err
-	}
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return o.Run(ctx)
 }
 
 func (o *uiOptions) run(cmd *cobra.Command, args []string) error {
@@ -142,7 +103,7 @@ func (o *uiOptions) run(cmd *cobra.Command, args []string) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	poller := watch.NewPoller(ctx, src)
+	poller := snapshot.NewPoller(ctx, src)
 	defer poller.Close()
 	out := termenv.NewOutput(o.streams.Out)
 	m := tui.New(tui.Options{

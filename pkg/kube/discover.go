@@ -38,10 +38,41 @@ type Replica struct {
 	Info         *model.Pod
 }
 
-// Discover lists the Alertmanager clusters in namespace (all namespaces when namespace is "").
+// Query says which clusters to find.
+type Query struct {
+	// Namespace to look in; ignored with All.
+	Namespace string
+	// Name is a StatefulSet, or a prometheus-operator Alertmanager object (its StatefulSet is
+	// alertmanager-<name>); "" for every cluster of the namespace.
+	Name string
+	// All looks in every namespace, and accepts several clusters.
+	All bool
+}
+
+// Find returns the clusters of q: a NotFoundError when there is none, an AmbiguousError when
+// there are several in one namespace and none was named.
+func (c *Client) Find(ctx context.Context, q Query) ([]Found, error) {
+	ns, where := q.Namespace, "namespace "+q.Namespace
+	if q.All {
+		ns, where = "", "any namespace"
+	}
+	found, err := discover(ctx, c.CS, ns, q.Name)
+	if err != nil {
+		return nil, err
+	}
+	if len(found) == 0 {
+		return nil, &NotFoundError{Where: where}
+	}
+	if len(found) > 1 && q.Name == "" && !q.All {
+		return nil, &AmbiguousError{Where: where, Found: found}
+	}
+	return found, nil
+}
+
+// discover lists the Alertmanager clusters in namespace (all namespaces when namespace is "").
 // With a name, only that cluster: a StatefulSet of that name, or a prometheus-operator
 // Alertmanager object of that name (its StatefulSet is alertmanager-<name>).
-func Discover(ctx context.Context, cs kubernetes.Interface, namespace, name string) ([]Found, error) {
+func discover(ctx context.Context, cs kubernetes.Interface, namespace, name string) ([]Found, error) {
 	var sets []appsv1.StatefulSet
 	if name != "" && namespace != "" {
 		for _, n := range []string{name, "alertmanager-" + name} {
@@ -99,17 +130,6 @@ func Discover(ctx context.Context, cs kubernetes.Interface, namespace, name stri
 		return out[a].Name < out[b].Name
 	})
 	return out, nil
-}
-
-func explainAPI(err error, what, ns string) error {
-	where := "namespace " + ns
-	if ns == "" {
-		where = "all namespaces"
-	}
-	if apierrors.IsForbidden(err) {
-		return fmt.Errorf("RBAC denies %s in %s: %w", what, where, err)
-	}
-	return fmt.Errorf("%s in %s: %w", what, where, err)
 }
 
 // alertmanagerContainer names the container that runs Alertmanager (not its config reloader).
@@ -252,6 +272,32 @@ func expander(p *corev1.Pod, c *corev1.Container) func(string) string {
 		}
 		return s
 	}
+}
+
+// OperatorName is the name of the prometheus-operator Alertmanager object the cluster's
+// StatefulSet was generated from.
+func (f *Found) OperatorName() string {
+	for _, r := range f.StatefulSet.OwnerReferences {
+		if r.Kind == "Alertmanager" {
+			return r.Name
+		}
+	}
+	if n := f.StatefulSet.Labels["alertmanager"]; n != "" {
+		return n
+	}
+	return strings.TrimPrefix(f.Name, "alertmanager-")
+}
+
+// AlertmanagerContainer is the Alertmanager container of the StatefulSet's pod template (an empty one
+// when it is gone).
+func (f *Found) AlertmanagerContainer() *corev1.Container {
+	cs := f.StatefulSet.Spec.Template.Spec.Containers
+	for i := range cs {
+		if cs[i].Name == f.Container {
+			return &cs[i]
+		}
+	}
+	return &corev1.Container{}
 }
 
 // Selector is the label selector of a found cluster's pods.

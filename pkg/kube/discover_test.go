@@ -86,7 +86,7 @@ func TestDiscover(t *testing.T) {
 	cs := fake.NewClientset(fixtures()...)
 	ctx := context.Background()
 
-	found, err := Discover(ctx, cs, "monitoring", "")
+	found, err := discover(ctx, cs, "monitoring", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,24 +101,24 @@ func TestDiscover(t *testing.T) {
 		t.Fatalf("operator cluster has %d pods, want 3 (the stray pod is not owned by the StatefulSet)", n)
 	}
 
-	all, err := Discover(ctx, cs, "", "")
+	all, err := discover(ctx, cs, "", "")
 	if err != nil || len(all) != 3 || all[2].Namespace != "team-b" {
 		t.Fatalf("all namespaces: %v %v", all, err)
 	}
 
 	// A prometheus-operator Alertmanager name finds its StatefulSet alertmanager-<name>.
-	byCR, err := Discover(ctx, cs, "monitoring", "main")
+	byCR, err := discover(ctx, cs, "monitoring", "main")
 	if err != nil || len(byCR) != 1 || byCR[0].Name != "alertmanager-main" {
 		t.Fatalf("by Alertmanager name: %v %v", byCR, err)
 	}
-	if _, err := Discover(ctx, cs, "monitoring", "nope"); err == nil || !strings.Contains(err.Error(), `"nope"`) {
+	if _, err := discover(ctx, cs, "monitoring", "nope"); err == nil || !strings.Contains(err.Error(), `"nope"`) {
 		t.Fatalf("unknown name: %v", err)
 	}
 }
 
 func TestReplicas(t *testing.T) {
 	cs := fake.NewClientset(fixtures()...)
-	found, err := Discover(context.Background(), cs, "monitoring", "alertmanager-main")
+	found, err := discover(context.Background(), cs, "monitoring", "alertmanager-main")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,5 +1,3 @@
-// Package kube finds Alertmanager clusters in Kubernetes and reaches their pods through the
-// API server with client-go's port-forward. It knows nothing of the Alertmanager API.
 package kube
 
 import (
@@ -11,8 +9,6 @@ import (
 	"sync"
 
 	"k8s.io/apimachinery/pkg/util/httpstream"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/portforward"
 	"k8s.io/client-go/transport/spdy"
 )
@@ -49,8 +45,9 @@ func (f *Forward) LastError() string { return f.errs.last() }
 // PortForward opens a port-forward from an ephemeral loopback port to pod:port, with
 // WebSocket first and SPDY as the fallback, as kubectl does. It returns once the
 // forward listens, or fails within the context's deadline.
-func PortForward(ctx context.Context, cfg *rest.Config, cs kubernetes.Interface, namespace, pod string, port int) (*Forward, error) {
-	req := cs.CoreV1().RESTClient().Post().Resource("pods").Namespace(namespace).Name(pod).SubResource("portforward")
+func PortForward(ctx context.Context, c *Client, namespace, pod string, port int) (*Forward, error) {
+	cfg := c.Config
+	req := c.CS.CoreV1().RESTClient().Post().Resource("pods").Namespace(namespace).Name(pod).SubResource("portforward")
 	transport, upgrader, err := spdy.RoundTripperFor(cfg)
 	if err != nil {
 		return nil, err

@@ -11,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 )
 
@@ -28,7 +27,11 @@ type PrometheusPod struct {
 // PrometheusPodsFor finds the pods of prometheus-operator Prometheus objects whose
 // spec.alerting.alertmanagers name a Service that selects the pods of f. Without the CRD, or
 // without the right to list it, there are none (and no error: the wiring is then not checked).
-func PrometheusPodsFor(ctx context.Context, dyn dynamic.Interface, cs kubernetes.Interface, f *Found) ([]PrometheusPod, error) {
+func (c *Client) PrometheusPodsFor(ctx context.Context, f *Found) ([]PrometheusPod, error) {
+	if c.Dyn == nil {
+		return nil, nil
+	}
+	dyn, cs := c.Dyn, c.CS
 	list, err := dyn.Resource(PrometheusGVR).Namespace("").List(ctx, metav1.ListOptions{})
 	if apierrors.IsForbidden(err) {
 		list, err = dyn.Resource(PrometheusGVR).Namespace(f.Namespace).List(ctx, metav1.ListOptions{})

@@ -48,11 +48,11 @@ func TestPrometheusPodsFor(t *testing.T) {
 		promObject("apps", "apps", map[string]any{"namespace": "monitoring", "name": "alertmanager-main", "port": "web"}),
 		promObject("monitoring", "other", map[string]any{"name": "grafana"}),
 	)
-	found, err := Discover(context.Background(), cs, "monitoring", "alertmanager-main")
+	found, err := discover(context.Background(), cs, "monitoring", "alertmanager-main")
 	if err != nil {
 		t.Fatal(err)
 	}
-	pods, err := PrometheusPodsFor(context.Background(), dyn, cs, &found[0])
+	pods, err := (&Client{CS: cs, Dyn: dyn}).PrometheusPodsFor(context.Background(), &found[0])
 	if err != nil {
 		t.Fatal(err)
 	}

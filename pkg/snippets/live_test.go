@@ -617,7 +617,7 @@ func TestFromCluster(t *testing.T) {
 	cs.PrependReactor("list", "networkpolicies", func(k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, apierrors.NewForbidden(schema.GroupResource{Group: "networking.k8s.io", Resource: "networkpolicies"}, "", fmt.Errorf("no"))
 	})
-	s, out, err := FromCluster(context.Background(), cs, nil, "monitoring", "alertmanager", Ask{PeerTimeout: 20 * time.Second})
+	s, out, err := FromCluster(context.Background(), &kube.Client{CS: cs}, kube.Query{Namespace: "monitoring", Name: "alertmanager"}, Ask{PeerTimeout: 20 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -637,16 +637,20 @@ func TestFromCluster(t *testing.T) {
 	if !strings.Contains(got["patch-statefulset-args"], "--cluster.peer-timeout=20s") {
 		t.Error("asked peer-timeout not patched")
 	}
+	// The helm shape carries Helm's labels: a hand-applied patch would not last.
+	if !strings.Contains(got["patch-apply"], "managed by Helm (release alertmanager)") || !strings.Contains(got["patch-apply"], "helm upgrade") {
+		t.Errorf("patch-apply does not say that Helm reverts it:\n%s", got["patch-apply"])
+	}
 
-	if _, _, err := FromCluster(context.Background(), cs, nil, "monitoring", "nope", Ask{}); err == nil || !strings.Contains(err.Error(), `no StatefulSet "nope"`) {
+	if _, _, err := FromCluster(context.Background(), &kube.Client{CS: cs}, kube.Query{Namespace: "monitoring", Name: "nope"}, Ask{}); err == nil || !strings.Contains(err.Error(), `no StatefulSet "nope"`) {
 		t.Errorf("not found: %v", err)
 	}
 	l.Found.StatefulSet.Spec.Template.Spec.Containers[0].Image = "amha.local/alertmanager:latest"
 	cs = fake.NewClientset(l.Found.StatefulSet)
-	if _, _, err := FromCluster(context.Background(), cs, nil, "monitoring", "", Ask{}); err == nil || !strings.Contains(err.Error(), "--version") {
+	if _, _, err := FromCluster(context.Background(), &kube.Client{CS: cs}, kube.Query{Namespace: "monitoring", Name: ""}, Ask{}); err == nil || !strings.Contains(err.Error(), "--version") {
 		t.Errorf("no version: %v", err)
 	}
-	if _, _, err := FromCluster(context.Background(), cs, nil, "monitoring", "", Ask{Version: "v0.31.1"}); err != nil {
+	if _, _, err := FromCluster(context.Background(), &kube.Client{CS: cs}, kube.Query{Namespace: "monitoring", Name: ""}, Ask{Version: "v0.31.1"}); err != nil {
 		t.Errorf("--version given: %v", err)
 	}
 }

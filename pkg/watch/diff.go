@@ -1,3 +1,6 @@
+// Package watch follows clusters over time: Diff turns two consecutive snapshots into the events
+// an on-call person cares about (a member left, an island formed, a replica settling, a
+// position that moved). Taking the snapshots is package snapshot's job.
 package watch
 
 import (

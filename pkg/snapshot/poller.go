@@ -1,20 +1,16 @@
-// Package watch follows clusters over time: a Poller takes snapshots from a source again and
-// again, and Diff turns two consecutive snapshots into the events an on-call person cares
-// about (a member left, an island formed, a replica settling, a position that moved).
-package watch
+package snapshot
 
 import (
 	"context"
 	"sync"
 
 	"github.com/amha-dev/kubectl-amha/pkg/model"
-	"github.com/amha-dev/kubectl-amha/pkg/source"
 )
 
 // Poller takes snapshots from a source, one call at a time, and closes the source only once
 // no snapshot is in flight: a port-forward is never closed under a running request.
 type Poller struct {
-	src    source.Source
+	src    Source
 	ctx    context.Context
 	cancel context.CancelFunc
 
@@ -24,7 +20,7 @@ type Poller struct {
 }
 
 // NewPoller polls src until ctx ends or Close is called.
-func NewPoller(ctx context.Context, src source.Source) *Poller {
+func NewPoller(ctx context.Context, src Source) *Poller {
 	ctx, cancel := context.WithCancel(ctx)
 	return &Poller{src: src, ctx: ctx, cancel: cancel}
 }

@@ -1,4 +1,4 @@
-package source
+package snapshot
 
 import (
 	"testing"

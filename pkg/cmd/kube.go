@@ -1,0 +1,60 @@
+package cmd
+
+import (
+	"errors"
+	"time"
+
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+
+	"github.com/amha-dev/kubectl-amha/pkg/kube"
+)
+
+// kubeClient builds the API server client from kubectl's flags (--kubeconfig, --context, -n,
+// ...) and the namespace they name (the kubeconfig's when -n is not given). hint follows a
+// kubeconfig error ("use --url ..."), when the command has another way.
+func kubeClient(flags *genericclioptions.ConfigFlags, timeout time.Duration, hint string) (*kube.Client, string, error) {
+	cfg, err := flags.ToRESTConfig()
+	if err != nil {
+		if hint != "" {
+			return nil, "", usageError("kubeconfig: %v (%s)", err, hint)
+		}
+		return nil, "", usageError("kubeconfig: %v", err)
+	}
+	ns, _, err := flags.ToRawKubeConfigLoader().Namespace()
+	if err != nil {
+		return nil, "", usageError("namespace: %v", err)
+	}
+	c, err := kube.NewClient(cfg, timeout)
+	if err != nil {
+		return nil, "", usageError("%v", err)
+	}
+	return c, ns, nil
+}
+
+// withFindHint adds to a cluster-finding error what the user of this command can try: for
+// none found, notFound; for several, how to name one.
+func withFindHint(err error, notFound, nameOne string) error {
+	var nf *kube.NotFoundError
+	var amb *kube.AmbiguousError
+	switch {
+	case errors.As(err, &nf):
+		nf.Hint = notFound
+	case errors.As(err, &amb):
+		amb.Hint = nameOne
+	}
+	return err
+}
+
+// requestTimeout is kubectl's --request-timeout as amha uses it for every request: to the API
+// server, a replica, a Prometheus, a port-forward's set-up (10s when unset or 0).
+func requestTimeout(flags *genericclioptions.ConfigFlags) (time.Duration, error) {
+	rt := *flags.Timeout
+	if rt == "" || rt == "0" {
+		return 10 * time.Second, nil
+	}
+	d, err := time.ParseDuration(rt)
+	if err != nil {
+		return 0, usageError("--request-timeout %q: %v", rt, err)
+	}
+	return d, nil
+}
