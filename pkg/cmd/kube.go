@@ -45,16 +45,26 @@ func withFindHint(err error, notFound, nameOne string) error {
 	return err
 }
 
+// defaultRequestTimeout bounds a request when --request-timeout is unset or 0.
+const defaultRequestTimeout = 10 * time.Second
+
 // requestTimeout is kubectl's --request-timeout as amha uses it for every request: to the API
-// server, a replica, a Prometheus, a port-forward's set-up (10s when unset or 0).
+// server, a replica, a Prometheus, a port-forward's set-up. Unlike kubectl, 0 is the default
+// (10s), never "no timeout", and a negative value is refused: amha never waits unbounded.
 func requestTimeout(flags *genericclioptions.ConfigFlags) (time.Duration, error) {
 	rt := *flags.Timeout
 	if rt == "" || rt == "0" {
-		return 10 * time.Second, nil
+		return defaultRequestTimeout, nil
 	}
 	d, err := time.ParseDuration(rt)
 	if err != nil {
-		return 0, usageError("--request-timeout %q: %v", rt, err)
+		return 0, usageError("--request-timeout %q: %v (want a duration such as 5s)", rt, err)
+	}
+	switch {
+	case d < 0:
+		return 0, usageError("--request-timeout %s: must not be negative (0 means the default, %s)", rt, defaultRequestTimeout)
+	case d == 0:
+		return defaultRequestTimeout, nil
 	}
 	return d, nil
 }

@@ -45,7 +45,7 @@ position x --cluster.peer-timeout, find the log entry and stay quiet. When the m
 fails open: every island notifies (duplicates rather than a miss). Pod Ready says nothing
 about any of this: /-/ready answers 200 even while gossip is settling.
 
-Exit codes: 0 healthy, 1 a warning or error finding, 2 could not check.`,
+Exit codes: 0 healthy, 1 a warning or error finding, 2 could not check, 130 interrupted.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		CompletionOptions: cobra.CompletionOptions{
@@ -57,6 +57,8 @@ Exit codes: 0 healthy, 1 a warning or error finding, 2 could not check.`,
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
 	kube.AddFlags(root.PersistentFlags())
+	// amha never waits without a bound: 0 is the default, not "no timeout" as in kubectl.
+	root.PersistentFlags().Lookup("request-timeout").Usage = "How long one request may take: to the API server, a replica, a Prometheus, a port-forward's set-up (a duration such as 5s; 0 means the default, 10s; negative values are refused)"
 	root.AddCommand(newStatusCmd(streams, kube))
 	root.AddCommand(newLintCmd(streams, kube))
 	root.AddCommand(newSnippetsCmd(streams, kube))

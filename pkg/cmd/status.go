@@ -7,9 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -81,7 +79,9 @@ the fix. Every finding id has a page under docs/checks/.
 
 Pod Ready is not mesh health: /-/ready answers 200 even while gossip settles.
 
-Exit codes: 0 healthy, 1 a warning or error finding, 2 could not check.`,
+Exit codes: 0 healthy, 1 a warning or error finding, 2 could not check, 130 interrupted
+(Ctrl-C or SIGTERM: nothing is reported from the interrupted requests; a second Ctrl-C exits
+at once).`,
 		Example: statusExample,
 		Args:    cobra.MaximumNArgs(1),
 		RunE:    o.execute,
@@ -122,7 +122,7 @@ func (o *statusOptions) execute(cmd *cobra.Command, args []string) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible(cmd.Context(), o.streams.ErrOut)
 	defer stop()
 	return o.Run(ctx)
 }
@@ -191,6 +191,16 @@ func (o *statusOptions) Run(ctx context.Context) error {
 	}
 	defer src.Close()
 	clusters, err := src.Snapshot(ctx)
+	if ctx.Err() != nil {
+		// A report built from cancelled requests would show a broken mesh that is not there.
+		// Only what the user must act on is said: a probe silence that could not be expired.
+		for _, c := range clusters {
+			if p := c.Probe; p != nil && p.Silence != "" && p.Error != "" {
+				fmt.Fprintf(o.streams.ErrOut, "%s/%s: %s\n", c.Namespace, c.Name, p.Error)
+			}
+		}
+		return errInterrupted
+	}
 	if err != nil {
 		return &ExitError{Code: ExitNoCheck, Err: withFindHint(err,
 			"use -n, -A or --url", "(kubectl amha status NAME) or use -A")}

@@ -88,6 +88,9 @@ func TestStatusBadFlags(t *testing.T) {
 		{[]string{"status", "--url", "http://a:1", "--http-config", "/nonexistent/http.yml"}, "/nonexistent/http.yml"},
 		{[]string{"status", "--url", "http://a:1", "--color", "pink"}, "--color"},
 		{[]string{"status", "--kubeconfig", "/nonexistent/kubeconfig"}, "kubeconfig"},
+		// amha never waits unbounded: a negative timeout is refused, not "no timeout".
+		{[]string{"status", "--url", "http://a:1", "--request-timeout", "-1s"}, "--request-timeout -1s: must not be negative"},
+		{[]string{"status", "--url", "http://a:1", "--request-timeout", "soon"}, "want a duration"},
 	} {
 		out, errOut, code := run(t, tc.args...)
 		if code != ExitNoCheck || !strings.Contains(errOut, tc.want) || out != "" {

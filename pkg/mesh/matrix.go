@@ -53,12 +53,13 @@ func Build(c *model.Cluster) *model.Matrix {
 				sees[Key(p)] = true
 			}
 		}
+		self := SelfKey(&r) // once per row: it scans the peers, so per cell it made a mesh of N members N² work
 		for j, col := range m.Columns {
 			k := Key(model.Member{Name: col.Name, Address: col.Address})
 			switch {
 			case r.Status == nil:
 				row[j] = model.CellUnknown
-			case k == SelfKey(&r):
+			case k == self:
 				row[j] = model.CellSelf
 			case sees[k]:
 				row[j] = model.CellSees

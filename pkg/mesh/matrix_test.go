@@ -282,3 +282,24 @@ func TestIslandsSharedPeerName(t *testing.T) {
 		t.Fatalf("Islands = %q, want %q", got, want)
 	}
 }
+
+// BenchmarkBuildHugeMesh: a replica (or anything that joined an unauthenticated mesh) may list
+// any number of members; building the matrix stays linear in them.
+func BenchmarkBuildHugeMesh(b *testing.B) {
+	for _, n := range []int{1_000, 10_000, 100_000} {
+		peers := make([]model.Member, n)
+		for i := range peers {
+			peers[i] = model.Member{Name: fmt.Sprintf("m%d", i), Address: fmt.Sprintf("10.0.%d.%d:9094", i/256, i%256)}
+		}
+		c := &model.Cluster{Replicas: []model.Replica{
+			{Name: "a", Status: &model.Status{Cluster: "ready", NodeName: "m0", Peers: peers}},
+			{Name: "b", Status: &model.Status{Cluster: "ready", NodeName: "m1", Peers: peers}},
+			{Name: "c", Status: &model.Status{Cluster: "ready", NodeName: "m2", Peers: peers}},
+		}}
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for b.Loop() {
+				mesh.Build(c)
+			}
+		})
+	}
+}

@@ -1,0 +1,85 @@
+package cmd
+
+import (
+	"bytes"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/amha-dev/kubectl-amha/internal/ptytest"
+)
+
+// Ctrl-C while status waits on replicas that do not answer: no report is built from the
+// cancelled requests (no mesh/unreachable, no exit 1), "interrupted" and exit 130, at once.
+func TestStatusInterrupted(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hang := make(chan struct{})
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	defer func() { close(hang); _ = srv.Close() }()
+
+	bin := ptytest.Build(t)
+	url := "http://" + ln.Addr().String()
+	cmd := exec.Command(bin, "status", "--url", url, "--url", url+"/b", "--request-timeout", "30s", "-o", "json")
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(700 * time.Millisecond) // the requests are in flight
+	start := time.Now()
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	took := time.Since(start)
+	code := cmd.ProcessState.ExitCode()
+	if code != ExitInterrupted || out.Len() != 0 || strings.TrimSpace(errOut.String()) != "error: interrupted" {
+		t.Fatalf("after SIGINT: exit %d (%v), stdout %q, stderr %q; want 130, nothing, \"error: interrupted\"", code, err, out.String(), errOut.String())
+	}
+	if took > 5*time.Second {
+		t.Errorf("status took %s to stop after SIGINT", took)
+	}
+}
+
+// A second signal does not wait for the clean-up of the first.
+func TestInterruptibleSecondSignalExitsAtOnce(t *testing.T) {
+	exited := make(chan int, 1)
+	exitNow = func(code int) { exited <- code }
+	defer func() { exitNow = os.Exit }()
+	var errOut bytes.Buffer
+	ctx, stop := interruptible(t.Context(), &errOut)
+	defer stop()
+	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the first SIGINT did not end the context")
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-exited:
+		if code != ExitInterrupted || !strings.Contains(errOut.String(), "interrupted twice") {
+			t.Errorf("exit %d, stderr %q", code, errOut.String())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the second signal did not exit")
+	}
+}
