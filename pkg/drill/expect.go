@@ -1,0 +1,126 @@
+// Package drill is the judgement of amha's drills: for each fault, what Alertmanager should
+// do on this cluster (from the timing model, with the cluster's own numbers) and whether the
+// notifications a drill counted at its sink agree. Causing the faults and counting belong to
+// the runner; this package only knows time, positions and hits.
+package drill
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/amha-dev/kubectl-amha/pkg/timing"
+)
+
+// Drill names, stable: the command line, the JSON report and the docs use them.
+const (
+	Baseline    = "baseline"
+	StopSender  = "stop-sender"
+	CrashSender = "crash-sender"
+	Partition   = "partition"
+)
+
+// Names lists the drills in the order `drill all` runs them: baseline first (if it fails,
+// nothing else can be judged), then the faults from the mildest.
+var Names = []string{Baseline, StopSender, CrashSender, Partition}
+
+// scenarioOf maps each drill to the timing model's scenario it checks.
+var scenarioOf = map[string]string{
+	Baseline:    timing.Healthy,
+	StopSender:  timing.GracefulStop,
+	CrashSender: timing.CrashPosition0,
+	Partition:   timing.Partition,
+}
+
+// Slack is how late after the model's window a notification may arrive and still pass: the
+// flush, the send and the sink's clock are not instantaneous.
+const Slack = 2 * time.Second
+
+// Expectation is what a drill should observe on one cluster, times from T0 (the drill alert
+// reached every replica).
+type Expectation struct {
+	Drill    string          `json:"drill"`
+	Scenario timing.Scenario `json:"scenario"`
+	// Count is the exact number of firing notifications.
+	Count int `json:"count"`
+	// From and To bound each arrival; a notification up to Slack after To still passes.
+	From time.Duration `json:"from"`
+	To   time.Duration `json:"to"`
+	// Senders are the replicas that should send, one per notification in any order; for the
+	// partition, one of each side (Sides).
+	Senders []string `json:"senders,omitempty"`
+	// Sides are the two sides of the partition (the cut-off replica alone, the rest).
+	Sides [][]string `json:"sides,omitempty"`
+	// Why says, with the cluster's numbers, what Alertmanager does and why.
+	Why string `json:"why"`
+}
+
+// Cluster is what the expectation depends on: the drill route's timing, and the replicas by
+// their gossip position at the start of the drill (positions[0] sends in a healthy mesh).
+type Cluster struct {
+	Timing    timing.Params
+	Positions []string
+	// CutOff is the replica the partition isolates (default: the last position).
+	CutOff string
+}
+
+// Expect computes what drill should observe on c.
+func Expect(drill string, c Cluster) (Expectation, error) {
+	id, ok := scenarioOf[drill]
+	if !ok {
+		return Expectation{}, fmt.Errorf("unknown drill %q (want one of %v)", drill, Names)
+	}
+	n := len(c.Positions)
+	if n < 2 {
+		return Expectation{}, fmt.Errorf("%d replica(s): a drill needs at least 2 (there is nothing to deduplicate)", n)
+	}
+	p := c.Timing
+	p.Replicas = n
+	p.PartitionSides, p.SidesUnreached = 2, 0
+	s, err := timing.Lookup(p, id)
+	if err != nil {
+		return Expectation{}, err
+	}
+	p = p.WithDefaults()
+	gw, pt := p.GroupWait, p.PeerTimeout
+	e := Expectation{Drill: drill, Scenario: s, Count: s.Min, Why: s.Explanation}
+	if s.Window != nil {
+		e.From, e.To = s.Window.From.D(), s.Window.To.D()
+	}
+	switch drill {
+	case Baseline:
+		e.Senders = []string{c.Positions[0]}
+	case CrashSender:
+		e.Senders = []string{c.Positions[1]}
+	case StopSender:
+		// Its same-name replacement may rejoin before the flush and take position 0 back
+		// (positions are sorted by name): then position 1 waits one peer-timeout.
+		e.Senders = []string{c.Positions[1]}
+		e.To = gw + pt
+		e.Why = fmt.Sprintf("%s stops gracefully and leaves the mesh; positions shift and %s sends at group_wait (%s). "+
+			"If its replacement (same name) rejoined before the flush, it holds position 0 again but has no alert yet, "+
+			"and %s sends one peer-timeout later (%s).",
+			c.Positions[0], c.Positions[1], timing.Format(gw), c.Positions[1], timing.Format(gw+pt))
+	case Partition:
+		cut := c.CutOff
+		if cut == "" {
+			cut = c.Positions[n-1]
+		}
+		rest := make([]string, 0, n-1)
+		for _, r := range c.Positions {
+			if r != cut {
+				rest = append(rest, r)
+			}
+		}
+		if len(rest) == n {
+			return Expectation{}, fmt.Errorf("the replica to cut off, %s, is not among %v", cut, c.Positions)
+		}
+		e.Sides = [][]string{{cut}, rest}
+		// The alert is posted after the split is seen: each side's first member sends at
+		// group_wait.
+		e.From, e.To = gw, gw
+		e.Why = fmt.Sprintf("%s is cut off from the others on the mesh port. Each side keeps its own notification log and "+
+			"no entry crosses the split, so both sides notify at group_wait (%s): 2 notifications, duplicates rather than "+
+			"a miss. That is Alertmanager's design (it fails open), not a fault of this cluster.", cut, timing.Format(gw))
+	}
+	return e, nil
+}
