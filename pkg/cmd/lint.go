@@ -11,9 +11,9 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/yaml"
 
-	"github.com/amha-dev/kubectl-amha/pkg/checks"
 	"github.com/amha-dev/kubectl-amha/pkg/lint"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
+	"github.com/amha-dev/kubectl-amha/pkg/text"
 	"github.com/amha-dev/kubectl-amha/ui"
 )
 
@@ -170,6 +170,6 @@ func (o *lintOptions) writeText(buf *bytes.Buffer, res *lint.Result) error {
 	st := ui.NewStyles(o.useColor)
 	r := res.Read
 	fmt.Fprintf(buf, "%s %s, %s, %d alertmanager.yml, %d prometheus.yml\n\n", st.Bold.Render("Read"),
-		checks.Plural(r.Objects, "object", "objects"), checks.Plural(r.Workloads, "Alertmanager workload", "Alertmanager workloads"), r.AMConfigs, r.PromConfigs)
+		text.Plural(r.Objects, "object", "objects"), text.Plural(r.Workloads, "Alertmanager workload", "Alertmanager workloads"), r.AMConfigs, r.PromConfigs)
 	return ui.WriteFindings(buf, res.Findings, st, "No findings.")
 }

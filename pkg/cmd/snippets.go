@@ -8,6 +8,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/snippets"
 	"github.com/amha-dev/kubectl-amha/pkg/timing"
 )
@@ -84,7 +85,7 @@ Exit codes: 0 written, 2 bad flags or the files could not be written.`,
 	f.StringVar(&o.spec.Name, "name", o.spec.Name, "Name of the cluster: StatefulSet alertmanager-NAME, cluster label NAMESPACE/NAME")
 	f.StringVar(&o.version, "version", o.spec.Version, "Alertmanager version (v0.26 or later)")
 	f.StringSliceVar(&o.zones, "zones", nil, "Zones to spread the replicas over (topology.kubernetes.io/zone values), e.g. a,b,c")
-	f.DurationVar(&o.timing.PeerTimeout, "peer-timeout", timing.DefaultPeerTimeout, "--cluster.peer-timeout")
+	f.DurationVar(&o.timing.PeerTimeout, "peer-timeout", model.DefaultPeerTimeout, "--cluster.peer-timeout")
 	f.DurationVar(&o.timing.GroupWait, "group-wait", timing.DefaultGroupWait, "The route's group_wait, for the scenario table")
 	f.DurationVar(&o.timing.GroupInterval, "group-interval", timing.DefaultGroupInterval, "The route's group_interval")
 	f.DurationVar(&o.timing.RepeatInterval, "repeat-interval", timing.DefaultRepeatInterval, "The route's repeat_interval")

@@ -14,7 +14,6 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/amha-dev/kubectl-amha/pkg/checks"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 )
 
@@ -40,7 +39,7 @@ func All() []Check {
 func Run(s *Set) []model.Finding {
 	amDocs(s)
 	out := runChecks(s, All())
-	checks.SortFindings(out)
+	model.SortFindings(out)
 	return out
 }
 

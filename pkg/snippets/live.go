@@ -657,7 +657,7 @@ func (p *livePatch) planFlags() []edit {
 
 	pt := first("cluster.peer-timeout")
 	wantPT := p.s.Params().PeerTimeout
-	cur := timing.DefaultPeerTimeout
+	cur := model.DefaultPeerTimeout
 	if pt != nil {
 		cur = -1
 		if d, err := time.ParseDuration(norm(pt.value)); err == nil {

@@ -98,7 +98,7 @@ func Collect(ctx context.Context, cl *amclient.Client, c model.Cluster, targets 
 	checks.Analyze(&c, o.Checks)
 	if o.Extra != nil {
 		c.Findings = append(c.Findings, o.Extra(&c)...)
-		checks.SortFindings(c.Findings)
+		model.SortFindings(c.Findings)
 	}
 	return c
 }
