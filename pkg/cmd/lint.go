@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"sigs.k8s.io/yaml"
 
 	"github.com/amha-dev/kubectl-amha/pkg/lint"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
@@ -137,13 +136,8 @@ func (o *lintOptions) Run() error {
 	// Render fully before writing: a failure leaves stdout empty.
 	var buf bytes.Buffer
 	switch o.output {
-	case "json":
-		err = ui.WriteJSON(&buf, res)
-	case "yaml":
-		var b []byte
-		if b, err = yaml.Marshal(res); err == nil {
-			buf.Write(b)
-		}
+	case "json", "yaml":
+		err = ui.Write(&buf, o.output, "LintReport", res)
 	case "sarif":
 		err = lint.WriteSARIF(&buf, res.Findings, version())
 	default:

@@ -11,6 +11,7 @@ import (
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/snippets"
 	"github.com/amha-dev/kubectl-amha/pkg/timing"
+	"github.com/amha-dev/kubectl-amha/ui"
 )
 
 const snippetsExample = `  # Everything for 3 replicas "main" in namespace monitoring on v0.31.1
@@ -157,10 +158,7 @@ func (o *snippetsOptions) Run() error {
 		if err != nil {
 			return err
 		}
-		if o.output == "json" {
-			return snippets.WriteJSON(o.streams.Out, r)
-		}
-		return snippets.WriteYAML(o.streams.Out, r)
+		return ui.Write(o.streams.Out, o.output, "SnippetsReport", r)
 	}
 	return snippets.WriteText(o.streams.Out, selected)
 }

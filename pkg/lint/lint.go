@@ -72,12 +72,10 @@ func runChecks(s *Set, cs []Check) []model.Finding {
 
 // Result is what lint reports: the findings and what it read.
 type Result struct {
-	APIVersion string          `json:"apiVersion"`
-	Kind       string          `json:"kind"`
-	Inputs     []string        `json:"inputs"`
-	Read       Summary         `json:"read"`
-	Skipped    []string        `json:"skipped,omitempty"`
-	Findings   []model.Finding `json:"findings"`
+	Inputs   []string        `json:"inputs"`
+	Read     Summary         `json:"read"`
+	Skipped  []string        `json:"skipped,omitempty"`
+	Findings []model.Finding `json:"findings"`
 }
 
 // Summary counts what was recognised.
@@ -95,7 +93,6 @@ func Lint(inputs []Input) (*Result, error) {
 		return nil, err
 	}
 	r := &Result{
-		APIVersion: "amha.dev/v1alpha1", Kind: "LintReport",
 		Read:     Summary{Objects: len(s.Objects), Workloads: len(s.Workloads), AMConfigs: len(s.AMConfigs), PromConfigs: len(s.PromConfigs)},
 		Skipped:  s.Skipped,
 		Findings: Run(s),
