@@ -1,6 +1,6 @@
 // Package checks turns a collected cluster into findings. One check per file, named
-// <area>_<name>.go after its id "<area>/<name>"; each has a page docs/checks/<area>/<name>.md.
-// Checks are listed explicitly in All.
+// <area>_<name>.go after its id "<area>/<name>", indexed in pkg/findings with its page
+// docs/checks/<area>/<name>.md. Checks are listed explicitly in All.
 package checks
 
 import (

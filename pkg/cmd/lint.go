@@ -139,7 +139,7 @@ func (o *lintOptions) Run() error {
 	case "json", "yaml":
 		err = ui.Write(&buf, o.output, "LintReport", res)
 	case "sarif":
-		err = lint.WriteSARIF(&buf, res.Findings, version())
+		err = ui.WriteSARIF(&buf, res.Findings, version())
 	default:
 		err = o.writeText(&buf, res)
 	}

@@ -6,8 +6,8 @@
 // it is about (Node keeps yaml.v3 positions), and the same checks run on live objects read from
 // a cluster (Set.Live), where locations are the object and field path instead.
 //
-// One check per file, named <area>_<name>.go after its id "<area>/<name>"; each has a page
-// docs/checks/<area>/<name>.md. Checks are listed explicitly in All.
+// One check per file, named <area>_<name>.go after its id "<area>/<name>", indexed in
+// pkg/findings with its page docs/checks/<area>/<name>.md. Checks are listed explicitly in All.
 package lint
 
 import (
