@@ -1,31 +1,22 @@
 package ui
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"time"
 
-	"sigs.k8s.io/yaml"
-
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 )
 
-// APIVersion names the JSON/YAML schema of status reports (docs/json.md).
-const APIVersion = "amha.dev/v1alpha1"
-
-// Report is what `status -o json|yaml` prints.
-type Report struct {
-	APIVersion string          `json:"apiVersion"`
-	Kind       string          `json:"kind"`
-	Clusters   []model.Cluster `json:"clusters"`
+// StatusReport is what `status -o json|yaml` prints, in the envelope of kind "StatusReport".
+type StatusReport struct {
+	Clusters []model.Cluster `json:"clusters"`
 }
 
-// NewReport wraps clusters in the versioned envelope.
-func NewReport(cs []model.Cluster) Report {
+// NewStatusReport is the report of clusters, with empty lists where there is nothing.
+func NewStatusReport(cs []model.Cluster) StatusReport {
 	if cs == nil {
 		cs = []model.Cluster{}
 	}
@@ -34,35 +25,7 @@ func NewReport(cs []model.Cluster) Report {
 			cs[i].Findings = []model.Finding{}
 		}
 	}
-	return Report{APIVersion: APIVersion, Kind: "StatusReport", Clusters: cs}
-}
-
-// WriteJSON prints a report (any JSON-able value) as indented JSON with a final newline.
-func WriteJSON(w io.Writer, r any) error {
-	// Not HTML-escaped: "<stdin>" and "<namespace>" stay readable.
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(r); err != nil {
-		return err
-	}
-	_, err := w.Write(buf.Bytes())
-	return err
-}
-
-// WriteYAML prints the report as YAML with the same field names as JSON.
-func WriteYAML(w io.Writer, r Report) error {
-	b, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	y, err := yaml.JSONToYAML(b)
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(y)
-	return err
+	return StatusReport{Clusters: cs}
 }
 
 // TextOptions shape the text report.

@@ -1,12 +1,9 @@
 // Package checks turns a collected cluster into findings. One check per file, named
-// <area>_<name>.go after its id "<area>/<name>"; each has a page docs/checks/<area>/<name>.md.
-// Checks are listed explicitly in All.
+// <area>_<name>.go after its id "<area>/<name>", indexed in pkg/findings with its page
+// docs/checks/<area>/<name>.md. Checks are listed explicitly in All.
 package checks
 
 import (
-	"fmt"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/amha-dev/kubectl-amha/pkg/mesh"
@@ -62,21 +59,7 @@ func Analyze(c *model.Cluster, o Options) {
 	for _, ch := range All() {
 		c.Findings = append(c.Findings, ch.Run(c, o)...)
 	}
-	SortFindings(c.Findings)
-}
-
-// SortFindings orders by severity (worst first), then id, then objects.
-func SortFindings(fs []model.Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		if a.Severity != b.Severity {
-			return a.Severity > b.Severity
-		}
-		if a.ID != b.ID {
-			return a.ID < b.ID
-		}
-		return strings.Join(a.Objects, ",") < strings.Join(b.Objects, ",")
-	})
+	model.SortFindings(c.Findings)
 }
 
 func peerTimeout(c *model.Cluster) time.Duration {
@@ -92,14 +75,6 @@ func names(rs []*model.Replica) []string {
 		out[i] = r.Name
 	}
 	return out
-}
-
-// Plural is "1 replica" or "3 replicas".
-func Plural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 func answered(c *model.Cluster) []*model.Replica {

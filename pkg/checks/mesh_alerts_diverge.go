@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/amha-dev/kubectl-amha/pkg/model"
+	"github.com/amha-dev/kubectl-amha/pkg/text"
 )
 
 type meshAlertsDiverge struct{}
@@ -78,7 +79,7 @@ func (meshAlertsDiverge) Run(c *model.Cluster, o Options) []model.Finding {
 		Objects: objs,
 		Message: fmt.Sprintf("%s held by some replicas and not by others. Alerts are not gossiped: Prometheus must send every alert "+
 			"to every replica. Replicas with different alerts build different groups, so notifications fragment, repeat or "+
-			"wait, and an alert is lost with the one replica that had it.", Plural(diverging, "alert is", "alerts are")),
+			"wait, and an alert is lost with the one replica that had it.", text.Plural(diverging, "alert is", "alerts are")),
 		Details: details,
 		Fix: "Point Prometheus at every replica (kubernetes_sd endpoints keeping only the web port, or one static target per " +
 			"replica), never at a load balancer or ClusterIP Service; check with status --prometheus.",

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/amha-dev/kubectl-amha/pkg/model"
+	"github.com/amha-dev/kubectl-amha/pkg/text"
 )
 
 type meshConfigDrift struct{}
@@ -76,7 +77,7 @@ func loadedDrift(groups map[string][]string, mixedVersions bool) model.Finding {
 		}
 		odd = append(odd, ns...)
 		details = append(details, fmt.Sprintf("--- %s", strings.Join(refNames, ", ")), fmt.Sprintf("+++ %s", strings.Join(ns, ", ")))
-		details = append(details, DiffLines(ref, cfg, 40)...)
+		details = append(details, text.DiffLines(ref, cfg, 40)...)
 	}
 	sort.Strings(odd)
 	msg := fmt.Sprintf("The configuration differs on %v. The notification log is keyed by route and receiver: "+
@@ -107,54 +108,4 @@ func majority(groups map[string][]string) (string, []string) {
 		}
 	}
 	return best, bestNames
-}
-
-// DiffLines is a line diff of a and b ("-" only in a, "+" only in b), at most limit lines.
-func DiffLines(a, b string, limit int) []string {
-	x, y := strings.Split(a, "\n"), strings.Split(b, "\n")
-	const maxLines = 5000
-	if len(x) > maxLines || len(y) > maxLines {
-		return []string{"(configurations too large to diff)"}
-	}
-	// Longest common subsequence table, filled from the end.
-	lcs := make([][]int32, len(x)+1)
-	for i := range lcs {
-		lcs[i] = make([]int32, len(y)+1)
-	}
-	for i := len(x) - 1; i >= 0; i-- {
-		for j := len(y) - 1; j >= 0; j-- {
-			if x[i] == y[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
-			}
-		}
-	}
-	var out []string
-	add := func(s string) bool {
-		if len(out) == limit {
-			out = append(out, "...")
-			return false
-		}
-		out = append(out, s)
-		return true
-	}
-	i, j := 0, 0
-	for i < len(x) || j < len(y) {
-		switch {
-		case i < len(x) && j < len(y) && x[i] == y[j]:
-			i, j = i+1, j+1
-		case j < len(y) && (i == len(x) || lcs[i][j+1] >= lcs[i+1][j]):
-			if !add("+ " + y[j]) {
-				return out
-			}
-			j++
-		default:
-			if !add("- " + x[i]) {
-				return out
-			}
-			i++
-		}
-	}
-	return out
 }

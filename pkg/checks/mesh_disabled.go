@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/amha-dev/kubectl-amha/pkg/model"
+	"github.com/amha-dev/kubectl-amha/pkg/text"
 )
 
 type meshDisabled struct{}
@@ -26,7 +27,7 @@ func (meshDisabled) Run(c *model.Cluster, _ Options) []model.Finding {
 		ID: "mesh/disabled", Severity: model.Error, Symptoms: []model.Symptom{model.Duplicates},
 		Objects: names(off),
 		Message: fmt.Sprintf("Clustering is disabled on %s of %d: it shares no notification log, so it sends every notification "+
-			"itself and each one reaches people once more than it should.", Plural(len(off), "replica", "replicas"), total),
+			"itself and each one reaches people once more than it should.", text.Plural(len(off), "replica", "replicas"), total),
 		Fix: "Give every replica a --cluster.listen-address (default 0.0.0.0:9094; on Kubernetes [$(POD_IP)]:9094) and a " +
 			"--cluster.peer for each replica. An empty --cluster.listen-address= turns HA off and makes --cluster.peer ignored.",
 	}}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/amha-dev/kubectl-amha/pkg/model"
+	"github.com/amha-dev/kubectl-amha/pkg/text"
 )
 
 type meshForeignPeer struct{}
@@ -26,7 +27,7 @@ func (meshForeignPeer) Run(c *model.Cluster, _ Options) []model.Finding {
 			unasked++
 		}
 	}
-	msg := fmt.Sprintf("The mesh has %s that no replica of this cluster is: %v. ", Plural(len(foreign), "member", "members"), foreign)
+	msg := fmt.Sprintf("The mesh has %s that no replica of this cluster is: %v. ", text.Plural(len(foreign), "member", "members"), foreign)
 	if c.Source == "url" || unasked > 0 {
 		msg += "It may be a replica amha was not given or could not ask; otherwise two clusters have merged. "
 	} else {

@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/amha-dev/kubectl-amha/pkg/model"
+	"github.com/amha-dev/kubectl-amha/pkg/text"
 )
 
 type meshSilencesDiverge struct{}
@@ -68,7 +69,7 @@ func (meshSilencesDiverge) Run(c *model.Cluster, _ Options) []model.Finding {
 		Objects: o,
 		Message: fmt.Sprintf("%s between replicas. Silences travel by gossip; a replica without the silence pages "+
 			"for alerts the others mute (and a stale one mutes what should page). A difference lasting longer than a "+
-			"few seconds means gossip does not reach it.", Plural(len(details), "silence differs", "silences differ")),
+			"few seconds means gossip does not reach it.", text.Plural(len(details), "silence differs", "silences differ")),
 		Details: details,
 		Fix:     "Fix the mesh (see mesh/island and mesh/missing-peer). A full state sync runs every --cluster.pushpull-interval (1m).",
 	}}

@@ -9,11 +9,10 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"sigs.k8s.io/yaml"
 
-	"github.com/amha-dev/kubectl-amha/pkg/checks"
 	"github.com/amha-dev/kubectl-amha/pkg/lint"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
+	"github.com/amha-dev/kubectl-amha/pkg/text"
 	"github.com/amha-dev/kubectl-amha/ui"
 )
 
@@ -137,15 +136,10 @@ func (o *lintOptions) Run() error {
 	// Render fully before writing: a failure leaves stdout empty.
 	var buf bytes.Buffer
 	switch o.output {
-	case "json":
-		err = ui.WriteJSON(&buf, res)
-	case "yaml":
-		var b []byte
-		if b, err = yaml.Marshal(res); err == nil {
-			buf.Write(b)
-		}
+	case "json", "yaml":
+		err = ui.Write(&buf, o.output, "LintReport", res)
 	case "sarif":
-		err = lint.WriteSARIF(&buf, res.Findings, version())
+		err = ui.WriteSARIF(&buf, res.Findings, version())
 	default:
 		err = o.writeText(&buf, res)
 	}
@@ -170,6 +164,6 @@ func (o *lintOptions) writeText(buf *bytes.Buffer, res *lint.Result) error {
 	st := ui.NewStyles(o.useColor)
 	r := res.Read
 	fmt.Fprintf(buf, "%s %s, %s, %d alertmanager.yml, %d prometheus.yml\n\n", st.Bold.Render("Read"),
-		checks.Plural(r.Objects, "object", "objects"), checks.Plural(r.Workloads, "Alertmanager workload", "Alertmanager workloads"), r.AMConfigs, r.PromConfigs)
+		text.Plural(r.Objects, "object", "objects"), text.Plural(r.Workloads, "Alertmanager workload", "Alertmanager workloads"), r.AMConfigs, r.PromConfigs)
 	return ui.WriteFindings(buf, res.Findings, st, "No findings.")
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files inside testdata/script/*.txtar")
+var update = flag.Bool("update", false, "rewrite the golden files: testdata/snippets and the golden sections of testdata/script/*.txtar")
 
 // TestMain lets scripts run kubectl-amha as a real process, exactly as cmd/kubectl-amha does.
 func TestMain(m *testing.M) {

@@ -10,8 +10,10 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/amha-dev/kubectl-amha/pkg/kube"
+	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/snippets"
 	"github.com/amha-dev/kubectl-amha/pkg/timing"
+	"github.com/amha-dev/kubectl-amha/ui"
 )
 
 const snippetsExample = `  # Everything for 3 replicas "main" in namespace monitoring on v0.31.1
@@ -104,7 +106,7 @@ written.`,
 	f.StringVar(&o.spec.Name, "name", o.spec.Name, "Name of the cluster: StatefulSet alertmanager-NAME, cluster label NAMESPACE/NAME")
 	f.StringVar(&o.version, "version", o.spec.Version, "Alertmanager version (v0.26 or later)")
 	f.StringSliceVar(&o.zones, "zones", nil, "Zones to spread the replicas over (topology.kubernetes.io/zone values), e.g. a,b,c")
-	f.DurationVar(&o.timing.PeerTimeout, "peer-timeout", timing.DefaultPeerTimeout, "--cluster.peer-timeout")
+	f.DurationVar(&o.timing.PeerTimeout, "peer-timeout", model.DefaultPeerTimeout, "--cluster.peer-timeout")
 	f.DurationVar(&o.timing.GroupWait, "group-wait", timing.DefaultGroupWait, "The route's group_wait, for the scenario table")
 	f.DurationVar(&o.timing.GroupInterval, "group-interval", timing.DefaultGroupInterval, "The route's group_interval")
 	f.DurationVar(&o.timing.RepeatInterval, "repeat-interval", timing.DefaultRepeatInterval, "The route's repeat_interval")
@@ -184,10 +186,7 @@ func (o *snippetsOptions) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if o.output == "json" {
-			return snippets.WriteJSON(o.streams.Out, r)
-		}
-		return snippets.WriteYAML(o.streams.Out, r)
+		return ui.Write(o.streams.Out, o.output, "SnippetsReport", r)
 	}
 	return snippets.WriteText(o.streams.Out, selected)
 }

@@ -11,7 +11,9 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/yaml"
 
+	"github.com/amha-dev/kubectl-amha/internal/golden"
 	"github.com/amha-dev/kubectl-amha/pkg/snippets"
+	"github.com/amha-dev/kubectl-amha/ui"
 )
 
 // runSnippets runs `snippets args...` and returns stdout, stderr and the exit code.
@@ -77,20 +79,43 @@ func TestSnippetsCommandJSONAndYAML(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d", code)
 	}
-	var r snippets.Report
+	var r struct {
+		ui.Envelope
+		snippets.Report
+	}
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatal(err)
+	}
+	if r.APIVersion != ui.APIVersion || r.Kind != "SnippetsReport" {
+		t.Errorf("envelope %+v", r.Envelope)
 	}
 	if len(r.Snippets) != 2 || len(r.Scenarios) != 9 || r.Cluster.Replicas != 3 || r.Timing.PeerTimeout.String() != "15s" {
 		t.Errorf("report: %d snippets, %d scenarios, %+v", len(r.Snippets), len(r.Scenarios), r.Cluster)
 	}
 	out, _, code = runSnippets(t, "-o", "yaml", "--only", "flags")
-	var y snippets.Report
-	if err := yaml.UnmarshalStrict([]byte(out), &y); err != nil || code != ExitOK {
+	var y struct {
+		ui.Envelope
+		snippets.Report
+	}
+	if err := yaml.UnmarshalStrict([]byte(out), &y); err != nil || code != ExitOK || y.Kind != "SnippetsReport" {
 		t.Fatalf("exit %d: %v", code, err)
 	}
 	if len(y.Snippets) != 1 || !strings.Contains(y.Snippets[0].Content, "--cluster.reconnect-timeout=5m") || y.Scenarios != nil {
 		t.Errorf("yaml report: %+v", y)
+	}
+}
+
+// TestSnippetsReportGolden: the whole -o json and -o yaml reports, for the default cluster and
+// one over three zones with a 30s peer timeout; -update rewrites testdata/snippets.
+func TestSnippetsReportGolden(t *testing.T) {
+	for name, args := range map[string][]string{"default": nil, "zones": {"--zones", "a,b,c", "--peer-timeout", "30s"}} {
+		for _, format := range []string{"json", "yaml"} {
+			out, errOut, code := runSnippets(t, append(args, "-o", format)...)
+			if code != ExitOK {
+				t.Fatalf("%s -o %s: exit %d: %s", name, format, code, errOut)
+			}
+			golden.Check(t, filepath.Join("testdata", "snippets", name+"."+format), []byte(out), *update)
+		}
 	}
 }
 

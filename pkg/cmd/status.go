@@ -270,10 +270,8 @@ func (o *statusOptions) source() (snapshot.Source, error) {
 func (o *statusOptions) print(cs []model.Cluster) error {
 	w := o.streams.Out
 	switch o.output {
-	case "json":
-		return ui.WriteJSON(w, ui.NewReport(cs))
-	case "yaml":
-		return ui.WriteYAML(w, ui.NewReport(cs))
+	case "json", "yaml":
+		return ui.Write(w, o.output, "StatusReport", ui.NewStatusReport(cs))
 	}
 	return ui.WriteText(w, cs, ui.NewStyles(o.useColor), ui.TextOptions{Wide: o.output == "wide"})
 }

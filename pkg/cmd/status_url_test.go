@@ -34,7 +34,7 @@ func run(t *testing.T, args ...string) (string, string, int) {
 	return out.String(), errOut.String(), code
 }
 
-func statusJSON(t *testing.T, urls []string, extra ...string) (ui.Report, int) {
+func statusJSON(t *testing.T, urls []string, extra ...string) (ui.StatusReport, int) {
 	t.Helper()
 	args := []string{"status", "-o", "json", "--alert-grace=0s"}
 	for _, u := range urls {
@@ -42,7 +42,7 @@ func statusJSON(t *testing.T, urls []string, extra ...string) (ui.Report, int) {
 	}
 	args = append(args, extra...)
 	out, errOut, code := run(t, args...)
-	var r ui.Report
+	var r ui.StatusReport
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("status -o json: %v\nstdout: %s\nstderr: %s", err, out, errOut)
 	}
@@ -52,7 +52,7 @@ func statusJSON(t *testing.T, urls []string, extra ...string) (ui.Report, int) {
 	return r, code
 }
 
-func findingIDs(r ui.Report) []string {
+func findingIDs(r ui.StatusReport) []string {
 	var ids []string
 	for _, f := range r.Clusters[0].Findings {
 		ids = append(ids, f.ID)
@@ -61,7 +61,7 @@ func findingIDs(r ui.Report) []string {
 	return ids
 }
 
-func wantFindings(t *testing.T, r ui.Report, code int, wantCode int, want ...string) {
+func wantFindings(t *testing.T, r ui.StatusReport, code int, wantCode int, want ...string) {
 	t.Helper()
 	got := findingIDs(r)
 	sort.Strings(want)

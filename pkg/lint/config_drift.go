@@ -7,8 +7,8 @@ import (
 
 	"github.com/prometheus/alertmanager/dispatch"
 
-	"github.com/amha-dev/kubectl-amha/pkg/checks"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
+	"github.com/amha-dev/kubectl-amha/pkg/text"
 )
 
 // configDrift: the alertmanager.yml files of one cluster load to different configurations.
@@ -53,7 +53,7 @@ func (c configDrift) Run(s *Set) []model.Finding {
 
 func (c configDrift) finding(ref, d *amDoc, replicas int) model.Finding {
 	a, b := amMarkSecrets(ref, d)
-	diff := checks.DiffLines(strings.Join(a, "\n"), strings.Join(b, "\n"), 40)
+	diff := text.DiffLines(strings.Join(a, "\n"), strings.Join(b, "\n"), 40)
 	first := "route"
 	for _, l := range diff {
 		if strings.HasPrefix(l, "- ") || strings.HasPrefix(l, "+ ") {

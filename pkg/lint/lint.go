@@ -6,15 +6,14 @@
 // it is about (Node keeps yaml.v3 positions), and the same checks run on live objects read from
 // a cluster (Set.Live), where locations are the object and field path instead.
 //
-// One check per file, named <area>_<name>.go after its id "<area>/<name>"; each has a page
-// docs/checks/<area>/<name>.md. Checks are listed explicitly in All.
+// One check per file, named <area>_<name>.go after its id "<area>/<name>", indexed in
+// pkg/findings with its page docs/checks/<area>/<name>.md. Checks are listed explicitly in All.
 package lint
 
 import (
 	"runtime"
 	"sync"
 
-	"github.com/amha-dev/kubectl-amha/pkg/checks"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 )
 
@@ -40,7 +39,7 @@ func All() []Check {
 func Run(s *Set) []model.Finding {
 	amDocs(s)
 	out := runChecks(s, All())
-	checks.SortFindings(out)
+	model.SortFindings(out)
 	return out
 }
 
@@ -73,12 +72,10 @@ func runChecks(s *Set, cs []Check) []model.Finding {
 
 // Result is what lint reports: the findings and what it read.
 type Result struct {
-	APIVersion string          `json:"apiVersion"`
-	Kind       string          `json:"kind"`
-	Inputs     []string        `json:"inputs"`
-	Read       Summary         `json:"read"`
-	Skipped    []string        `json:"skipped,omitempty"`
-	Findings   []model.Finding `json:"findings"`
+	Inputs   []string        `json:"inputs"`
+	Read     Summary         `json:"read"`
+	Skipped  []string        `json:"skipped,omitempty"`
+	Findings []model.Finding `json:"findings"`
 }
 
 // Summary counts what was recognised.
@@ -96,7 +93,6 @@ func Lint(inputs []Input) (*Result, error) {
 		return nil, err
 	}
 	r := &Result{
-		APIVersion: "amha.dev/v1alpha1", Kind: "LintReport",
 		Read:     Summary{Objects: len(s.Objects), Workloads: len(s.Workloads), AMConfigs: len(s.AMConfigs), PromConfigs: len(s.PromConfigs)},
 		Skipped:  s.Skipped,
 		Findings: Run(s),

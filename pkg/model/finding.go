@@ -5,6 +5,7 @@ package model
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -124,4 +125,18 @@ func Worst(fs []Finding) (Severity, bool) {
 		}
 	}
 	return worst, any
+}
+
+// SortFindings orders by severity (worst first), then id, then objects.
+func SortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Severity != b.Severity {
+			return a.Severity > b.Severity
+		}
+		if a.ID != b.ID {
+			return a.ID < b.ID
+		}
+		return strings.Join(a.Objects, ",") < strings.Join(b.Objects, ",")
+	})
 }

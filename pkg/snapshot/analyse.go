@@ -16,7 +16,7 @@ func analyse(c *model.Cluster, o checks.Options, live *liveConfig) {
 	checks.Analyze(c, o)
 	if live != nil {
 		c.Findings = append(c.Findings, configFindings(live.objects, live.unread, c)...)
-		checks.SortFindings(c.Findings)
+		model.SortFindings(c.Findings)
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/timing"
 )
 
@@ -283,7 +284,7 @@ func (p *livePatch) planFlags() []edit {
 
 	pt := first("cluster.peer-timeout")
 	wantPT := p.s.Params().PeerTimeout
-	cur := timing.DefaultPeerTimeout
+	cur := model.DefaultPeerTimeout
 	if pt != nil {
 		cur = -1
 		if d, err := time.ParseDuration(norm(pt.value)); err == nil {

@@ -8,14 +8,11 @@ import (
 	"path/filepath"
 	"strings"
 
-	"sigs.k8s.io/yaml"
-
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/timing"
-	"github.com/amha-dev/kubectl-amha/ui"
 )
 
-// Report is the -o json|yaml form: the description, the timing inputs, the snippets and,
+// Report is the -o json|yaml form (kind SnippetsReport): the description, the timing inputs, the snippets and,
 // when the scenarios snippet is among them, the scenarios as data.
 type Report struct {
 	Cluster   Spec              `json:"cluster"`
@@ -69,19 +66,6 @@ func WriteText(w io.Writer, selected []Snippet) error {
 		b.WriteString(sn.Content)
 	}
 	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-// WriteJSON prints the report as indented JSON.
-func WriteJSON(w io.Writer, r Report) error { return ui.WriteJSON(w, r) }
-
-// WriteYAML prints the report as YAML; snippet contents become literal blocks.
-func WriteYAML(w io.Writer, r Report) error {
-	b, err := yaml.Marshal(r)
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(b)
 	return err
 }
 

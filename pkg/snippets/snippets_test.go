@@ -20,6 +20,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/amha-dev/kubectl-amha/internal/golden"
 	"github.com/amha-dev/kubectl-amha/pkg/timing"
 )
 
@@ -46,52 +47,12 @@ func TestSnippetGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := NewReport(s, all)
-		if err != nil {
+		var b bytes.Buffer
+		if err := WriteText(&b, all); err != nil {
 			t.Fatal(err)
 		}
-		for _, f := range []struct {
-			ext   string
-			write func(*bytes.Buffer) error
-		}{
-			{"txt", func(b *bytes.Buffer) error { return WriteText(b, all) }},
-			{"json", func(b *bytes.Buffer) error { return WriteJSON(b, r) }},
-			{"yaml", func(b *bytes.Buffer) error { return WriteYAML(b, r) }},
-		} {
-			var b bytes.Buffer
-			if err := f.write(&b); err != nil {
-				t.Fatal(err)
-			}
-			golden(t, filepath.Join("testdata", name+"."+f.ext), b.Bytes())
-		}
+		golden.Check(t, filepath.Join("testdata", name+".txt"), b.Bytes(), *update)
 	}
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./pkg/snippets/ -run Golden -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the output (run with -update to accept):\n%s", path, firstDiff(string(want), string(got)))
-	}
-}
-
-func firstDiff(a, b string) string {
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	for i := 0; i < len(al) && i < len(bl); i++ {
-		if al[i] != bl[i] {
-			return fmt.Sprintf("line %d:\n- %s\n+ %s", i+1, al[i], bl[i])
-		}
-	}
-	return fmt.Sprintf("lengths %d and %d lines", len(al), len(bl))
 }
 
 // decodeStrict decodes one YAML document into v, rejecting unknown fields.

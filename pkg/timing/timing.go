@@ -24,11 +24,13 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/amha-dev/kubectl-amha/pkg/model"
 )
 
-// Alertmanager defaults the model falls back to (dispatch.DefaultRouteOpts, cluster flags).
+// Alertmanager defaults the model falls back to (dispatch.DefaultRouteOpts; the peer timeout is
+// model.DefaultPeerTimeout).
 const (
-	DefaultPeerTimeout    = 15 * time.Second
 	DefaultGroupWait      = 30 * time.Second
 	DefaultGroupInterval  = 5 * time.Minute
 	DefaultRepeatInterval = 4 * time.Hour
@@ -63,7 +65,7 @@ type Params struct {
 // WithDefaults fills zero values with Alertmanager's defaults.
 func (p Params) WithDefaults() Params {
 	if p.PeerTimeout == 0 {
-		p.PeerTimeout = DefaultPeerTimeout
+		p.PeerTimeout = model.DefaultPeerTimeout
 	}
 	if p.GroupInterval == 0 {
 		p.GroupInterval = DefaultGroupInterval

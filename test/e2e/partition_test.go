@@ -12,7 +12,7 @@ import (
 	"github.com/amha-dev/kubectl-amha/ui"
 )
 
-func islands(rep ui.Report) int {
+func islands(rep ui.StatusReport) int {
 	if len(rep.Clusters) != 1 || rep.Clusters[0].Matrix == nil {
 		return 0
 	}
@@ -44,7 +44,7 @@ func TestNetworkPolicyPartition(t *testing.T) {
 
 	r.deletePod(t, ns, "alertmanager-main-2")
 	recreated := time.Now()
-	rep, code := r.eventually(t, 120*time.Second, func(rep ui.Report, code int) bool {
+	rep, code := r.eventually(t, 120*time.Second, func(rep ui.StatusReport, code int) bool {
 		return code == cmd.ExitFindings && islands(rep) == 2 && slices.Contains(ids(rep), "mesh/island")
 	}, "-n", ns)
 	t.Logf("island shown %s after the pod was recreated behind the policy (exit %d, findings %v)", time.Since(recreated).Round(time.Second), code, ids(rep))
@@ -59,6 +59,6 @@ func TestNetworkPolicyPartition(t *testing.T) {
 		t.Fatal(err)
 	}
 	removed := time.Now()
-	r.eventually(t, 120*time.Second, func(rep ui.Report, _ int) bool { return islands(rep) == 1 && len(rep.Clusters[0].Matrix.Columns) == 3 }, "-n", ns)
+	r.eventually(t, 120*time.Second, func(rep ui.StatusReport, _ int) bool { return islands(rep) == 1 && len(rep.Clusters[0].Matrix.Columns) == 3 }, "-n", ns)
 	t.Logf("mesh whole again %s after the policy was removed", time.Since(removed).Round(time.Second))
 }

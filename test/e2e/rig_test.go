@@ -187,7 +187,7 @@ func (r *rig) waitReady(t *testing.T, ns, sts string, n int) {
 
 // status runs `kubectl amha status` against the rig and decodes its JSON report. The
 // configuration checks are off unless args turn them on: most tests judge the mesh.
-func (r *rig) status(t *testing.T, args ...string) (ui.Report, int, string) {
+func (r *rig) status(t *testing.T, args ...string) (ui.StatusReport, int, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	root := cmd.NewRoot(genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut})
@@ -201,7 +201,7 @@ func (r *rig) status(t *testing.T, args ...string) (ui.Report, int, string) {
 		code = cmd.CodeOf(err)
 		errOut.WriteString(err.Error())
 	}
-	var rep ui.Report
+	var rep ui.StatusReport
 	if out.Len() > 0 {
 		if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 			t.Fatalf("status output: %v\n%s", err, out.String())
@@ -210,7 +210,7 @@ func (r *rig) status(t *testing.T, args ...string) (ui.Report, int, string) {
 	return rep, code, errOut.String()
 }
 
-func ids(rep ui.Report) []string {
+func ids(rep ui.StatusReport) []string {
 	var out []string
 	for _, c := range rep.Clusters {
 		for _, f := range c.Findings {
@@ -222,10 +222,10 @@ func ids(rep ui.Report) []string {
 }
 
 // eventually reruns status until check passes or the timeout ends; returns the last report.
-func (r *rig) eventually(t *testing.T, timeout time.Duration, check func(ui.Report, int) bool, args ...string) (ui.Report, int) {
+func (r *rig) eventually(t *testing.T, timeout time.Duration, check func(ui.StatusReport, int) bool, args ...string) (ui.StatusReport, int) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
-	var rep ui.Report
+	var rep ui.StatusReport
 	var code int
 	var stderr string
 	for {

@@ -21,7 +21,7 @@ import (
 )
 
 // findings returns the findings with id, from the first cluster of a report.
-func findings(rep ui.Report, id string) []model.Finding {
+func findings(rep ui.StatusReport, id string) []model.Finding {
 	var out []model.Finding
 	for _, c := range rep.Clusters {
 		for _, f := range c.Findings {
@@ -64,7 +64,7 @@ func TestPeersThroughClusterIP(t *testing.T) {
 	c.Args = append(args, "--cluster.peer=alertmanager-main."+ns+".svc:9094")
 	r.apply(t, ns, objs)
 	r.waitReady(t, ns, "alertmanager-main", 3)
-	rep, code := r.eventually(t, 60*time.Second, func(rep ui.Report, code int) bool {
+	rep, code := r.eventually(t, 60*time.Second, func(rep ui.StatusReport, code int) bool {
 		return len(findings(rep, "cluster/peer-is-load-balancer")) == 1
 	}, "-n", ns, "--config-checks")
 	f := findings(rep, "cluster/peer-is-load-balancer")[0]
@@ -180,14 +180,14 @@ func TestPrometheusWiring(t *testing.T) {
 	r.waitPodRunning(t, ns, "prom-endpoints")
 
 	// Through the VIP: Prometheus knows one address, the Service's, not the replicas.
-	rep, _ := r.eventually(t, 90*time.Second, func(rep ui.Report, code int) bool {
+	rep, _ := r.eventually(t, 90*time.Second, func(rep ui.StatusReport, code int) bool {
 		return len(findings(rep, "prometheus/load-balancer")) == 1
 	}, "-n", ns, "--prometheus-pod", "prom-vip")
 	if w := rep.Clusters[0].Prometheus; len(w) != 1 || len(w[0].Active) != 1 || !strings.Contains(w[0].Active[0], "alertmanager-main."+ns+".svc:9093") {
 		t.Fatalf("prom-vip wiring: %+v", rep.Clusters[0].Prometheus)
 	}
 	// Endpoints discovery keeping the web port: every replica, nothing on 9094.
-	rep, _ = r.eventually(t, 90*time.Second, func(rep ui.Report, code int) bool {
+	rep, _ = r.eventually(t, 90*time.Second, func(rep ui.StatusReport, code int) bool {
 		w := rep.Clusters[0].Prometheus
 		return healthy(rep, code) && len(w) == 1 && len(w[0].Active) == 3
 	}, "-n", ns, "--prometheus-pod", "prom-endpoints")

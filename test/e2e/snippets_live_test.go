@@ -48,7 +48,7 @@ func TestSnippetsPatchRunningClusterOnRig(t *testing.T) {
 	r.apply(t, ns, objs)
 	r.waitReady(t, ns, sts.Name, 3)
 
-	before, _ := r.eventually(t, 90*time.Second, func(rep ui.Report, _ int) bool {
+	before, _ := r.eventually(t, 90*time.Second, func(rep ui.StatusReport, _ int) bool {
 		return len(rep.Clusters) == 1 && len(rep.Clusters[0].Matrix.Islands) == 1 && len(rep.Clusters[0].Matrix.Columns) == 3
 	}, "-n", ns, "--config-checks=true")
 	for _, want := range []string{"k8s/mesh-port-udp", "k8s/pdb"} {
@@ -86,7 +86,7 @@ func TestSnippetsPatchRunningClusterOnRig(t *testing.T) {
 		}
 	}
 
-	after, _ := r.eventually(t, 120*time.Second, func(rep ui.Report, code int) bool {
+	after, _ := r.eventually(t, 120*time.Second, func(rep ui.StatusReport, code int) bool {
 		return healthy(rep, code)
 	}, sts.Name, "-n", ns, "--config-checks=true")
 	for _, f := range after.Clusters[0].Findings {

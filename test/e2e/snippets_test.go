@@ -50,7 +50,7 @@ func TestSnippetsStatefulSetOnRig(t *testing.T) {
 	r.apply(t, ns, objs)
 	r.waitReady(t, ns, sts.Name, 3)
 
-	rep, _ := r.eventually(t, 90*time.Second, func(rep ui.Report, code int) bool {
+	rep, _ := r.eventually(t, 90*time.Second, func(rep ui.StatusReport, code int) bool {
 		return code == cmd.ExitOK && len(rep.Clusters) == 1 && healthy(rep, code)
 	}, "-n", ns, "--config-checks=true")
 	for _, f := range rep.Clusters[0].Findings {

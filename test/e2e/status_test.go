@@ -13,7 +13,7 @@ import (
 	"github.com/amha-dev/kubectl-amha/ui"
 )
 
-func healthy(rep ui.Report, code int) bool {
+func healthy(rep ui.StatusReport, code int) bool {
 	if code != cmd.ExitOK || len(rep.Clusters) != 1 {
 		return false
 	}
@@ -119,7 +119,7 @@ func TestConfigDrift(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.deletePod(t, ns, "alertmanager-main-2")
-	rep, _ := r.eventually(t, 120*time.Second, func(rep ui.Report, code int) bool {
+	rep, _ := r.eventually(t, 120*time.Second, func(rep ui.StatusReport, code int) bool {
 		return code == cmd.ExitFindings && slices.Contains(ids(rep), "mesh/config-drift")
 	}, "-n", ns)
 	for _, f := range rep.Clusters[0].Findings {

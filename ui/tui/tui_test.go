@@ -4,7 +4,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/amha-dev/kubectl-amha/internal/golden"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/watch"
 )
@@ -87,27 +87,6 @@ func keyMsg(k string) tea.KeyMsg {
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
 }
 
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./ui/tui -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file (go test ./ui/tui -update rewrites it)\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
-
 // checkFrame asserts the frame is exactly w x h at most, with no escape sequence.
 func checkFrame(t *testing.T, name, frame string, w, h int) {
 	t.Helper()
@@ -137,7 +116,7 @@ func TestTUIGolden(t *testing.T) {
 				t.Helper()
 				v := d.m.View()
 				checkFrame(t, name, v, w, h)
-				golden(t, fmt.Sprintf("%dx%d/%s", w, h, name), v)
+				golden.Check(t, filepath.Join("testdata", fmt.Sprintf("%dx%d/%s.golden", w, h, name)), []byte(v), *update)
 			}
 			frame("0-waiting")
 			d.refresh()

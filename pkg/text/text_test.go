@@ -1,11 +1,11 @@
-package checks_test
+package text_test
 
 import (
 	"fmt"
 	"strings"
 	"testing"
 
-	"github.com/amha-dev/kubectl-amha/pkg/checks"
+	"github.com/amha-dev/kubectl-amha/pkg/text"
 )
 
 func TestDiffLines(t *testing.T) {
@@ -40,7 +40,7 @@ func TestDiffLines(t *testing.T) {
 		{name: "large but within bounds", a: many(1000, "l"), b: many(999, "l"), limit: 40, want: []string{"- l999"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := checks.DiffLines(tc.a, tc.b, tc.limit)
+			got := text.DiffLines(tc.a, tc.b, tc.limit)
 			if strings.Join(got, "\x00") != strings.Join(tc.want, "\x00") || len(got) != len(tc.want) {
 				t.Fatalf("DiffLines(%.40q, %.40q, %d)\n got  %q\n want %q", tc.a, tc.b, tc.limit, got, tc.want)
 			}

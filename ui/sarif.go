@@ -1,11 +1,13 @@
-package lint
+package ui
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"path/filepath"
 	"strings"
 
+	"github.com/amha-dev/kubectl-amha/pkg/findings"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 )
 
@@ -76,23 +78,25 @@ type sarifLogical struct {
 	FullyQualifiedName string `json:"fullyQualifiedName"`
 }
 
-// DocsURL is where each check's page lives.
-const DocsURL = "https://github.com/amha-dev/kubectl-amha/blob/main/docs/checks/"
-
-// WriteSARIF writes findings as a SARIF 2.1.0 log. version is amha's version.
-func WriteSARIF(w io.Writer, findings []model.Finding, version string) error {
+// WriteSARIF writes findings as a SARIF 2.1.0 log: each rule is titled with its id's meaning (code
+// spans unquoted) and links its page. version is amha's version.
+func WriteSARIF(w io.Writer, fs []model.Finding, version string) error {
 	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{
 		Name: "kubectl-amha", InformationURI: "https://github.com/amha-dev/kubectl-amha", Version: version,
 		Rules: []sarifRule{},
 	}}, Results: []sarifResult{}}
 	index := map[string]int{}
-	for _, f := range findings {
+	for _, f := range fs {
 		i, ok := index[f.ID]
 		if !ok {
 			i = len(run.Tool.Driver.Rules)
 			index[f.ID] = i
+			e, known := findings.Lookup(f.ID)
+			if !known {
+				e = findings.Entry{ID: f.ID, Title: f.ID}
+			}
 			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
-				ID: f.ID, ShortDescription: sarifMessage{Text: ruleTitle(f.ID)}, HelpURI: DocsURL + f.ID + ".md",
+				ID: f.ID, ShortDescription: sarifMessage{Text: strings.ReplaceAll(e.Title, "`", "")}, HelpURI: e.DocURL(),
 			})
 		}
 		msg := f.Message
@@ -117,13 +121,18 @@ func WriteSARIF(w io.Writer, findings []model.Finding, version string) error {
 		}
 		run.Results = append(run.Results, res)
 	}
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
-	return enc.Encode(sarifLog{
+	if err := enc.Encode(sarifLog{
 		Schema:  "https://json.schemastore.org/sarif-2.1.0.json",
 		Version: "2.1.0",
 		Runs:    []sarifRun{run},
-	})
+	}); err != nil {
+		return err
+	}
+	_, err := w.Write(b.Bytes())
+	return err
 }
 
 func sarifLevel(s model.Severity) string {
@@ -134,13 +143,4 @@ func sarifLevel(s model.Severity) string {
 		return "warning"
 	}
 	return "note"
-}
-
-// ruleTitle is the check's meaning in plain text (the index's markdown code spans unquoted), or
-// the id for a check without one.
-func ruleTitle(id string) string {
-	if t, ok := titles[id]; ok {
-		return strings.ReplaceAll(t, "`", "")
-	}
-	return id
 }

@@ -1,0 +1,163 @@
+package ui_test
+
+import (
+	"bytes"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/amha-dev/kubectl-amha/internal/golden"
+	"github.com/amha-dev/kubectl-amha/pkg/mesh"
+	"github.com/amha-dev/kubectl-amha/pkg/model"
+	"github.com/amha-dev/kubectl-amha/ui"
+)
+
+// collectedAt is every fixture's snapshot time: ages are counted from it.
+var collectedAt = time.Date(2026, 11, 24, 7, 42, 10, 0, time.UTC)
+
+func f64(v float64) *float64 { return &v }
+
+func dur(d time.Duration) *model.Duration { v := model.Duration(d); return &v }
+
+func node(i int) string { return fmt.Sprintf("01JDQ7ZK5W0000000000000%03d", i) }
+
+func member(i int) model.Member {
+	return model.Member{Name: node(i), Address: fmt.Sprintf("10.42.0.%d:9094", 10+i)}
+}
+
+// replica is alertmanager-main-<i>, Running and Ready, up for upSince, seeing the members view
+// (itself included) at the given position.
+func replica(i int, position float64, upSince time.Duration, view ...int) model.Replica {
+	var peers []model.Member
+	for _, j := range view {
+		peers = append(peers, member(j))
+	}
+	name := fmt.Sprintf("alertmanager-main-%d", i)
+	return model.Replica{
+		Name:         name,
+		Endpoint:     fmt.Sprintf("http://127.0.0.1:4012%d", i),
+		WebAddresses: []string{fmt.Sprintf("10.42.0.%d:9093", 10+i), name + ".alertmanager-operated:9093"},
+		Pod:          &model.Pod{Phase: "Running", Ready: true, IP: fmt.Sprintf("10.42.0.%d", 10+i), Node: fmt.Sprintf("n%d", i+1)},
+		Status: &model.Status{
+			Cluster: "ready", NodeName: node(i), Peers: peers, Version: "0.31.1",
+			Uptime: collectedAt.Add(-upSince),
+		},
+		Metrics: &model.Metrics{
+			ClusterEnabled: f64(1), Members: f64(float64(len(view))), Position: f64(position),
+			HealthScore: f64(0), FailedPeers: f64(0), ConfigHash: "805cd4ca1564",
+		},
+		AlertCount: 2, SilenceCount: 1,
+	}
+}
+
+func cluster(rs ...model.Replica) model.Cluster {
+	c := model.Cluster{
+		Name: "alertmanager-main", Namespace: "monitoring", Source: "prometheus-operator", DesiredReplicas: len(rs),
+		PeerTimeout: model.Duration(model.DefaultPeerTimeout), Replicas: rs, CollectedAt: collectedAt,
+	}
+	c.Matrix = mesh.Build(&c)
+	return c
+}
+
+var islandFinding = model.Finding{
+	ID: "mesh/island", Severity: model.Error, Symptoms: []model.Symptom{model.Duplicates},
+	Objects: []string{"alertmanager-main-0", "alertmanager-main-1", "alertmanager-main-2"},
+	Message: "The mesh is split into 2 islands that do not see each other: {alertmanager-main-0, alertmanager-main-1} {alertmanager-main-2}.",
+	Fix:     "Make every replica reach every other on the cluster port over TCP and UDP.",
+}
+
+func fixtures() map[string]model.Cluster {
+	healthy := cluster(replica(0, 0, 3*time.Hour, 0, 1, 2), replica(1, 1, 3*time.Hour, 0, 1, 2), replica(2, 2, 90*time.Second, 0, 1, 2))
+
+	split := cluster(replica(0, 0, 64*time.Second, 0, 1), replica(1, 1, 64*time.Second, 0, 1), replica(2, 0, 34*time.Second, 2))
+	split.Replicas[2].Metrics.FailedPeers, split.Replicas[2].Metrics.HealthScore = f64(2), f64(4)
+	split.Findings = []model.Finding{islandFinding}
+
+	down := replica(2, 0, 0)
+	down.Status, down.Metrics, down.AlertCount, down.SilenceCount = nil, nil, 0, 0
+	down.Pod.Ready, down.Pod.Restarts = false, 4
+	down.Error = "status: dial tcp 127.0.0.1:40122: connect: connection refused"
+	failed := cluster(replica(0, 0, 26*time.Hour, 0, 1, 2), replica(1, 1, 26*time.Hour, 0, 1, 2), down)
+	failed.Replicas[1].Partial = []string{"metrics: context deadline exceeded"}
+	failed.Replicas[1].Metrics = nil
+	failed.Findings = []model.Finding{{
+		ID: "mesh/unreachable", Severity: model.Error, Symptoms: []model.Symptom{model.Missed},
+		Objects: []string{"alertmanager-main-2"},
+		Message: "alertmanager-main-2 did not answer GET /api/v2/status.", Fix: "Check the pod's logs and events.",
+	}}
+
+	findings := cluster(replica(0, 0, 5*24*time.Hour, 0, 1, 2), replica(1, 1, 5*24*time.Hour, 0, 1, 2), replica(2, 1, 5*24*time.Hour, 0, 1, 2))
+	findings.Replicas[2].Status.Version = "0.30.0"
+	findings.Replicas[2].Metrics.ConfigHash = "a1b2c3d4e5f6"
+	findings.Findings = []model.Finding{
+		{
+			ID: "mesh/config-drift", Severity: model.Error, Symptoms: []model.Symptom{model.Duplicates, model.Missed},
+			Objects: []string{"alertmanager-main-2"},
+			Message: "alertmanager-main-2 runs another configuration than the others.",
+			Details: []string{"+ receiver: pager", "- receiver: team"},
+			Fix:     "Roll out one configuration to every replica.",
+		},
+		{
+			ID: "mesh/version-skew", Severity: model.Warning, Symptoms: []model.Symptom{model.Duplicates},
+			Objects: []string{"alertmanager-main-0", "alertmanager-main-1", "alertmanager-main-2"},
+			Message: "The replicas run 2 Alertmanager versions: 0.31.1, 0.30.0.", Fix: "Run one version.",
+		},
+		{
+			ID: "k8s/start-delay", Severity: model.Info, Symptoms: []model.Symptom{model.Flapping, model.Duplicates},
+			Objects:   []string{"Alertmanager monitoring/main"},
+			Locations: []model.Location{{Object: "Alertmanager monitoring/main", Path: "spec.additionalArgs"}},
+			Message:   "Alertmanager 0.30+ without --dispatch.start-delay flushes partial groups after a restart.",
+			Fix:       "Set --dispatch.start-delay=2m.",
+		},
+	}
+
+	wired := cluster(replica(0, 0, 10*time.Minute, 0, 1, 2), replica(1, 1, 10*time.Minute, 0, 1, 2), replica(2, 2, 10*time.Minute, 0, 1, 2))
+	wired.Source, wired.Namespace, wired.Name, wired.DesiredReplicas = "url", "", "replicas", 0
+	for i := range wired.Replicas {
+		wired.Replicas[i].Pod = nil
+	}
+	wired.Prometheus = []model.PrometheusWiring{
+		{Name: "monitoring/prometheus-k8s-0", Active: []string{"http://10.42.0.10:9093/api/v2/alerts", "http://10.42.0.11:9093/api/v2/alerts"}},
+		{Name: "monitoring/prometheus-k8s-1", Error: "GET /api/v1/alertmanagers: 503 Service Unavailable"},
+	}
+	wired.Probe = &model.ProbeResult{
+		Origin: "alertmanager-main-0", Silence: "7f3c2d1e-0000-4000-8000-000000000001",
+		Results: []model.ProbeTiming{
+			{Replica: "alertmanager-main-1", After: dur(84 * time.Millisecond)},
+			{Replica: "alertmanager-main-2", Error: "not served within 30s"},
+		},
+		Error: "expire on alertmanager-main-2: connection refused",
+	}
+	return map[string]model.Cluster{"healthy": healthy, "split": split, "failed-replica": failed, "findings": findings, "prometheus-probe": wired}
+}
+
+// TestStatusGolden renders every fixture in every format: testdata/status/<fixture>.<format>;
+// go test ./ui -update rewrites them.
+func TestStatusGolden(t *testing.T) {
+	formats := map[string]func(*bytes.Buffer, model.Cluster) error{
+		"table": func(b *bytes.Buffer, c model.Cluster) error {
+			return ui.WriteText(b, []model.Cluster{c}, ui.NewStyles(false), ui.TextOptions{})
+		},
+		"wide": func(b *bytes.Buffer, c model.Cluster) error {
+			return ui.WriteText(b, []model.Cluster{c}, ui.NewStyles(false), ui.TextOptions{Wide: true})
+		},
+		"json": func(b *bytes.Buffer, c model.Cluster) error {
+			return ui.Write(b, "json", "StatusReport", ui.NewStatusReport([]model.Cluster{c}))
+		},
+		"yaml": func(b *bytes.Buffer, c model.Cluster) error {
+			return ui.Write(b, "yaml", "StatusReport", ui.NewStatusReport([]model.Cluster{c}))
+		},
+	}
+	for name, c := range fixtures() {
+		for format, write := range formats {
+			t.Run(name+"/"+format, func(t *testing.T) {
+				var b bytes.Buffer
+				if err := write(&b, c); err != nil {
+					t.Fatal(err)
+				}
+				golden.Check(t, filepath.Join("testdata", "status", name+"."+format), b.Bytes(), *update)
+			})
+		}
+	}
+}
