@@ -56,7 +56,8 @@ Beyond --max-hits (or 64 MiB of hits) the oldest hits are dropped and counted.
 One line per hit and per bad request goes to stderr. SIGTERM or SIGINT shuts the sink down
 (pending delayed answers go out at once, open requests get 5s) and it exits 0.
 
-Exit codes: 0 shut down by a signal, 2 bad flags or the address could not be listened on.`,
+Exit codes: 0 shut down by a signal, 2 bad flags, the address could not be listened on, or
+open requests had to be cut off to stop.`,
 		Example: `  # The drill's receiver: webhooks to http://<pod>:8080/hook, answered after 7s
   kubectl-amha sink --delay 7s
 
