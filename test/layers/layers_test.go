@@ -60,3 +60,15 @@ func TestOnlyPkgKubeTalksToTheAPIServer(t *testing.T) {
 		}
 	}
 }
+
+// The sink, which runs in the cluster as the drills' receiver, knows neither Kubernetes, the
+// Alertmanager API client nor the terminal: it links only what decodes a webhook payload.
+func TestSinkKnowsNoOutsideWorld(t *testing.T) {
+	for _, dep := range goList(t, "-deps", module+"/pkg/sink") {
+		for _, world := range []string{"k8s.io/", "github.com/prometheus/alertmanager/api/", "github.com/prometheus/alertmanager/notify", "github.com/charmbracelet/", "golang.org/x/term"} {
+			if strings.HasPrefix(dep, world) {
+				t.Errorf("pkg/sink links %s", dep)
+			}
+		}
+	}
+}
