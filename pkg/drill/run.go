@@ -1,0 +1,334 @@
+package drill
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/go-openapi/strfmt"
+	"github.com/prometheus/alertmanager/api/v2/client/alert"
+	"github.com/prometheus/alertmanager/api/v2/models"
+
+	"github.com/amha-dev/kubectl-amha/pkg/amclient"
+	"github.com/amha-dev/kubectl-amha/pkg/mesh"
+	"github.com/amha-dev/kubectl-amha/pkg/model"
+	"github.com/amha-dev/kubectl-amha/pkg/sink"
+	"github.com/amha-dev/kubectl-amha/pkg/timing"
+)
+
+// Env is where the drilled cluster runs: it takes snapshots of it (the pipeline status uses)
+// and causes the faults. A Kubernetes Env deletes and cuts off pods; the loopback one of the
+// tests stops, kills and relabels processes.
+type Env interface {
+	Snapshot(ctx context.Context) (model.Cluster, error)
+	// Fault causes drill's fault on the replica; heal, when not nil, undoes it (the
+	// partition). A fault that cannot be caused here returns a SkipError.
+	Fault(ctx context.Context, drill, replica string) (heal func(context.Context) error, err error)
+}
+
+// Sink gives the notifications the drill route delivered for one run.
+type Sink interface {
+	Hits(ctx context.Context, run string) ([]sink.Hit, error)
+}
+
+// SkipError says that a drill cannot run in this environment, and why.
+type SkipError struct{ Reason string }
+
+func (e *SkipError) Error() string { return e.Reason }
+
+// Label names the drill alert's run label; AlertName is its alertname.
+const (
+	Label     = "amha_drill"
+	AlertName = "AmhaDrill"
+)
+
+// Options say how one drill runs.
+type Options struct {
+	// Run is the run id: the value of the drill alert's amha_drill label, new each run.
+	Run string
+	// Timing is the drill route's group_wait, group_interval, repeat_interval and the
+	// replicas' peer-timeout.
+	Timing timing.Params
+	// ExtraLabels are added to the drill alert (namespace=... for an AlertmanagerConfig route).
+	ExtraLabels map[string]string
+	HTTP        *http.Client
+	Timeout     time.Duration
+	// SplitTimeout bounds the wait for a partition to show in every replica's status.
+	SplitTimeout time.Duration
+	// Progress, when set, receives what the drill is doing, as it does it.
+	Progress func(string)
+}
+
+// Run runs one drill: preflight, the fault, counting, heal, and the verdict. It stops at the
+// first end of ctx, restoring what it changed (the alert resolved, the partition healed) on a
+// fresh context, and returns ctx's error.
+func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result, error) {
+	say := func(format string, a ...any) {
+		if o.Progress != nil {
+			o.Progress(fmt.Sprintf(format, a...))
+		}
+	}
+	c, err := env.Snapshot(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	positions, err := Preflight(c)
+	if err != nil {
+		return Result{}, err
+	}
+	e, err := Expect(drill, Cluster{Timing: o.Timing, Positions: positions})
+	if err != nil {
+		return Result{}, err
+	}
+	endpoint := map[string]string{}
+	for _, r := range c.Replicas {
+		endpoint[r.Name] = r.Endpoint
+	}
+	am := &amclient.Client{HTTP: o.HTTP, Timeout: o.Timeout}
+	var heal func(context.Context) error
+	restore := func() error {
+		rctx, cancel := context.WithTimeout(context.Background(), 2*o.Timeout+5*time.Second)
+		defer cancel()
+		var errs []error
+		if err := postAlert(rctx, am, endpoint, o, time.Now(), true); err != nil {
+			errs = append(errs, fmt.Errorf("resolve the drill alert: %w", err))
+		}
+		if heal != nil {
+			if err := heal(rctx); err != nil {
+				errs = append(errs, fmt.Errorf("heal: %w", err))
+			}
+		}
+		return errors.Join(errs...)
+	}
+
+	if drill == Partition {
+		cut := e.Sides[0][0]
+		say("cutting %s off the mesh port", cut)
+		if heal, err = env.Fault(ctx, drill, cut); err != nil {
+			return skipOr(e, err)
+		}
+		if !waitSplit(ctx, env, cut, o.SplitTimeout, say) {
+			rerr := restore()
+			if ctx.Err() != nil {
+				return Result{}, ctx.Err()
+			}
+			return Result{Expectation: e, Verdict: Inconclusive, Explanation: fmt.Sprintf("the mesh did not split within %s: "+
+				"this network does not enforce the policy on the live mesh (or its flows outlived it)", o.SplitTimeout)}, rerr
+		}
+	}
+	before := webhookTotals(c)
+	t0 := time.Now()
+	say("posting alert %s{%s=%q} to %d replicas", AlertName, Label, o.Run, len(endpoint))
+	if err := postAlert(ctx, am, endpoint, o, t0, false); err != nil {
+		return Result{}, errors.Join(err, restore())
+	}
+	pt := o.Timing.WithDefaults().PeerTimeout
+	switch drill {
+	case CrashSender, StopSender:
+		lead := 2 * time.Second
+		if drill == StopSender {
+			lead = 3 * time.Second
+		}
+		at := max(o.Timing.GroupWait-lead, 0)
+		say("waiting %s, then the fault on %s (position 0)", timing.Format(at), positions[0])
+		if !sleep(ctx, time.Until(t0.Add(at))) {
+			return Result{}, errors.Join(ctx.Err(), restore())
+		}
+		if _, err := env.Fault(ctx, drill, positions[0]); err != nil {
+			r, serr := skipOr(e, err)
+			return r, errors.Join(serr, restore())
+		}
+		// It is gone (or its replacement starts empty): the resolve goes to the others.
+		delete(endpoint, positions[0])
+	}
+	until := t0.Add(e.To + Slack + pt/2)
+	say("counting notifications until %s after the alert", timing.Format(time.Until(until)+time.Since(t0)))
+	if !sleep(ctx, time.Until(until)) {
+		return Result{}, errors.Join(ctx.Err(), restore())
+	}
+	raw, err := sk.Hits(ctx, o.Run)
+	if err != nil {
+		return Result{}, errors.Join(err, restore())
+	}
+	after, _ := env.Snapshot(ctx)
+	hits := attribute(raw, t0, c, before, webhookTotals(after))
+	if err := restore(); err != nil {
+		return Judge(e, hits), err
+	}
+	return Judge(e, hits), nil
+}
+
+// Preflight refuses a cluster a drill would judge wrongly, and returns its replicas by
+// position: every replica answered, at least 2, one island, every member seen by all.
+func Preflight(c model.Cluster) ([]string, error) {
+	if len(c.Replicas) < 2 {
+		return nil, fmt.Errorf("%d replica(s): a drill needs at least 2", len(c.Replicas))
+	}
+	type pos struct {
+		name string
+		at   float64
+	}
+	var ps []pos
+	for _, r := range c.Replicas {
+		if !r.OK() {
+			return nil, fmt.Errorf("replica %s did not answer (%s): drill a whole cluster", r.Name, r.Error)
+		}
+		if r.Status.Cluster != "ready" {
+			return nil, fmt.Errorf("replica %s is %s, not ready: wait until gossip has settled", r.Name, r.Status.Cluster)
+		}
+		if len(r.Status.Peers) != len(c.Replicas) {
+			return nil, fmt.Errorf("replica %s sees %d members, not %d: the mesh is not whole (kubectl amha status)", r.Name, len(r.Status.Peers), len(c.Replicas))
+		}
+		if r.Metrics == nil || r.Metrics.Position == nil {
+			return nil, fmt.Errorf("replica %s reports no position (alertmanager_peer_position)", r.Name)
+		}
+		ps = append(ps, pos{r.Name, *r.Metrics.Position})
+	}
+	if isl := mesh.Islands(&c); len(isl) != 1 {
+		return nil, fmt.Errorf("the mesh is split into %d islands: heal it before a drill", len(isl))
+	}
+	slices.SortFunc(ps, func(a, b pos) int { return int(a.at - b.at) })
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		if int(p.at) != i {
+			return nil, fmt.Errorf("positions are not 0..%d (%s is at %v): the mesh is changing", len(ps)-1, p.name, p.at)
+		}
+		out[i] = p.name
+	}
+	return out, nil
+}
+
+// postAlert sends the drill alert to every replica, as Prometheus does: startsAt now (an old
+// startsAt would flush at once), endsAt four resend delays later so that an abandoned drill
+// resolves by itself; resolved sets endsAt to at.
+func postAlert(ctx context.Context, am *amclient.Client, endpoints map[string]string, o Options, at time.Time, resolved bool) error {
+	labels := models.LabelSet{"alertname": AlertName, Label: o.Run}
+	for k, v := range o.ExtraLabels {
+		labels[k] = v
+	}
+	starts := strfmt.DateTime(at)
+	ends := strfmt.DateTime(at.Add(4 * timing.PrometheusResendDelay))
+	if resolved {
+		ends = strfmt.DateTime(at)
+	}
+	a := &models.PostableAlert{Alert: models.Alert{Labels: labels}, EndsAt: ends}
+	if !resolved {
+		a.StartsAt = starts
+	}
+	var errs []error
+	for name, ep := range endpoints {
+		api, err := am.API(ep)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			continue
+		}
+		pctx, cancel := context.WithTimeout(ctx, o.Timeout)
+		_, err = api.Alert.PostAlerts(alert.NewPostAlertsParamsWithContext(pctx).WithAlerts(models.PostableAlerts{a}))
+		cancel()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("post the drill alert to %s: %w", name, amclient.Explain(err)))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// waitSplit polls until the cut-off replica sees only itself and the others do not see it.
+func waitSplit(ctx context.Context, env Env, cut string, timeout time.Duration, say func(string, ...any)) bool {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if c, err := env.Snapshot(ctx); err == nil && len(mesh.Islands(&c)) == 2 {
+			say("the mesh is split: %s is alone", cut)
+			return true
+		}
+		if !sleep(ctx, 500*time.Millisecond) {
+			return false
+		}
+	}
+	return false
+}
+
+// attribute turns the sink's hits into the drill's: arrival from t0, and the sender by the
+// source IP mapped to the replicas' addresses; where that does not tell (every replica behind
+// one address, as on loopback or behind SNAT), by which replicas' webhook counters rose.
+func attribute(raw []sink.Hit, t0 time.Time, c model.Cluster, before, after map[string]float64) []Hit {
+	byIP := map[string][]string{}
+	for _, r := range c.Replicas {
+		if r.Pod != nil && r.Pod.IP != "" {
+			byIP[r.Pod.IP] = append(byIP[r.Pod.IP], r.Name)
+		}
+	}
+	var rose []string
+	for _, r := range c.Replicas {
+		for range int(after[r.Name] - before[r.Name]) {
+			rose = append(rose, r.Name)
+		}
+	}
+	var out []Hit
+	firing := 0
+	for _, h := range raw {
+		hit := Hit{At: h.At.Sub(t0), Resolved: h.Status == "resolved"}
+		if names := byIP[h.Source]; len(names) == 1 {
+			hit.Sender = names[0]
+		} else if !hit.Resolved && len(rose) == countFiring(raw) && firing < len(rose) {
+			// Counters say who sent, not which request was whose: in arrival order.
+			hit.Sender = rose[firing]
+		}
+		if !hit.Resolved {
+			firing++
+		}
+		out = append(out, hit)
+	}
+	return out
+}
+
+func countFiring(raw []sink.Hit) int {
+	n := 0
+	for _, h := range raw {
+		if h.Status != "resolved" {
+			n++
+		}
+	}
+	return n
+}
+
+// webhookTotals are each replica's alertmanager_notifications_total{integration="webhook"}.
+func webhookTotals(c model.Cluster) map[string]float64 {
+	out := map[string]float64{}
+	for _, r := range c.Replicas {
+		if r.Metrics == nil {
+			continue
+		}
+		for _, in := range r.Metrics.Integrations {
+			if in.Name == "webhook" {
+				out[r.Name] = in.Total
+			}
+		}
+	}
+	return out
+}
+
+func skipOr(e Expectation, err error) (Result, error) {
+	var skip *SkipError
+	if errors.As(err, &skip) {
+		return Result{Expectation: e, Verdict: Skipped, Explanation: skip.Reason}, nil
+	}
+	return Result{}, err
+}
+
+// sleep waits d or until ctx ends; it reports whether d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
