@@ -17,6 +17,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/amha-dev/kubectl-amha/internal/bounded"
+
 	openapi "github.com/go-openapi/runtime"
 	httptransport "github.com/go-openapi/runtime/client"
 	"github.com/go-openapi/strfmt"
@@ -29,10 +31,8 @@ import (
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 )
 
-// maxMetricsBytes bounds what amha reads from /metrics; an Alertmanager's page is a few hundred KiB.
-const maxMetricsBytes = 32 << 20
-
-// Client talks to Alertmanager replicas with one HTTP client and a per-request timeout.
+// Client talks to Alertmanager replicas with one HTTP client and a per-request timeout. Give
+// it a client from bounded.Client: what a replica answers is not trusted to be small.
 type Client struct {
 	HTTP    *http.Client
 	Timeout time.Duration
@@ -227,7 +227,7 @@ func (c *Client) metrics(ctx context.Context, endpoint string) (*model.Metrics, 
 	if mt, _, _ := mime.ParseMediaType(res.Header.Get("Content-Type")); mt != "" && mt != "text/plain" {
 		return nil, fmt.Errorf("GET /metrics: content type %q, not the Prometheus text format", mt)
 	}
-	return ParseMetrics(io.LimitReader(res.Body, maxMetricsBytes))
+	return ParseMetrics(res.Body)
 }
 
 // Explain turns transport and go-openapi errors into one line an operator can act on.
@@ -238,6 +238,8 @@ func Explain(err error) error {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("no answer within the request timeout")
+	case bounded.IsTooLarge(err):
+		return err
 	case errors.As(err, &api):
 		return fmt.Errorf("HTTP %d from %s: not an Alertmanager v2 API (wrong URL or route prefix?)", api.Code, api.OperationName)
 	case errors.As(err, &ue) && errors.As(err, &ne) && ne.Timeout():
@@ -251,6 +253,9 @@ func Explain(err error) error {
 		return fmt.Errorf("the answer is not Alertmanager API JSON: %v", err)
 	}
 	msg := err.Error()
+	if strings.Contains(msg, "answer larger than") { // go-openapi flattens the error it read
+		return errors.New(firstLine(msg))
+	}
 	if strings.Contains(msg, "is not supported by the TextConsumer") || strings.Contains(msg, "no consumer") ||
 		strings.Contains(msg, "invalid character") || strings.Contains(msg, "cannot unmarshal") {
 		return fmt.Errorf("the answer is not Alertmanager API JSON: %s", firstLine(msg))

@@ -1,8 +1,10 @@
 package cmd
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -96,5 +98,37 @@ func TestStatusBadFlags(t *testing.T) {
 		if code != ExitNoCheck || !strings.Contains(errOut, tc.want) || out != "" {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 and %q", tc.args, code, out, errOut, tc.want)
 		}
+	}
+}
+
+// A replica that answers without end: the answer is cut at bounded.MaxAnswer with an error
+// that says so, and amha's memory stays bounded (it grew to 481 MB in 10 s before).
+func TestStatusEndlessAnswer(t *testing.T) {
+	endless := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"cluster": {"status": "ready", "peers": [`)
+		chunk := []byte(strings.Repeat(`{"name": "x", "address": "1.2.3.4:9094"},`, 1000))
+		for r.Context().Err() == nil {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	}
+	srv := httptest.NewServer(http.HandlerFunc(endless))
+	t.Cleanup(srv.Close)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	r, code := statusJSON(t, []string{srv.URL}, "--request-timeout=30s")
+	runtime.ReadMemStats(&after)
+	if code != ExitNoCheck {
+		t.Errorf("exit %d, want 2 (no replica answered)", code)
+	}
+	if got := r.Clusters[0].Replicas[0].Error; !strings.Contains(got, "answer larger than 32 MiB") {
+		t.Errorf("replica error %q, want the cap named", got)
+	}
+	// Four endless answers (status, alerts, silences, metrics) read at once, each capped.
+	if grew := int64(after.TotalAlloc - before.TotalAlloc); grew > 1<<30 {
+		t.Errorf("allocated %d MiB reading capped answers", grew>>20)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/amha-dev/kubectl-amha/internal/bounded"
+
 	"github.com/amha-dev/kubectl-amha/pkg/amclient"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/probe"
@@ -48,7 +50,8 @@ type Options struct {
 // Collect asks every target and Prometheus concurrently, then probes when asked, and returns
 // c with its replicas, wiring, probe and collection time filled in.
 func Collect(ctx context.Context, c model.Cluster, targets []Target, o Options) model.Cluster {
-	cl := &amclient.Client{HTTP: o.HTTP, Timeout: o.Timeout}
+	hc := bounded.Client(o.HTTP, bounded.MaxAnswer)
+	cl := &amclient.Client{HTTP: hc, Timeout: o.Timeout}
 	c.Replicas = make([]model.Replica, len(targets))
 	var wg sync.WaitGroup
 	for i, t := range targets {
@@ -74,7 +77,7 @@ func Collect(ctx context.Context, c model.Cluster, targets []Target, o Options) 
 			if p.Err != nil {
 				w.Error = p.Err.Error()
 			} else {
-				active, dropped, err := promwire.Fetch(ctx, o.HTTP, o.Timeout, p.Endpoint)
+				active, dropped, err := promwire.Fetch(ctx, hc, o.Timeout, p.Endpoint)
 				w.Active, w.Dropped = active, dropped
 				if err != nil {
 					w.Error = err.Error()

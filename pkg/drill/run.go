@@ -8,6 +8,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/amha-dev/kubectl-amha/internal/bounded"
+
 	"github.com/go-openapi/strfmt"
 	"github.com/prometheus/alertmanager/api/v2/client/alert"
 	"github.com/prometheus/alertmanager/api/v2/models"
@@ -87,7 +89,7 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 	for _, r := range c.Replicas {
 		endpoint[r.Name] = r.Endpoint
 	}
-	am := &amclient.Client{HTTP: o.HTTP, Timeout: o.Timeout}
+	am := &amclient.Client{HTTP: bounded.Client(o.HTTP, bounded.MaxAnswer), Timeout: o.Timeout}
 	var heal func(context.Context) error
 	restore := func() error {
 		rctx, cancel := context.WithTimeout(context.Background(), 2*o.Timeout+5*time.Second)

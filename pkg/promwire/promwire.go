@@ -43,7 +43,7 @@ func Fetch(ctx context.Context, hc *http.Client, timeout time.Duration, base str
 		return nil, nil, fmt.Errorf("prometheus %s: %w", base, err)
 	}
 	defer res.Body.Close()
-	return Parse(io.LimitReader(res.Body, 16<<20), res.StatusCode)
+	return Parse(res.Body, res.StatusCode) // the caller's client bounds the body
 }
 
 // Parse reads the body of /api/v1/alertmanagers.
