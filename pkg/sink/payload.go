@@ -93,7 +93,7 @@ func (h *Hit) size() int {
 }
 
 func labelsSize(m map[string]string) int {
-	n := 48
+	n := 256 // a small map is one group of 8 slots
 	for k, v := range m {
 		n += 64 + len(k) + len(v)
 	}

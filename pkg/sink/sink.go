@@ -138,7 +138,8 @@ func (s *Sink) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 
 // Serve answers on l until ctx ends, then shuts down: pending delayed answers go out at once,
 // open requests get ShutdownTimeout to finish, then their connections are closed. It returns
-// nil after a shutdown, or the error that stopped serving. Serve a Sink once.
+// nil after a graceful shutdown, and an error when connections had to be closed or serving
+// failed. Every handler has returned when it returns. Serve a Sink once.
 func (s *Sink) Serve(ctx context.Context, l net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.Handler(),
