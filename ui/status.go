@@ -37,6 +37,7 @@ type TextOptions struct {
 
 // WriteText prints clusters as tables, matrix and findings for people.
 func WriteText(w io.Writer, cs []model.Cluster, s Styles, o TextOptions) error {
+	cs = Cleaned(cs) // what replicas said is printed, never obeyed by the terminal
 	var b strings.Builder
 	for i, c := range cs {
 		if i > 0 {
@@ -224,6 +225,7 @@ func renderProbe(b *strings.Builder, c model.Cluster, s Styles) {
 
 // WriteFindings prints findings for people; none prints empty instead.
 func WriteFindings(w io.Writer, fs []model.Finding, s Styles, empty string) error {
+	fs = Cleaned(fs)
 	var b strings.Builder
 	if len(fs) == 0 {
 		b.WriteString(s.Good.Render(empty) + "\n")

@@ -5,6 +5,7 @@ import (
 
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/watch"
+	"github.com/amha-dev/kubectl-amha/ui"
 )
 
 // Update applies one message.
@@ -40,9 +41,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // snapshot itself. A failed snapshot keeps the last good one on screen.
 func (m *Model) snapshot(msg snapshotMsg) {
 	m.fetching = false
+	// Cleaned once on arrival: every string the view draws from a replica is inert.
+	msg.clusters = ui.Cleaned(msg.clusters)
 	if msg.err != nil {
 		if m.err == nil || m.err.Error() != msg.err.Error() {
-			m.log(watch.Event{At: msg.at, Kind: watch.SnapshotFailed, Text: "snapshot failed: " + firstLine(msg.err.Error())})
+			m.log(watch.Event{At: msg.at, Kind: watch.SnapshotFailed, Text: "snapshot failed: " + ui.Clean(firstLine(msg.err.Error()))})
 		}
 		m.err = msg.err
 		return

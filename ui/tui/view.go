@@ -86,7 +86,7 @@ func (m Model) header(w int) []string {
 	t, v := clusterVerdict(c)
 	line2 := s.Tone(t) + " " + s.Paint(t, v)
 	if m.err != nil {
-		line2 = s.Tone(warn) + " " + s.Warning.Render("refresh failed, showing "+m.updated.Format("15:04:05")+": "+firstLine(m.err.Error()))
+		line2 = s.Tone(warn) + " " + s.Warning.Render("refresh failed, showing "+m.updated.Format("15:04:05")+": "+ui.Clean(firstLine(m.err.Error())))
 	}
 	return []string{line1, rightAlign(line2, s.Dim.Render(right), w)}
 }
@@ -185,7 +185,7 @@ func (m Model) waitingLines(w int) []string {
 		return []string{"", "  Asking the replicas…"}
 	}
 	lines := []string{"", "  " + m.styles.Bad.Render("Could not take a snapshot:")}
-	lines = append(lines, wrap(m.err.Error(), w, "  ")...)
+	lines = append(lines, wrap(ui.CleanText(m.err.Error()), w, "  ")...)
 	return append(lines, "", "  "+m.styles.Dim.Render("Trying again every "+m.opts.Interval.String()+"; r tries now, q quits."))
 }
 
