@@ -46,13 +46,18 @@ func (c *Client) API(endpoint string) (*amclient.AlertmanagerAPI, error) {
 	}
 	base := strings.TrimSuffix(u.Path, "/") + "/api/v2/"
 	t := httptransport.NewWithClient(u.Host, base, []string{u.Scheme}, c.HTTP)
+	if u.User != nil {
+		// http://user:pass@host: the API client does not read credentials from the URL.
+		pass, _ := u.User.Password()
+		t.DefaultAuthentication = httptransport.BasicAuth(u.User.Username(), pass)
+	}
 	return amclient.New(t, strfmt.Default), nil
 }
 
 // Collect asks one replica everything amha needs. It never fails as a whole: what could not be
 // read is recorded on the replica (Error when the status is unreadable, Partial for the rest).
 func (c *Client) Collect(ctx context.Context, name, endpoint string) model.Replica {
-	r := model.Replica{Name: name, Endpoint: endpoint}
+	r := model.Replica{Name: name, Endpoint: Redacted(endpoint), Reach: endpoint}
 	api, err := c.API(endpoint)
 	if err != nil {
 		r.Error = err.Error()
@@ -269,4 +274,12 @@ func firstLine(s string) string {
 		s = s[:300] + "..."
 	}
 	return s
+}
+
+// Redacted is an endpoint as amha prints it: the password of http://user:pass@host hidden.
+func Redacted(endpoint string) string {
+	if u, err := url.Parse(endpoint); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return endpoint
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -162,15 +163,19 @@ func (o *statusOptions) Validate() error {
 		if o.name != "" || o.allNamespaces || len(o.prometheusPod) > 0 {
 			return usageError("--url talks to replicas directly: it does not combine with a NAME, -A or --prometheus-pod")
 		}
-		seen := map[string]bool{}
-		for _, u := range o.urls {
-			if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
-				return usageError("--url %q: want http://HOST:PORT or https://HOST:PORT", u)
+		seen := map[string]string{}
+		for _, raw := range o.urls {
+			u, err := url.Parse(raw)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
+				return usageError("--url %q: want http://HOST:PORT or https://HOST:PORT", redactURL(raw))
 			}
-			if seen[u] {
-				return usageError("--url %q given twice", u)
+			// One replica written two ways (a default port, a trailing slash, letter case) is
+			// still one replica: as two, it would be a cluster with false findings.
+			key := sameReplica(u)
+			if first, ok := seen[key]; ok {
+				return usageError("--url %q and %q are the same replica", redactURL(first), redactURL(raw))
 			}
-			seen[u] = true
+			seen[key] = raw
 		}
 	}
 	for _, p := range o.prometheus {
@@ -292,4 +297,22 @@ func colorFlag(value string, out io.Writer) (bool, error) {
 		return os.Getenv("NO_COLOR") == "" && isTerminal(out), nil
 	}
 	return false, usageError("--color %q: want auto, always or never", value)
+}
+
+// sameReplica is a URL as a replica's identity: scheme, lower-case host, port (the scheme's
+// default when none is given) and path without a trailing slash.
+func sameReplica(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	return u.Scheme + "://" + strings.ToLower(u.Hostname()) + ":" + port + strings.TrimSuffix(u.Path, "/")
+}
+
+// redactURL hides the password of a URL that carries credentials, for messages.
+func redactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	return raw
 }

@@ -60,7 +60,7 @@ func Collect(ctx context.Context, c model.Cluster, targets []Target, o Options) 
 			defer wg.Done()
 			var r model.Replica
 			if t.Err != nil {
-				r = model.Replica{Name: t.Name, Endpoint: t.Endpoint, Error: t.Err.Error()}
+				r = model.Replica{Name: t.Name, Endpoint: amclient.Redacted(t.Endpoint), Reach: t.Endpoint, Error: t.Err.Error()}
 			} else {
 				r = cl.Collect(ctx, t.Name, t.Endpoint)
 			}

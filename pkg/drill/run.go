@@ -87,7 +87,7 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 	}
 	endpoint := map[string]string{}
 	for _, r := range c.Replicas {
-		endpoint[r.Name] = r.Endpoint
+		endpoint[r.Name] = r.URL()
 	}
 	am := &amclient.Client{HTTP: bounded.Client(o.HTTP, bounded.MaxAnswer), Timeout: o.Timeout}
 	var heal func(context.Context) error

@@ -51,6 +51,9 @@ type Replica struct {
 	// AlertCount and SilenceCount are len(Alerts) and the non-expired silences, kept for output.
 	AlertCount   int `json:"alertCount"`
 	SilenceCount int `json:"silenceCount"`
+	// Reach is where requests to the replica go: Endpoint with the credentials it was given
+	// (http://user:pass@host), which are never printed.
+	Reach string `json:"-"`
 }
 
 // OK reports whether the replica answered its status.
@@ -170,4 +173,12 @@ type ProbeTiming struct {
 	Replica string    `json:"replica"`
 	After   *Duration `json:"after,omitempty"`
 	Error   string    `json:"error,omitempty"`
+}
+
+// URL is where to send requests to the replica: Reach, else Endpoint.
+func (r *Replica) URL() string {
+	if r.Reach != "" {
+		return r.Reach
+	}
+	return r.Endpoint
 }

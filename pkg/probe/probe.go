@@ -45,7 +45,7 @@ func Run(ctx context.Context, cl *amclient.Client, replicas []model.Replica, tim
 		return &model.ProbeResult{Error: "no clustered replica answered: nothing to probe"}
 	}
 	res := &model.ProbeResult{Origin: origin.Name}
-	api, err := cl.API(origin.Endpoint)
+	api, err := cl.API(origin.URL())
 	if err != nil {
 		res.Error = err.Error()
 		return res
@@ -102,7 +102,7 @@ func expire(cl *amclient.Client, api *amapi.AlertmanagerAPI, res *model.ProbeRes
 
 func wait(ctx context.Context, cl *amclient.Client, r model.Replica, id string, since time.Time, timeout time.Duration) model.ProbeTiming {
 	t := model.ProbeTiming{Replica: r.Name}
-	api, err := cl.API(r.Endpoint)
+	api, err := cl.API(r.URL())
 	if err != nil {
 		t.Error = err.Error()
 		return t

@@ -15,6 +15,7 @@ import (
 
 	"github.com/amha-dev/kubectl-amha/internal/par"
 
+	"github.com/amha-dev/kubectl-amha/pkg/amclient"
 	"github.com/amha-dev/kubectl-amha/pkg/checks"
 	"github.com/amha-dev/kubectl-amha/pkg/collect"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
@@ -86,7 +87,7 @@ func urlTargets(ctx context.Context, urls []string, timeout time.Duration) []col
 	out := make([]collect.Target, len(urls))
 	par.Each(len(urls), func(i int) {
 		raw := urls[i]
-		t := collect.Target{Name: raw, Endpoint: raw}
+		t := collect.Target{Name: amclient.Redacted(raw), Endpoint: raw}
 		u, err := url.Parse(raw)
 		if err != nil || u.Host == "" {
 			out[i] = t

@@ -1,0 +1,54 @@
+package cmd
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/amha-dev/kubectl-amha/internal/amtest"
+)
+
+// A replica behind basic auth, given as --url http://user:pass@host: every request (API and
+// /metrics) carries the credentials, and no output prints the password.
+func TestStatusURLCredentials(t *testing.T) {
+	c := amtest.Start(t, 1, amtest.Options{})
+	backend, err := url.Parse(c.URLs()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(backend)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != "amha" || p != "s3cret-pw" {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	withCreds := strings.Replace(srv.URL, "http://", "http://amha:s3cret-pw@", 1)
+
+	r, _ := statusJSON(t, []string{withCreds})
+	rep := r.Clusters[0].Replicas[0]
+	if !rep.OK() || len(rep.Partial) > 0 {
+		t.Fatalf("the replica behind basic auth: error %q, partial %v", rep.Error, rep.Partial)
+	}
+	for _, format := range []string{"json", "yaml", "wide", "table"} {
+		out, errOut, _ := run(t, "status", "--url", withCreds, "-o", format)
+		if strings.Contains(out+errOut, "s3cret-pw") {
+			t.Errorf("-o %s prints the password:\n%s%s", format, out, errOut)
+		}
+	}
+	// A URL given twice, once with a trailing slash and the default port spelled out, is one
+	// replica; the message hides the password.
+	_, errOut, code := run(t, "status", "--url", withCreds, "--url", withCreds+"/")
+	if code != ExitNoCheck || !strings.Contains(errOut, "are the same replica") || strings.Contains(errOut, "s3cret-pw") {
+		t.Errorf("duplicate --url: exit %d, %q", code, errOut)
+	}
+	_, errOut, code = run(t, "status", "--url", "http://")
+	if code != ExitNoCheck || !strings.Contains(errOut, "want http://HOST:PORT") {
+		t.Errorf("--url http://: exit %d, %q", code, errOut)
+	}
+}
