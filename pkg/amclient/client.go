@@ -32,7 +32,7 @@ import (
 )
 
 // Client talks to Alertmanager replicas with one HTTP client and a per-request timeout. Give
-// it a client from bounded.Client: what a replica answers is not trusted to be small.
+// it a client from HTTP: what a replica answers is not trusted to be small.
 type Client struct {
 	HTTP    *http.Client
 	Timeout time.Duration
@@ -246,7 +246,7 @@ func Explain(err error) error {
 	case bounded.IsTooLarge(err):
 		return err
 	case errors.As(err, &api):
-		return fmt.Errorf("HTTP %d from %s: not an Alertmanager v2 API (wrong URL or route prefix?)", api.Code, api.OperationName)
+		return explainStatus(api.Code, api.OperationName)
 	case errors.As(err, &ue) && errors.As(err, &ne) && ne.Timeout():
 		return fmt.Errorf("no answer within the request timeout (%s)", ue.URL)
 	case errors.As(err, &ue):
@@ -282,4 +282,19 @@ func Redacted(endpoint string) string {
 		return u.Redacted()
 	}
 	return endpoint
+}
+
+// explainStatus tells a failing or busy Alertmanager from a wrong URL by the HTTP status of
+// an API answer.
+func explainStatus(code int, op string) error {
+	switch {
+	case code == http.StatusUnauthorized || code == http.StatusForbidden:
+		return fmt.Errorf("HTTP %d from %s: the replica wants credentials (--http-config, or http://USER:PASSWORD@HOST)", code, op)
+	case code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable:
+		return fmt.Errorf("HTTP %d from %s, %d times: the replica is busy (its --web.get-concurrency limit is shared with "+
+			"dashboards and other tools) or not ready", code, op, busyTries)
+	case code >= 500:
+		return fmt.Errorf("HTTP %d from %s: the Alertmanager is failing (see its log)", code, op)
+	}
+	return fmt.Errorf("HTTP %d from %s: not an Alertmanager v2 API (wrong URL or route prefix?)", code, op)
 }

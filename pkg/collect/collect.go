@@ -10,8 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/amha-dev/kubectl-amha/internal/bounded"
-
 	"github.com/amha-dev/kubectl-amha/pkg/amclient"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/probe"
@@ -50,7 +48,7 @@ type Options struct {
 // Collect asks every target and Prometheus concurrently, then probes when asked, and returns
 // c with its replicas, wiring, probe and collection time filled in.
 func Collect(ctx context.Context, c model.Cluster, targets []Target, o Options) model.Cluster {
-	hc := bounded.Client(o.HTTP, bounded.MaxAnswer)
+	hc := amclient.HTTP(o.HTTP)
 	cl := &amclient.Client{HTTP: hc, Timeout: o.Timeout}
 	c.Replicas = make([]model.Replica, len(targets))
 	var wg sync.WaitGroup

@@ -8,8 +8,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/amha-dev/kubectl-amha/internal/bounded"
-
 	"github.com/go-openapi/strfmt"
 	"github.com/prometheus/alertmanager/api/v2/client/alert"
 	"github.com/prometheus/alertmanager/api/v2/models"
@@ -89,7 +87,7 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 	for _, r := range c.Replicas {
 		endpoint[r.Name] = r.URL()
 	}
-	am := &amclient.Client{HTTP: bounded.Client(o.HTTP, bounded.MaxAnswer), Timeout: o.Timeout}
+	am := &amclient.Client{HTTP: amclient.HTTP(o.HTTP), Timeout: o.Timeout}
 	var heal func(context.Context) error
 	restore := func() error {
 		rctx, cancel := context.WithTimeout(context.Background(), 2*o.Timeout+5*time.Second)

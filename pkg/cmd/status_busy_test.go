@@ -1,0 +1,59 @@
+package cmd
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/amha-dev/kubectl-amha/internal/amtest"
+)
+
+// Alertmanager's own GET limit (--web.get-concurrency) answers 503 when busy: amha tries
+// again within the request timeout and gets its answer. A failing Alertmanager (HTTP 500) and
+// a wrong URL (404) are told apart.
+func TestStatusBusyAndFailingReplicas(t *testing.T) {
+	c := amtest.Start(t, 1, amtest.Options{})
+	backend, err := url.Parse(c.URLs()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(backend)
+	var mu sync.Mutex
+	busy := map[string]int{}
+	flaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		busy[r.URL.Path]++
+		n := busy[r.URL.Path]
+		mu.Unlock()
+		if n <= 2 { // the first two of every path are refused, as a full GET limit does
+			http.Error(w, "Limit of concurrent GET requests reached (1), try again later.", http.StatusServiceUnavailable)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(flaky.Close)
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+	}))
+	t.Cleanup(failing.Close)
+	alwaysBusy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "busy", http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(alwaysBusy.Close)
+
+	r, _ := statusJSON(t, []string{flaky.URL, failing.URL, alwaysBusy.URL}, "--request-timeout=5s")
+	reps := r.Clusters[0].Replicas
+	if !reps[0].OK() || len(reps[0].Partial) > 0 {
+		t.Errorf("the replica behind a busy GET limit: error %q, partial %v", reps[0].Error, reps[0].Partial)
+	}
+	if !strings.Contains(reps[1].Error, "the Alertmanager is failing") {
+		t.Errorf("HTTP 500: %q", reps[1].Error)
+	}
+	if !strings.Contains(reps[2].Error, "busy") {
+		t.Errorf("always 503: %q", reps[2].Error)
+	}
+}
