@@ -14,20 +14,13 @@ import (
 // A replica behind basic auth, given as --url http://user:pass@host: every request (API and
 // /metrics) carries the credentials, and no output prints the password.
 func TestStatusURLCredentials(t *testing.T) {
-	c := amtest.Start(t, 1, amtest.Options{})
-	backend, err := url.Parse(c.URLs()[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := httputil.NewSingleHostReverseProxy(backend)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := inFrontOfReplica(t, func(w http.ResponseWriter, r *http.Request, replica http.Handler) {
 		if u, p, ok := r.BasicAuth(); !ok || u != "amha" || p != "s3cret-pw" {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
-		proxy.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
+		replica.ServeHTTP(w, r)
+	})
 	withCreds := strings.Replace(srv.URL, "http://", "http://amha:s3cret-pw@", 1)
 
 	r, _ := statusJSON(t, []string{withCreds})
@@ -51,4 +44,18 @@ func TestStatusURLCredentials(t *testing.T) {
 	if code != ExitNoCheck || !strings.Contains(errOut, "want http://HOST:PORT") {
 		t.Errorf("--url http://: exit %d, %q", code, errOut)
 	}
+}
+
+// inFrontOfReplica serves handle in front of a real replica (reached through replica).
+func inFrontOfReplica(t *testing.T, handle func(w http.ResponseWriter, r *http.Request, replica http.Handler)) *httptest.Server {
+	t.Helper()
+	c := amtest.Start(t, 1, amtest.Options{})
+	backend, err := url.Parse(c.URLs()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(backend)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handle(w, r, proxy) }))
+	t.Cleanup(srv.Close)
+	return srv
 }

@@ -3,28 +3,18 @@ package cmd
 import (
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/amha-dev/kubectl-amha/internal/amtest"
 )
 
 // Alertmanager's own GET limit (--web.get-concurrency) answers 503 when busy: amha tries
 // again within the request timeout and gets its answer. A failing Alertmanager (HTTP 500) and
 // a wrong URL (404) are told apart.
 func TestStatusBusyAndFailingReplicas(t *testing.T) {
-	c := amtest.Start(t, 1, amtest.Options{})
-	backend, err := url.Parse(c.URLs()[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := httputil.NewSingleHostReverseProxy(backend)
 	var mu sync.Mutex
 	busy := map[string]int{}
-	flaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	flaky := inFrontOfReplica(t, func(w http.ResponseWriter, r *http.Request, replica http.Handler) {
 		mu.Lock()
 		busy[r.URL.Path]++
 		n := busy[r.URL.Path]
@@ -33,9 +23,8 @@ func TestStatusBusyAndFailingReplicas(t *testing.T) {
 			http.Error(w, "Limit of concurrent GET requests reached (1), try again later.", http.StatusServiceUnavailable)
 			return
 		}
-		proxy.ServeHTTP(w, r)
-	}))
-	t.Cleanup(flaky.Close)
+		replica.ServeHTTP(w, r)
+	})
 	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 	}))
