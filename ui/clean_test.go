@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -92,4 +93,41 @@ func FuzzWriteText(f *testing.F) {
 			t.Fatalf("%q reached the output as %q", s, bad)
 		}
 	})
+}
+
+// hugeMesh is a healthy 3-replica cluster whose first replica also lists n foreign members.
+func hugeMesh(n int) model.Cluster {
+	a := replica(0, 0, 0, 0, 1, 2)
+	for i := range n {
+		a.Status.Peers = append(a.Status.Peers, model.Member{Name: fmt.Sprintf("m%d", i), Address: fmt.Sprintf("10.9.%d.%d:9094", i/256%256, i%256)})
+	}
+	c := cluster(a, replica(1, 1, 0, 0, 1, 2), replica(2, 2, 0, 0, 1, 2))
+	checks.Analyze(&c, checks.Options{Now: collectedAt})
+	c.Matrix = mesh.Build(&c)
+	return c
+}
+
+// A mesh anyone can join may list any number of members: the text report shows the replicas
+// and a count of the rest, not a 10,000-column matrix.
+func TestWriteTextHugeMesh(t *testing.T) {
+	var b bytes.Buffer
+	c := hugeMesh(10_000)
+	if err := ui.WriteText(&b, []model.Cluster{c}, ui.NewStyles(false), ui.TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if out := b.String(); len(out) > 64<<10 || !strings.Contains(out, "and 9971 more members, not shown") || !strings.Contains(out, "and 9990 more") {
+		t.Errorf("%d bytes of text for 10,003 members:\n%.3000s", len(out), out)
+	}
+}
+
+// BenchmarkWriteTextHugeMesh: from collection to text, 100,000 members (it took over two
+// minutes when the matrix had a column per member).
+func BenchmarkWriteTextHugeMesh(b *testing.B) {
+	c := hugeMesh(100_000)
+	for b.Loop() {
+		var out bytes.Buffer
+		if err := ui.WriteText(&out, []model.Cluster{c}, ui.NewStyles(false), ui.TextOptions{Wide: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

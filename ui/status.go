@@ -150,6 +150,9 @@ func renderReplicas(b *strings.Builder, c model.Cluster, s Styles, o TextOptions
 	}
 }
 
+// maxMatrixColumns is the most members the text matrix shows.
+const maxMatrixColumns = 32
+
 func renderMatrix(b *strings.Builder, c model.Cluster, s Styles) {
 	m := c.Matrix
 	if m == nil {
@@ -160,22 +163,25 @@ func renderMatrix(b *strings.Builder, c model.Cluster, s Styles) {
 		b.WriteString("  no replica reported any member\n")
 		return
 	}
+	// A mesh anyone can join may list any number of members: the replicas' own come first, the
+	// rest are summed up (every column is in -o json).
+	cols := m.Columns[:min(len(m.Columns), maxMatrixColumns)]
 	var t table
 	hdr := []string{""}
-	for j := range m.Columns {
+	for j := range cols {
 		hdr = append(hdr, s.Header.Render(fmt.Sprintf("[%d]", j)))
 	}
 	t.add(hdr...)
 	for i, row := range m.Cells {
 		cells := []string{m.Rows[i]}
-		for _, cell := range row {
+		for _, cell := range row[:len(cols)] {
 			cells = append(cells, " "+s.Cell(cell))
 		}
 		t.add(cells...)
 	}
 	t.render(b, "  ")
 	var legend table
-	for j, col := range m.Columns {
+	for j, col := range cols {
 		who := col.Replica
 		if who == "" {
 			who = s.Bad.Render("not a replica of this cluster")
@@ -183,6 +189,9 @@ func renderMatrix(b *strings.Builder, c model.Cluster, s Styles) {
 		legend.add(fmt.Sprintf("[%d]", j), who, s.Dim.Render(col.Name), s.Dim.Render(col.Address))
 	}
 	legend.render(b, "  ")
+	if hidden := len(m.Columns) - len(cols); hidden > 0 {
+		fmt.Fprintf(b, "  %s\n", s.Bad.Render(fmt.Sprintf("... and %d more members, not shown (every column: -o json)", hidden)))
+	}
 	if len(m.Islands) > 1 {
 		var parts []string
 		for _, g := range m.Islands {

@@ -23,15 +23,17 @@ func (t *table) render(b *strings.Builder, indent string) {
 			w[i] = max(w[i], lipgloss.Width(c))
 		}
 	}
+	var line strings.Builder
 	for _, r := range t.rows {
-		line := indent
+		line.Reset()
+		line.WriteString(indent)
 		for i, c := range r {
-			line += c
+			line.WriteString(c)
 			if i < len(r)-1 {
-				line += strings.Repeat(" ", w[i]-lipgloss.Width(c)+2)
+				line.WriteString(strings.Repeat(" ", w[i]-lipgloss.Width(c)+2))
 			}
 		}
-		b.WriteString(strings.TrimRight(line, " "))
+		b.WriteString(strings.TrimRight(line.String(), " "))
 		b.WriteByte('\n')
 	}
 }

@@ -1,6 +1,8 @@
 package amclient
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -16,7 +18,21 @@ import (
 func HTTP(hc *http.Client) *http.Client {
 	c := bounded.Client(hc, bounded.MaxAnswer)
 	c.Transport = retryBusy{next: c.Transport}
+	c.CheckRedirect = sameHost
 	return c
+}
+
+// sameHost follows a redirect only on the host asked: another host's answers would be
+// reported under the replica's name.
+func sameHost(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	if from := via[0].URL; req.URL.Host != from.Host || req.URL.Scheme != from.Scheme {
+		return fmt.Errorf("redirected from %s://%s to %s://%s: amha does not follow a replica to another host (check the URL)",
+			from.Scheme, from.Host, req.URL.Scheme, req.URL.Host)
+	}
+	return nil
 }
 
 type retryBusy struct{ next http.RoundTripper }

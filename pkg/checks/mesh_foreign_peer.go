@@ -27,7 +27,8 @@ func (meshForeignPeer) Run(c *model.Cluster, _ Options) []model.Finding {
 			unasked++
 		}
 	}
-	msg := fmt.Sprintf("The mesh has %s that no replica of this cluster is: %v. ", text.Plural(len(foreign), "member", "members"), foreign)
+	// Anyone who reaches an unlabelled mesh port can join it, with any number of members.
+	msg := fmt.Sprintf("The mesh has %s that no replica of this cluster is: [%s]. ", text.Plural(len(foreign), "member", "members"), text.Some(foreign, 10))
 	if c.Source == "url" || unasked > 0 {
 		msg += "It may be a replica amha was not given or could not ask; otherwise two clusters have merged. "
 	} else {
@@ -36,7 +37,7 @@ func (meshForeignPeer) Run(c *model.Cluster, _ Options) []model.Finding {
 	msg += "Merged clusters share silences and the notification log, and positions (wait times) grow with every foreign member."
 	return []model.Finding{{
 		ID: "mesh/foreign-peer", Severity: model.Error, Symptoms: []model.Symptom{model.Missed, model.Delayed},
-		Objects: foreign, Message: msg,
+		Objects: foreign[:min(len(foreign), 20)], Message: msg,
 		Fix: "Set --cluster.label=<namespace>/<name> on every replica (Alertmanager 0.26+): packets with another label are dropped. " +
 			"Set --cluster.reconnect-timeout=5m so addresses of gone pods are forgotten. Changing the label splits the cluster " +
 			"for the length of a rollout.",

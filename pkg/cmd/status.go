@@ -186,6 +186,9 @@ func (o *statusOptions) Validate() error {
 	if o.peerTimeout < 0 {
 		return usageError("--peer-timeout must be positive")
 	}
+	if o.probeTimeout <= 0 {
+		return usageError("--probe-timeout %s: must be positive (how long the probe waits for its silence on each replica)", o.probeTimeout)
+	}
 	return nil
 }
 

@@ -63,3 +63,11 @@ func DiffLines(a, b string, limit int) []string {
 	}
 	return out
 }
+
+// Some lists at most n items, then says how many more there are: "a, b and 3 more".
+func Some(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return strings.Join(items[:n], ", ") + fmt.Sprintf(" and %d more", len(items)-n)
+}
