@@ -186,7 +186,7 @@ func (o *statusOptions) Validate() error {
 	if o.peerTimeout < 0 {
 		return usageError("--peer-timeout must be positive")
 	}
-	if o.probeTimeout <= 0 {
+	if o.probe && o.probeTimeout <= 0 {
 		return usageError("--probe-timeout %s: must be positive (how long the probe waits for its silence on each replica)", o.probeTimeout)
 	}
 	return nil
