@@ -3,6 +3,7 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -19,9 +20,13 @@ func Main(args []string) int {
 	klog.SetOutput(io.Discard)
 	klog.LogToStderr(false)
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
+	// Signals are caught before anything else runs: a Ctrl-C in the first milliseconds
+	// interrupts like any other (every command's context ends; a second one exits at once).
+	ctx, stop := interruptible(context.Background(), streams.ErrOut)
+	defer stop()
 	root := NewRoot(streams)
 	root.SetArgs(args)
-	err := root.Execute()
+	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
 	}

@@ -76,18 +76,22 @@ the replicas. When the mesh splits every side notifies: duplicates rather than a
 
 With NAME (a StatefulSet, or a prometheus-operator Alertmanager object: "main" for
 alertmanager-main), amha reads the running cluster through the API server (kubectl's
---kubeconfig, --context; -n defaults to the kubeconfig's namespace) and prints the minimal
-patch against what runs: one file per object that differs (merge patches; the recreation
-steps where a field is immutable; for prometheus-operator, a patch of the Alertmanager object,
-which the operator then rolls out) and patch-apply.sh, which applies them in order and ends
-with kubectl amha status. --replicas, --version, --peer-timeout and --zones change what runs;
-unset, they keep it. When Helm, Argo CD or Flux own the objects, patch-apply.sh says so: a
-patch applied by hand is reverted by the next sync or upgrade, so make the change in the source.
+--kubeconfig, --context; -n defaults to the kubeconfig's namespace, not to monitoring) and
+prints the minimal patch against what runs: one file per object that differs (merge patches;
+the recreation steps where a field is immutable; for prometheus-operator, a patch of the
+Alertmanager object, which the operator then rolls out) and patch-apply.sh, which applies them
+in order and ends with kubectl amha status. --replicas, --version, --peer-timeout and --zones
+change what runs only when given (the defaults shown below are the generator's); --name and
+--only do not apply. What the script does to notifications is said at its top: adding
+--cluster.label splits the mesh while the pods roll (both sides notify). The NetworkPolicy is
+written but not applied: it would deny every other client of the web port until rules for
+them are added. When Helm, Argo CD or Flux own the objects, patch-apply.sh says so: a patch
+applied by hand is reverted by the next sync or upgrade, so make the change in the source.
 It reads StatefulSets, pods, Services, PodDisruptionBudgets, NetworkPolicies and alertmanagers
 and writes nothing: applying is yours to do.
 
 Exit codes: 0 written, 2 bad flags, the cluster could not be read, or the files could not be
-written.`,
+written, 130 interrupted.`,
 		Example: snippetsExample,
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -229,6 +233,9 @@ func (o *snippetsOptions) snippets(ctx context.Context) (snippets.Spec, []snippe
 		ctx = context.Background()
 	}
 	spec, out, err := snippets.FromCluster(ctx, kc, kube.Query{Namespace: ns, Name: o.live}, ask)
+	if ctx.Err() != nil {
+		return snippets.Spec{}, nil, errInterrupted
+	}
 	if err != nil {
 		return snippets.Spec{}, nil, &ExitError{Code: ExitNoCheck, Err: err}
 	}

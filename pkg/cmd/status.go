@@ -123,8 +123,10 @@ func (o *statusOptions) execute(cmd *cobra.Command, args []string) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	ctx, stop := interruptible(cmd.Context(), o.streams.ErrOut)
-	defer stop()
+	ctx := cmd.Context() // ends at Ctrl-C or SIGTERM (Main)
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	return o.Run(ctx)
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -117,7 +119,13 @@ func ReadLive(ctx context.Context, kc *kube.Client, q kube.Query) (Live, error) 
 	if objs.Alertmanager != nil {
 		l.Alertmanager, _ = objs.Alertmanager.Object["spec"].(map[string]any)
 		l.Owner = ownerOf(objs.Alertmanager.GetLabels(), objs.Alertmanager.GetAnnotations())
-	} else if err := objs.Unread["Alertmanager"]; err != nil {
+	} else if err := objs.Unread["Alertmanager"]; apierrors.IsNotFound(err) {
+		// Patching the StatefulSet would be reverted by an operator, and there is no object to
+		// patch: a script that fails half-way is worse than none.
+		return Live{}, fmt.Errorf("StatefulSet %s/%s carries prometheus-operator's labels, but its Alertmanager object %s is not "+
+			"found: there is nothing to patch that the operator would keep. If no operator manages it any more, remove "+
+			"its managed-by label and run again", l.Found.Namespace, l.Found.Name, l.Found.OperatorName())
+	} else if err != nil {
 		l.Unread = append(l.Unread, fmt.Sprintf("the Alertmanager object %s (%v)", l.Found.OperatorName(), err))
 	}
 	return l, nil

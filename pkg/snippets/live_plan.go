@@ -56,6 +56,8 @@ type livePatch struct {
 	out   []Snippet
 	steps []step
 	notes []string // what differs but is not amha's to patch
+	// splits: the patch adds --cluster.label, so the mesh is split while the pods roll.
+	splits bool
 }
 
 // step is one entry of patch-apply: why, then the commands.
@@ -272,6 +274,7 @@ func (p *livePatch) planFlags() []edit {
 
 	// Label: added when missing; an existing one stays (changing it splits the mesh).
 	if t := first("cluster.label"); t == nil || norm(t.value) == "" {
+		p.splits = true
 		set(t, "--cluster.label="+want["cluster.label"], "Packets with another label are dropped, so two clusters never "+
 			"merge when pod IPs are reused. Labelled and unlabelled replicas cannot talk: until the rollout ends the mesh "+
 			"is split in two and both sides notify (duplicates, not misses).")
@@ -854,8 +857,12 @@ func (p *livePatch) networkPolicy() error {
 		comment(fmt.Sprintf("No NetworkPolicy selects the pods of StatefulSet %s/%s. %s Once it applies, every other ingress "+
 			"to these pods is denied: add rules for whatever else reaches port %d (Prometheus in other namespaces, Grafana, an "+
 			"ingress controller) before applying it.", p.ns(), p.name(), networkPolicyComment(p.s), p.webPort()), "")+string(y))
-	p.steps = append(p.steps, step{"NetworkPolicy, last: once the pods have rolled out, and after checking who else reaches them",
-		[]string{"kubectl apply -f patch-networkpolicy.yaml"}, true})
+	// Not run by the script: it denies every other client of the web port until rules for them
+	// are added, and only the user knows who they are.
+	p.steps = append(p.steps, step{fmt.Sprintf("NetworkPolicy: NOT applied by this script. Once applied it denies every "+
+		"other client of port %d (Grafana, an ingress, a Prometheus elsewhere): add rules for them to "+
+		"patch-networkpolicy.yaml, then run this line yourself", p.webPort()),
+		[]string{"# kubectl apply -f patch-networkpolicy.yaml"}, true})
 	return nil
 }
 

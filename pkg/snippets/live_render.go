@@ -51,6 +51,11 @@ func (p *livePatch) apply() Snippet {
 	b.WriteString(comment(fmt.Sprintf("The patch of %s %s/%s, in order. Run it from the directory `kubectl amha snippets %s -n %s "+
 		"--out DIR` wrote: each step runs one of its files. Service first (peers must resolve before pods restart), "+
 		"NetworkPolicy last.", p.kind(), p.ns(), p.name(), p.name(), p.ns()), ""))
+	if p.splits {
+		b.WriteString(comment(fmt.Sprintf("It adds --cluster.label=%s: replicas with and without a label cannot talk, so "+
+			"while the pods roll the mesh is split in two and both sides notify every alert group that fires (duplicates, "+
+			"not misses). Run it at a quiet time.", p.s.Label()), ""))
+	}
 	b.WriteString(p.caveats())
 	b.WriteString("set -eu\n")
 	n := 0
@@ -74,8 +79,10 @@ func (p *livePatch) apply() Snippet {
 	}
 	emit(true)
 	n++
-	fmt.Fprintf(&b, "\n# %d. Check the mesh itself: pod Ready is not mesh health.\n", n)
-	fmt.Fprintf(&b, "kubectl amha status %s -n %s\n", p.name(), p.ns())
+	fmt.Fprintf(&b, "\n# %d. Check the mesh itself: pod Ready is not mesh health. Right after a rollout, mesh/settling and\n"+
+		"# mesh/failed-peers (the replaced pods' addresses) are expected for a few minutes, and findings this patch\n"+
+		"# is not about (the configuration) stay: read them rather than the exit status.\n", n)
+	fmt.Fprintf(&b, "kubectl amha status %s -n %s || echo \"kubectl amha status reported findings: see above\"\n", p.name(), p.ns())
 	return Snippet{ID: "patch-apply", Group: "patch", Title: "The patch, in order", File: "patch-apply.sh", Content: b.String()}
 }
 

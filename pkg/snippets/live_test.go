@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	dynfake "k8s.io/client-go/dynamic/fake"
+
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -652,5 +654,17 @@ func TestFromCluster(t *testing.T) {
 	}
 	if _, _, err := FromCluster(context.Background(), &kube.Client{CS: cs}, kube.Query{Namespace: "monitoring", Name: ""}, Ask{Version: "v0.31.1"}); err != nil {
 		t.Errorf("--version given: %v", err)
+	}
+}
+
+// An operator-labelled StatefulSet whose Alertmanager object is gone: no patch of an object
+// that is not there (the script would fail half-way), but an error that says what to do.
+func TestFromClusterOperatorObjectMissing(t *testing.T) {
+	l := shape(t, "operator-shape.yaml", "prometheus-operator")
+	cs := fake.NewClientset(l.Found.StatefulSet)
+	dyn := dynfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{kube.AlertmanagerGVR: "AlertmanagerList"})
+	_, _, err := FromCluster(context.Background(), &kube.Client{CS: cs, Dyn: dyn}, kube.Query{Namespace: "monitoring", Name: "main"}, Ask{})
+	if err == nil || !strings.Contains(err.Error(), "its Alertmanager object main is not found") {
+		t.Fatalf("err %v", err)
 	}
 }
