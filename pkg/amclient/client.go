@@ -287,6 +287,10 @@ func Redacted(endpoint string) string {
 // explainStatus tells a failing or busy Alertmanager from a wrong URL by the HTTP status of
 // an API answer.
 func explainStatus(code int, op string) error {
+	// go-openapi names the operation "[GET /status]": say the path a user can curl.
+	if m, p, ok := strings.Cut(strings.Trim(op, "[]"), " /"); ok {
+		op = m + " /api/v2/" + p
+	}
 	switch {
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
 		return fmt.Errorf("HTTP %d from %s: the replica wants credentials (--http-config, or http://USER:PASSWORD@HOST)", code, op)

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"errors"
+	"strconv"
 	"time"
 
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -57,6 +58,9 @@ func requestTimeout(flags *genericclioptions.ConfigFlags) (time.Duration, error)
 		return defaultRequestTimeout, nil
 	}
 	d, err := time.ParseDuration(rt)
+	if n, aerr := strconv.Atoi(rt); aerr == nil {
+		d, err = time.Duration(n)*time.Second, nil // bare seconds, as kubectl takes them
+	}
 	if err != nil {
 		return 0, usageError("--request-timeout %q: %v (want a duration such as 5s)", rt, err)
 	}

@@ -316,7 +316,7 @@ func sameReplica(u *url.URL) string {
 
 // redactURL hides the password of a URL that carries credentials, for messages.
 func redactURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
 		return u.Redacted()
 	}
 	return raw

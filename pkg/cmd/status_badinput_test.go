@@ -93,6 +93,7 @@ func TestStatusBadFlags(t *testing.T) {
 		// amha never waits unbounded: a negative timeout is refused, not "no timeout".
 		{[]string{"status", "--url", "http://a:1", "--request-timeout", "-1s"}, "--request-timeout -1s: must not be negative"},
 		{[]string{"status", "--url", "http://a:1", "--request-timeout", "soon"}, "want a duration"},
+		{[]string{"status", "--url", "http://", "--request-timeout", "5"}, `--url "http://": want http://HOST:PORT`},
 		{[]string{"status", "--url", "http://a:1", "--probe", "--probe-timeout", "0s"}, "--probe-timeout 0s: must be positive"},
 	} {
 		out, errOut, code := run(t, tc.args...)
