@@ -36,7 +36,9 @@ func LiveSet(objs []LiveObject, amConfig string) (*Set, error) {
 		if err := n.Encode(m); err != nil {
 			return nil, fmt.Errorf("%s: %w", lo.Kind, err)
 		}
-		s.addObject(Input{Name: ""}, Node{N: &n, Live: true})
+		if err := s.addObject(Input{Name: ""}, Node{N: &n, Live: true}); err != nil {
+			return nil, fmt.Errorf("%s: %w", lo.Kind, err)
+		}
 	}
 	if amConfig != "" {
 		var d yaml.Node

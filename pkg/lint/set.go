@@ -236,12 +236,13 @@ func (s *Set) addDoc(in Input, root Node) (bool, error) {
 					return false, &InputError{File: in.Name, Line: it.N.Line, Column: it.N.Column, Err: errors.New("a List item without kind")}
 				}
 				it.Path = ""
-				s.addObject(in, it)
+				if err := s.addObject(in, it); err != nil {
+					return false, err
+				}
 			}
 			return true, nil
 		}
-		s.addObject(in, root)
-		return true, nil
+		return true, s.addObject(in, root)
 	case isAMConfig(root):
 		s.AMConfigs = append(s.AMConfigs, &AMConfig{Name: in.Name, Raw: string(in.Data), Root: root})
 		return true, nil
@@ -262,7 +263,7 @@ func isPromConfig(n Node) bool {
 	return n.Get("scrape_configs").Valid() || n.Get("alerting").Valid() || n.Get("rule_files").Valid()
 }
 
-func (s *Set) addObject(in Input, root Node) {
+func (s *Set) addObject(in Input, root Node) error {
 	o := &Object{
 		APIVersion: root.Get("apiVersion").String(),
 		Kind:       root.Get("kind").String(),
@@ -275,28 +276,33 @@ func (s *Set) addObject(in Input, root Node) {
 	s.Objects = append(s.Objects, o)
 	switch o.Kind {
 	case "ConfigMap", "Secret":
-		s.addEmbedded(in, o)
+		return s.addEmbedded(in, o)
 	}
+	return nil
 }
 
 // addEmbedded finds alertmanager.yml and prometheus.yml in a ConfigMap's data or a Secret's
 // data/stringData. Literal blocks keep exact positions; base64 data points at its key.
-func (s *Set) addEmbedded(in Input, o *Object) {
+// A Secret's data that is not base64 is an input error: the API server would refuse the Secret,
+// and what it holds would go unchecked.
+func (s *Set) addEmbedded(in Input, o *Object) error {
 	for _, field := range []string{"data", "stringData"} {
 		keys, vals := o.Root.Get(field).Fields()
 		for i, k := range keys {
-			if !strings.HasSuffix(k, ".yml") && !strings.HasSuffix(k, ".yaml") {
-				continue
-			}
 			v := vals[i]
 			text := v.String()
 			encoded := o.Kind == "Secret" && field == "data"
 			if encoded {
 				b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(text))
 				if err != nil {
-					continue
+					l := v.Loc()
+					return &InputError{File: in.Name, Line: l.Line, Column: l.Column, Err: fmt.Errorf(
+						"%s data[%q] is not base64 (%v): the API server would refuse it; put plain text under stringData", o.ID(), k, err)}
 				}
 				text = string(b)
+			}
+			if !strings.HasSuffix(k, ".yml") && !strings.HasSuffix(k, ".yaml") {
+				continue
 			}
 			var d yaml.Node
 			if err := yaml.Unmarshal([]byte(text), &d); err != nil {
@@ -323,6 +329,7 @@ func (s *Set) addEmbedded(in Input, o *Object) {
 			}
 		}
 	}
+	return nil
 }
 
 func ptr[T any](v T) *T { return &v }
