@@ -30,6 +30,7 @@ K8S_VERSION=v1.33.13
 ETCD_VERSION=v3.5.21
 COREDNS_VERSION=v1.12.4
 KNP_VERSION=v0.8.0
+PO_VERSION=v0.93.0
 AM_VERSION=${AMHA_AM_VERSION:-v0.31.1}
 
 NODE_NAME=amha-rig
@@ -50,6 +51,8 @@ PAUSE_IMAGE=amha.local/pause:rig
 AM_IMAGE=amha.local/alertmanager:${AM_VERSION}
 TOOLS_IMAGE=amha.local/amha-tools:rig
 PROM_IMAGE=amha.local/prometheus:rig
+RELOADER_IMAGE=amha.local/prometheus-config-reloader:rig
+PO_WEB=127.0.0.1:19081
 
 # sysctls the rig or the kubelet/kube-proxy may change; saved at up, restored at down
 SYSCTLS=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops
@@ -124,6 +127,9 @@ done
 k8s_out() { echo "$BIN/kubernetes-$K8S_VERSION-etcd-$ETCD_VERSION-$(hash_files "$RIG_DIR"/k8s/go.mod "$RIG_DIR"/k8s/go.sum "$RIG_DIR"/k8s/cmd/etcd/main.go <(echo "$K8S_LDFLAGS"))"; }
 coredns_out() { echo "$BIN/coredns-$COREDNS_VERSION-$(hash_files "$RIG_DIR"/coredns/go.mod "$RIG_DIR"/coredns/go.sum "$RIG_DIR"/coredns/main.go)"; }
 netpol_out() { echo "$BIN/netpol-$KNP_VERSION-$(hash_files "$RIG_DIR"/netpol/go.mod "$RIG_DIR"/netpol/go.sum "$RIG_DIR"/netpol/main.go "$RIG_DIR"/netpol/nfqueue-compat.patch)"; }
+PO_LDFLAGS="-s -w"
+for _k in Version=${PO_VERSION#v} Branch=HEAD BuildUser=amha-rig; do PO_LDFLAGS+=" -X github.com/prometheus/common/version.$_k"; done
+operator_out() { echo "$BIN/prometheus-operator-$PO_VERSION-$(hash_files "$RIG_DIR"/operator/go.mod "$RIG_DIR"/operator/go.sum <(echo "$PO_LDFLAGS"))"; }
 tools_out() { echo "$BIN/tools-$(hash_files "$RIG_DIR"/tools/go.mod $(find "$RIG_DIR/tools" -name '*.go' | sort))"; }
 am_out() { echo "$BIN/alertmanager-$AM_VERSION"; }
 
@@ -151,6 +157,19 @@ do_build_netpol() {
   (cd "$work/main" && go mod edit -replace sigs.k8s.io/kube-network-policies=../knp &&
     CGO_ENABLED=0 nice -n 10 go build -ldflags "-s -w" -o "$out.tmp/amha-netpol" .) || return 1
   rm -rf "$work"
+}
+do_build_operator() {
+  # prometheus-operator and prometheus-config-reloader from the published modules (the
+  # operator's own go.mod replaces pkg/apis/monitoring and pkg/client with local folders,
+  # which a dependency's replace cannot do), plus the CRDs of the same module version.
+  local out dir; out=$(operator_out)
+  (cd "$RIG_DIR/operator" && CGO_ENABLED=0 nice -n 10 go build -ldflags "$PO_LDFLAGS" -o "$out.tmp/" \
+    github.com/prometheus-operator/prometheus-operator/cmd/operator \
+    github.com/prometheus-operator/prometheus-operator/cmd/prometheus-config-reloader) || return 1
+  mv "$out.tmp/operator" "$out.tmp/prometheus-operator" || return 1
+  dir=$(cd "$RIG_DIR/operator" && go mod download -json "github.com/prometheus-operator/prometheus-operator@$PO_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [[ -n $dir && -d $dir/example/prometheus-operator-crd ]] || { echo "no CRDs of prometheus-operator@$PO_VERSION in the module cache"; return 1; }
+  mkdir -p "$out.tmp/crds" && cp "$dir"/example/prometheus-operator-crd/*.yaml "$out.tmp/crds/" && chmod 0644 "$out.tmp"/crds/*.yaml
 }
 do_build_tools() {
   local out; out=$(tools_out)
@@ -206,6 +225,7 @@ build_all() {
   build_once kubernetes "$(k8s_out)" do_build_k8s
   build_once coredns "$(coredns_out)" do_build_coredns
   build_once netpol "$(netpol_out)" do_build_netpol
+  build_once prometheus-operator "$(operator_out)" do_build_operator
   AM_BIN=$(alertmanager_binary)
   if command -v readelf >/dev/null && ! is_static "$AM_BIN"; then
     die "$AM_BIN is dynamically linked; the image needs a static (CGO_ENABLED=0) Alertmanager"
@@ -249,6 +269,14 @@ EOF
         -cmd '["--config.file=/etc/prometheus/prometheus.yml","--storage.tsdb.path=/prometheus"]'
     fi
   fi
+  local reloader; reloader=$(operator_out)/prometheus-config-reloader
+  key=$(hash_files "$reloader")
+  if [[ ! -f $IMAGES/prometheus-config-reloader-$key.tar ]]; then
+    # as upstream's image (busybox, USER nobody), without busybox
+    "$rigctl" mkimage -o "$IMAGES/prometheus-config-reloader-$key.tar" -name "$RELOADER_IMAGE" \
+      -add "$reloader:/bin/prometheus-config-reloader" -dir /tmp:1777 -user 65534 \
+      -entrypoint '["/bin/prometheus-config-reloader"]'
+  fi
   key=$(hash_files "$rigctl" "$tools/pause")
   if [[ ! -f $IMAGES/amha-tools-$key.tar ]]; then
     "$rigctl" mkimage -o "$IMAGES/amha-tools-$key.tar" -name "$TOOLS_IMAGE" \
@@ -263,6 +291,7 @@ image_tars() {
   echo "$IMAGES/alertmanager-$AM_VERSION-$(hash_files "$am").tar"
   echo "$IMAGES/amha-tools-$(hash_files "$tools/rigctl" "$tools/pause").tar"
   if [[ -n ${PROM_BIN:-} ]]; then echo "$IMAGES/prometheus-$(hash_files "$PROM_BIN").tar"; fi
+  echo "$IMAGES/prometheus-config-reloader-$(hash_files "$(operator_out)/prometheus-config-reloader").tar"
 }
 
 # ---------------------------------------------------------------- processes
