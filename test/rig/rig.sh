@@ -689,14 +689,18 @@ apply_operator_objects() {
     files+=(-f "$dir/crds/monitoring.coreos.com_$c.yaml"); crds+=("crd/$c.monitoring.coreos.com")
   done
   kubectl apply --server-side --field-manager amha-rig "${files[@]}" || return 1
-  kubectl wait --for condition=Established --timeout 60s "${crds[@]}" || return 1
-  wait_for "discovery of the monitoring.coreos.com resources" 30 "" operator_crds_served "${crds[@]}"
+  wait_for "the CRDs Established and in discovery" 60 "" operator_crds_served "${crds[@]}"
   kubectl apply -f "$RIG_DIR/operator/rbac.yaml"
 }
 
-# operator_crds_served crd/PLURAL.GROUP...: discovery lists every one of them
+# operator_crds_served crd/PLURAL.GROUP...: each is Established and discovery lists it. Not
+# `kubectl wait --for condition=Established`: it fails at once ("accessor error") on a CRD
+# that has no status conditions yet, as a just-applied one may not.
 operator_crds_served() {
   local served c
+  for c in "$@"; do
+    [[ $(kubectl get "$c" -o 'jsonpath={.status.conditions[?(@.type=="Established")].status}') == True ]] || return 1
+  done
   served=$(kubectl get --raw /apis/monitoring.coreos.com/v1)$(kubectl get --raw /apis/monitoring.coreos.com/v1alpha1) || return 1
   for c in "$@"; do c=${c#crd/}; grep -qF "\"name\":\"${c%%.*}\"" <<<"$served" || return 1; done
 }
