@@ -12,7 +12,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -40,6 +42,9 @@ import (
 type rig struct {
 	kubeconfig string
 	cs         kubernetes.Interface
+	// plugin, when set, is a built kubectl-amha binary: status runs it as the kubectl plugin
+	// a user installed (`kubectl amha ...`) instead of the root command in-process.
+	plugin string
 }
 
 func newRig(t *testing.T) *rig {
@@ -189,18 +194,11 @@ func (r *rig) waitReady(t *testing.T, ns, sts string, n int) {
 // configuration checks are off unless args turn them on: most tests judge the mesh.
 func (r *rig) status(t *testing.T, args ...string) (ui.StatusReport, int, string) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	root := cmd.NewRoot(genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut})
 	base := []string{"status", "--kubeconfig", r.kubeconfig, "-o", "json"}
 	if !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--config-checks") }) {
 		base = append(base, "--config-checks=false")
 	}
-	root.SetArgs(append(base, args...))
-	code := cmd.ExitOK
-	if err := root.Execute(); err != nil {
-		code = cmd.CodeOf(err)
-		errOut.WriteString(err.Error())
-	}
+	out, errOut, code := r.run(t, append(base, args...))
 	var rep ui.StatusReport
 	if out.Len() > 0 {
 		if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
@@ -208,6 +206,44 @@ func (r *rig) status(t *testing.T, args ...string) (ui.StatusReport, int, string
 		}
 	}
 	return rep, code, errOut.String()
+}
+
+// run runs kubectl-amha with args: the binary r.plugin through kubectl's plugin lookup when
+// set, else the root command in-process. It returns stdout, stderr and the exit code.
+func (r *rig) run(t *testing.T, args []string) (*bytes.Buffer, *bytes.Buffer, int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	if r.plugin != "" {
+		c := exec.Command(kubectlPath(), append([]string{"amha"}, args...)...)
+		c.Env = append(os.Environ(), "PATH="+filepath.Dir(r.plugin)+string(os.PathListSeparator)+os.Getenv("PATH"))
+		c.Stdout, c.Stderr = &out, &errOut
+		err := c.Run()
+		var exit *exec.ExitError
+		switch {
+		case errors.As(err, &exit):
+			return &out, &errOut, exit.ExitCode()
+		case err != nil:
+			t.Fatalf("kubectl amha: %v", err)
+		}
+		return &out, &errOut, cmd.ExitOK
+	}
+	root := cmd.NewRoot(genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut})
+	root.SetArgs(args)
+	code := cmd.ExitOK
+	if err := root.Execute(); err != nil {
+		code = cmd.CodeOf(err)
+		errOut.WriteString(err.Error())
+	}
+	return &out, &errOut, code
+}
+
+// kubectlPath is the rig's kubectl ($AMHA_RIG_KUBECTL, which rig.sh env sets), else the one
+// on PATH.
+func kubectlPath() string {
+	if k := os.Getenv("AMHA_RIG_KUBECTL"); k != "" {
+		return k
+	}
+	return "kubectl"
 }
 
 func ids(rep ui.StatusReport) []string {

@@ -30,6 +30,7 @@ K8S_VERSION=v1.33.13
 ETCD_VERSION=v3.5.21
 COREDNS_VERSION=v1.12.4
 KNP_VERSION=v0.8.0
+PO_VERSION=v0.93.0
 AM_VERSION=${AMHA_AM_VERSION:-v0.31.1}
 
 NODE_NAME=amha-rig
@@ -50,6 +51,12 @@ PAUSE_IMAGE=amha.local/pause:rig
 AM_IMAGE=amha.local/alertmanager:${AM_VERSION}
 TOOLS_IMAGE=amha.local/amha-tools:rig
 PROM_IMAGE=amha.local/prometheus:rig
+RELOADER_IMAGE=amha.local/prometheus-config-reloader:rig
+PO_WEB=127.0.0.1:19081
+# the operator's CRDs that `up` installs: only the Alertmanager ones. All ten (4.4 MB) kept the
+# API server busy for 20 s and made warm `up` take 33 s instead of 15-20 s; the operator turns
+# off the controllers whose CRDs are not served (it says so in its log)
+PO_CRDS=(alertmanagers alertmanagerconfigs)
 
 # sysctls the rig or the kubelet/kube-proxy may change; saved at up, restored at down
 SYSCTLS=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops
@@ -58,7 +65,7 @@ SYSCTLS=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops
   net.ipv4.conf.all.route_localnet net.netfilter.nf_conntrack_max
   net.netfilter.nf_conntrack_tcp_timeout_established net.netfilter.nf_conntrack_tcp_timeout_close_wait)
 
-COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy coredns netpol)
+COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy coredns netpol prometheus-operator)
 
 export GOFLAGS="-buildvcs=false"
 export GONOSUMDB="${GONOSUMDB:+$GONOSUMDB,}sigs.k8s.io/kube-network-policies,sigs.k8s.io/network-policy-api"
@@ -124,6 +131,9 @@ done
 k8s_out() { echo "$BIN/kubernetes-$K8S_VERSION-etcd-$ETCD_VERSION-$(hash_files "$RIG_DIR"/k8s/go.mod "$RIG_DIR"/k8s/go.sum "$RIG_DIR"/k8s/cmd/etcd/main.go <(echo "$K8S_LDFLAGS"))"; }
 coredns_out() { echo "$BIN/coredns-$COREDNS_VERSION-$(hash_files "$RIG_DIR"/coredns/go.mod "$RIG_DIR"/coredns/go.sum "$RIG_DIR"/coredns/main.go)"; }
 netpol_out() { echo "$BIN/netpol-$KNP_VERSION-$(hash_files "$RIG_DIR"/netpol/go.mod "$RIG_DIR"/netpol/go.sum "$RIG_DIR"/netpol/main.go "$RIG_DIR"/netpol/nfqueue-compat.patch)"; }
+PO_LDFLAGS="-s -w"
+for _k in Version=${PO_VERSION#v} Branch=HEAD BuildUser=amha-rig; do PO_LDFLAGS+=" -X github.com/prometheus/common/version.$_k"; done
+operator_out() { echo "$BIN/prometheus-operator-$PO_VERSION-$(hash_files "$RIG_DIR"/operator/go.mod "$RIG_DIR"/operator/go.sum <(echo "$PO_LDFLAGS"))"; }
 tools_out() { echo "$BIN/tools-$(hash_files "$RIG_DIR"/tools/go.mod $(find "$RIG_DIR/tools" -name '*.go' | sort))"; }
 am_out() { echo "$BIN/alertmanager-$AM_VERSION"; }
 
@@ -151,6 +161,19 @@ do_build_netpol() {
   (cd "$work/main" && go mod edit -replace sigs.k8s.io/kube-network-policies=../knp &&
     CGO_ENABLED=0 nice -n 10 go build -ldflags "-s -w" -o "$out.tmp/amha-netpol" .) || return 1
   rm -rf "$work"
+}
+do_build_operator() {
+  # prometheus-operator and prometheus-config-reloader from the published modules (the
+  # operator's own go.mod replaces pkg/apis/monitoring and pkg/client with local folders,
+  # which a dependency's replace cannot do), plus the CRDs of the same module version.
+  local out dir; out=$(operator_out)
+  (cd "$RIG_DIR/operator" && CGO_ENABLED=0 nice -n 10 go build -ldflags "$PO_LDFLAGS" -o "$out.tmp/" \
+    github.com/prometheus-operator/prometheus-operator/cmd/operator \
+    github.com/prometheus-operator/prometheus-operator/cmd/prometheus-config-reloader) || return 1
+  mv "$out.tmp/operator" "$out.tmp/prometheus-operator" || return 1
+  dir=$(cd "$RIG_DIR/operator" && go mod download -json "github.com/prometheus-operator/prometheus-operator@$PO_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [[ -n $dir && -d $dir/example/prometheus-operator-crd ]] || { echo "no CRDs of prometheus-operator@$PO_VERSION in the module cache"; return 1; }
+  mkdir -p "$out.tmp/crds" && cp "$dir"/example/prometheus-operator-crd/*.yaml "$out.tmp/crds/" && chmod 0644 "$out.tmp"/crds/*.yaml
 }
 do_build_tools() {
   local out; out=$(tools_out)
@@ -206,6 +229,7 @@ build_all() {
   build_once kubernetes "$(k8s_out)" do_build_k8s
   build_once coredns "$(coredns_out)" do_build_coredns
   build_once netpol "$(netpol_out)" do_build_netpol
+  build_once prometheus-operator "$(operator_out)" do_build_operator
   AM_BIN=$(alertmanager_binary)
   if command -v readelf >/dev/null && ! is_static "$AM_BIN"; then
     die "$AM_BIN is dynamically linked; the image needs a static (CGO_ENABLED=0) Alertmanager"
@@ -249,6 +273,14 @@ EOF
         -cmd '["--config.file=/etc/prometheus/prometheus.yml","--storage.tsdb.path=/prometheus"]'
     fi
   fi
+  local reloader; reloader=$(operator_out)/prometheus-config-reloader
+  key=$(hash_files "$reloader")
+  if [[ ! -f $IMAGES/prometheus-config-reloader-$key.tar ]]; then
+    # as upstream's image (busybox, USER nobody), without busybox
+    "$rigctl" mkimage -o "$IMAGES/prometheus-config-reloader-$key.tar" -name "$RELOADER_IMAGE" \
+      -add "$reloader:/bin/prometheus-config-reloader" -dir /tmp:1777 -user 65534 \
+      -entrypoint '["/bin/prometheus-config-reloader"]'
+  fi
   key=$(hash_files "$rigctl" "$tools/pause")
   if [[ ! -f $IMAGES/amha-tools-$key.tar ]]; then
     "$rigctl" mkimage -o "$IMAGES/amha-tools-$key.tar" -name "$TOOLS_IMAGE" \
@@ -263,6 +295,7 @@ image_tars() {
   echo "$IMAGES/alertmanager-$AM_VERSION-$(hash_files "$am").tar"
   echo "$IMAGES/amha-tools-$(hash_files "$tools/rigctl" "$tools/pause").tar"
   if [[ -n ${PROM_BIN:-} ]]; then echo "$IMAGES/prometheus-$(hash_files "$PROM_BIN").tar"; fi
+  echo "$IMAGES/prometheus-config-reloader-$(hash_files "$(operator_out)/prometheus-config-reloader").tar"
 }
 
 # ---------------------------------------------------------------- processes
@@ -521,7 +554,7 @@ EOF
 
 # the rig's fixed TCP ports must be free (CoreDNS' health/ready listeners use
 # SO_REUSEPORT and would not notice another listener)
-RIG_TCP_PORTS=($API_PORT $ETCD_PORT $ETCD_PEER_PORT 10248 10249 10250 10256 10257 10259 18080 18181 19080)
+RIG_TCP_PORTS=($API_PORT $ETCD_PORT $ETCD_PEER_PORT 10248 10249 10250 10256 10257 10259 18080 18181 19080 ${PO_WEB##*:})
 preflight_ports() {
   local port busy=()
   for port in "${RIG_TCP_PORTS[@]}"; do
@@ -534,6 +567,11 @@ preflight_ports() {
     die "TCP ports the rig needs are in use (listed above); stop those listeners first"
   fi
 }
+
+# node_ip_on_lo: the node IP is on lo. Not `ip addr show | grep -q`: ip writes line by line,
+# grep -q exits at the match, and with pipefail the SIGPIPE of ip's next write reads as "no"
+# (seen: up failed with "Address already assigned").
+node_ip_on_lo() { [[ -n $(ip -o addr show dev lo to "$NODE_IP/32" 2>/dev/null) ]]; }
 
 node_ready() {
   [[ $(kubectl get node "$NODE_NAME" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null) == True ]]
@@ -554,8 +592,8 @@ up() {
   ensure_packages
   preflight_ports
   build_all
-  local k8s coredns netpol tools tars
-  k8s=$(k8s_out); coredns=$(coredns_out); netpol=$(netpol_out); tools=$(tools_out)
+  local k8s coredns netpol tools operator tars
+  k8s=$(k8s_out); coredns=$(coredns_out); netpol=$(netpol_out); tools=$(tools_out); operator=$(operator_out)
   mapfile -t tars < <(image_tars)
   log "binaries ready after $((SECONDS - t0))s; starting the rig"
 
@@ -566,7 +604,7 @@ up() {
   save_nft_tables
   sysctl -qw net.ipv4.ip_forward=1
   sysctl -qw net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6tables=1
-  ip addr show dev lo | grep -q " $NODE_IP/32 " || ip addr add "$NODE_IP/32" dev lo
+  node_ip_on_lo || ip addr add "$NODE_IP/32" dev lo
   "$tools/rigctl" certs -dir "$PKI" -node-name "$NODE_NAME" -node-ip "$NODE_IP" \
     -service-ip "$API_SVC_IP" -server "https://$NODE_IP:$API_PORT"
   cp "$PKI/admin.kubeconfig" "$KUBECONFIG_OUT"
@@ -594,6 +632,10 @@ up() {
     -url "https://$NODE_IP:$API_PORT/readyz" -ca "$PKI/ca.crt" \
     -cert "$PKI/apiserver-kubelet-client.crt" -key "$PKI/apiserver-kubelet-client.key" -expect ok
   log "kube-apiserver ready after $((SECONDS - t0))s"
+  # prometheus-operator's CRDs (1.4 MB: seconds of API server work) and rights go in while
+  # the node comes up; the operator starts last
+  apply_operator_objects "$operator" >"$LOGS/operator-objects.log" 2>&1 &
+  local objects_pid=$!
 
   start kube-controller-manager "$k8s/kube-controller-manager" --kubeconfig "$PKI/controller-manager.kubeconfig" \
     --authentication-kubeconfig "$PKI/controller-manager.kubeconfig" \
@@ -630,10 +672,50 @@ up() {
     --metrics-bind-address 127.0.0.1:19080 --v 1
   wait_for "the policy controller's nftables table" 60 netpol nft list table inet "$NFT_TABLE"
   wait_for "default ServiceAccount" 60 kube-controller-manager kubectl -n default get serviceaccount default
+  wait "$objects_pid" || { tail_log operator-objects; die "applying prometheus-operator's CRDs and RBAC failed"; }
+  start_operator "$operator"
 
   trap - EXIT INT TERM
   log "rig up in $((SECONDS - t0))s; logs in $LOGS"
   echo "$KUBECONFIG_OUT"
+}
+
+# apply_operator_objects DIR: the CRDs PO_CRDS of the operator's module version (server-side:
+# they are too big for the last-applied annotation), until the API serves them all, and the
+# operator's ClusterRole and binding
+apply_operator_objects() {
+  local dir=$1 c files=() crds=()
+  for c in "${PO_CRDS[@]}"; do
+    files+=(-f "$dir/crds/monitoring.coreos.com_$c.yaml"); crds+=("crd/$c.monitoring.coreos.com")
+  done
+  kubectl apply --server-side --field-manager amha-rig "${files[@]}" || return 1
+  wait_for "the CRDs Established and in discovery" 60 "" operator_crds_served "${crds[@]}"
+  kubectl apply -f "$RIG_DIR/operator/rbac.yaml"
+}
+
+# operator_crds_served crd/PLURAL.GROUP...: each is Established and discovery lists it. Not
+# `kubectl wait --for condition=Established`: it fails at once ("accessor error") on a CRD
+# that has no status conditions yet, as a just-applied one may not.
+operator_crds_served() {
+  local served c
+  for c in "$@"; do
+    [[ $(kubectl get "$c" -o 'jsonpath={.status.conditions[?(@.type=="Established")].status}') == True ]] || return 1
+  done
+  served=$(kubectl get --raw /apis/monitoring.coreos.com/v1)$(kubectl get --raw /apis/monitoring.coreos.com/v1alpha1) || return 1
+  for c in "$@"; do c=${c#crd/}; grep -qF "\"name\":\"${c%%.*}\"" <<<"$served" || return 1; done
+}
+
+# start_operator DIR: prometheus-operator as a host process, with its own user (the
+# client certificate rigctl certs made, read through KUBECONFIG: v0.93.0 has no kubeconfig
+# flag) and the ClusterRole of operator/rbac.yaml; it watches all namespaces
+start_operator() {
+  local dir=$1
+  KUBECONFIG=$PKI/prometheus-operator.kubeconfig start prometheus-operator "$dir/prometheus-operator" \
+    --web.listen-address "$PO_WEB" --prometheus-config-reloader "$RELOADER_IMAGE" \
+    --alertmanager-default-base-image "${AM_IMAGE%:*}" \
+    --watch-referenced-objects-in-all-namespaces=true --disable-unmanaged-prometheus-configuration=true \
+    --log-level info
+  wait_for "prometheus-operator /healthz" 60 prometheus-operator curl -fsS --noproxy '*' "http://$PO_WEB/healthz"
 }
 
 on_up_failure() {
@@ -756,13 +838,13 @@ down() {
   need_root
   local k8s tools; k8s=$(k8s_out); tools=$(tools_out)
   mkdir -p "$CACHE"; : >"$CACHE/down.log"
-  if [[ ! -d $RUN && ! -d $SOCKDIR ]] && ! ip addr show dev lo | grep -q " $NODE_IP/32 "; then
+  if [[ ! -d $RUN && ! -d $SOCKDIR ]] && ! node_ip_on_lo; then
     log "rig is down (nothing to clean)"
     return 0
   fi
   log "stopping the rig"
   collect_netns
-  stop_many netpol coredns kubelet kube-proxy
+  stop_many prometheus-operator netpol coredns kubelet kube-proxy
   # stop every container while containerd still runs, then kill whatever is left in kubepods
   if alive containerd; then
     local ctr=(/usr/bin/ctr -a "$CTRD_SOCK" -n k8s.io) id
@@ -814,7 +896,7 @@ down() {
     conntrack -D -s "$ROUTE_CIDR" >/dev/null 2>&1 || true
     conntrack -D -d "$ROUTE_CIDR" >/dev/null 2>&1 || true
   fi
-  ip addr show dev lo | grep -q " $NODE_IP/32 " && ip addr del "$NODE_IP/32" dev lo || true
+  node_ip_on_lo && ip addr del "$NODE_IP/32" dev lo || true
 
   # mounts, cgroups, container log links
   local m

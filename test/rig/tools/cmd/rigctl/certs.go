@@ -168,6 +168,7 @@ func cmdCerts(args []string) error {
 		{"scheduler", "system:kube-scheduler", ""},
 		{"kubelet", "system:node:" + *nodeName, "system:nodes"},
 		{"kube-proxy", "system:kube-proxy", ""},
+		{"prometheus-operator", "amha-rig-prometheus-operator", ""},
 	} {
 		var orgs []string
 		if u.org != "" {
