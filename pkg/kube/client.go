@@ -10,6 +10,9 @@ import (
 
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
+	// The auth providers kubectl links: oidc, and azure and gcp, which say which exec plugin
+	// replaced them. A kubeconfig kubectl accepts works here too (exec plugins need nothing).
+	_ "k8s.io/client-go/plugin/pkg/client/auth"
 	"k8s.io/client-go/rest"
 )
 
