@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"errors"
+	"os"
 	"strconv"
 	"time"
 
@@ -14,6 +15,14 @@ import (
 // ...) and the namespace they name (the kubeconfig's when -n is not given). hint follows a
 // kubeconfig error ("use --url ..."), when the command has another way.
 func kubeClient(flags *genericclioptions.ConfigFlags, timeout time.Duration, hint string) (*kube.Client, string, error) {
+	if raw, err := flags.ToRawKubeConfigLoader().RawConfig(); err == nil && len(raw.Clusters) == 0 && os.Getenv("KUBERNETES_SERVICE_HOST") == "" {
+		// client-go would fall back to localhost:8080 and fail later with "connection refused".
+		msg := "no kubeconfig: none at $KUBECONFIG or ~/.kube/config, and not running in a pod; set KUBECONFIG or --kubeconfig (kubectl config view shows what kubectl uses)"
+		if hint != "" {
+			msg += " (" + hint + ")"
+		}
+		return nil, "", usageError("%s", msg)
+	}
 	cfg, err := flags.ToRESTConfig()
 	if err != nil {
 		if hint != "" {
