@@ -112,7 +112,7 @@ func (c *Client) Collect(ctx context.Context, name, endpoint string) model.Repli
 	sort.Strings(r.Partial)
 	r.AlertCount = len(r.Alerts)
 	for _, s := range r.Silences {
-		if s.State != "expired" {
+		if s.State != "expired" && !s.Probe {
 			r.SilenceCount++
 		}
 	}
@@ -206,6 +206,11 @@ func (c *Client) silences(ctx context.Context, api *amclient.AlertmanagerAPI) ([
 		}
 		if s.UpdatedAt != nil {
 			ref.UpdatedAt = time.Time(*s.UpdatedAt)
+		}
+		for _, m := range s.Matchers {
+			if m != nil && m.Name != nil && *m.Name == model.ProbeLabel {
+				ref.Probe = true
+			}
 		}
 		out = append(out, ref)
 	}

@@ -29,7 +29,8 @@ func (meshSilencesDiverge) Run(c *model.Cluster, _ Options) []model.Finding {
 	for _, r := range rs {
 		inForce[r.Name] = map[string]bool{}
 		for _, s := range r.Silences {
-			if s.State != "expired" {
+			// A probe silence left by an interrupted amha is in flight by design, not the team's.
+			if s.State != "expired" && !s.Probe {
 				inForce[r.Name][s.ID] = true
 				all[s.ID] = true
 			}

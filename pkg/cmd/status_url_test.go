@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"slices"
 	"sort"
@@ -14,6 +15,7 @@ import (
 	"github.com/amha-dev/kubectl-amha/internal/ambuild"
 	"github.com/amha-dev/kubectl-amha/internal/amtest"
 	"github.com/amha-dev/kubectl-amha/internal/localcluster"
+	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/ui"
 )
 
@@ -303,6 +305,23 @@ func TestStatusProbeOnIsland(t *testing.T) {
 	for _, f := range r.Clusters[0].Findings {
 		if f.ID == "mesh/slow-gossip" && f.Severity.String() != "error" {
 			t.Fatalf("a silence that never arrives is an error: %+v", f)
+		}
+	}
+}
+
+// A probe silence that an interrupted amha left behind is amha's, not the team's: it is not
+// counted among the replicas' silences.
+func TestStatusLeftoverProbeSilence(t *testing.T) {
+	c := amtest.Start(t, 2, amtest.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := localcluster.PostSilence(ctx, c.URLs()[0], model.ProbeLabel, "0123456789ab", 5*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := statusJSON(t, c.URLs())
+	for _, rep := range r.Clusters[0].Replicas {
+		if rep.SilenceCount != 0 || len(rep.Silences) > 0 && !rep.Silences[0].Probe {
+			t.Errorf("%s: %d silences counted, %+v", rep.Name, rep.SilenceCount, rep.Silences)
 		}
 	}
 }

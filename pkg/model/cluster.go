@@ -122,7 +122,12 @@ type SilenceRef struct {
 	ID        string    `json:"id"`
 	State     string    `json:"state"`
 	UpdatedAt time.Time `json:"updatedAt"`
+	// Probe marks a silence of amha's gossip probe (a matcher on ProbeLabel): not the team's.
+	Probe bool `json:"probe,omitempty"`
 }
+
+// ProbeLabel is the matcher name of amha's probe silences; no alert carries it.
+const ProbeLabel = "amha_probe"
 
 // Matrix says which replica sees which member: Cells[i][j] for Rows[i] and Columns[j].
 type Matrix struct {

@@ -8,11 +8,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/go-openapi/strfmt"
-	amapi "github.com/prometheus/alertmanager/api/v2/client"
 	"github.com/prometheus/alertmanager/api/v2/client/silence"
 	"github.com/prometheus/alertmanager/api/v2/models"
 
@@ -21,7 +21,7 @@ import (
 )
 
 // Label is the matcher name of probe silences; no alert carries it.
-const Label = "amha_probe"
+const Label = model.ProbeLabel
 
 // Lifetime is how long a probe silence lives if amha cannot expire it (killed with SIGKILL).
 const Lifetime = 5 * time.Minute
@@ -74,7 +74,7 @@ func Run(ctx context.Context, cl *amclient.Client, replicas []model.Replica, tim
 		return res
 	}
 	res.Silence = created.Payload.SilenceID
-	defer expire(cl, api, res)
+	defer expire(cl, append([]model.Replica{*origin}, others...), res)
 
 	results := make([]model.ProbeTiming, len(others))
 	var wg sync.WaitGroup
@@ -90,14 +90,27 @@ func Run(ctx context.Context, cl *amclient.Client, replicas []model.Replica, tim
 	return res
 }
 
-// expire deletes the probe silence on a fresh context: it must run after Ctrl-C too.
-func expire(cl *amclient.Client, api *amapi.AlertmanagerAPI, res *model.ProbeResult) {
+// expire deletes the probe silence on a fresh context: it must run after Ctrl-C too. Silences
+// are gossiped, so when the origin does not answer any other replica can expire it.
+func expire(cl *amclient.Client, replicas []model.Replica, res *model.ProbeResult) {
 	ctx, cancel := withTimeout(context.Background(), max(cl.Timeout, 5*time.Second))
 	defer cancel()
-	_, err := api.Silence.DeleteSilence(silence.NewDeleteSilenceParamsWithContext(ctx).WithSilenceID(strfmt.UUID(res.Silence)))
-	if err != nil {
-		res.Error = fmt.Sprintf("could not expire probe silence %s (it expires by itself within %s): %v", res.Silence, Lifetime, amclient.Explain(err))
+	var errs []string
+	for _, r := range replicas {
+		api, err := cl.API(r.URL())
+		if err == nil {
+			_, err = api.Silence.DeleteSilence(silence.NewDeleteSilenceParamsWithContext(ctx).WithSilenceID(strfmt.UUID(res.Silence)))
+		}
+		if err == nil {
+			return
+		}
+		errs = append(errs, r.Name+": "+amclient.Explain(err).Error())
+		if ctx.Err() != nil {
+			break
+		}
 	}
+	res.Error = fmt.Sprintf("could not expire probe silence %s (it expires by itself within %s; kubectl amha status "+
+		"leaves it out of the silence count): %s", res.Silence, Lifetime, strings.Join(errs, "; "))
 }
 
 func wait(ctx context.Context, cl *amclient.Client, r model.Replica, id string, since time.Time, timeout time.Duration) model.ProbeTiming {
