@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net"
 	"net/http"
@@ -108,6 +109,7 @@ func (c *Client) Collect(ctx context.Context, name, endpoint string) model.Repli
 		// Without the status the replica's answers are not an Alertmanager's: report nothing else.
 		return r
 	}
+	partial = append(partial, implausible(st, m, time.Now())...)
 	r.Status, r.Metrics, r.Alerts, r.Silences, r.Partial = st, m, alerts, sil, partial
 	sort.Strings(r.Partial)
 	r.AlertCount = len(r.Alerts)
@@ -306,4 +308,29 @@ func explainStatus(code int, op string) error {
 		return fmt.Errorf("HTTP %d from %s: the Alertmanager is failing (see its log)", code, op)
 	}
 	return fmt.Errorf("HTTP %d from %s: not an Alertmanager v2 API (wrong URL or route prefix?)", code, op)
+}
+
+// implausible drops what no Alertmanager reports (a negative count or position, a start in
+// the future) and says so, rather than show it as a fact: anything on the mesh port may answer.
+func implausible(st *model.Status, m *model.Metrics, now time.Time) []string {
+	var out []string
+	if m != nil {
+		for _, f := range []struct {
+			name string
+			v    **float64
+		}{
+			{"alertmanager_cluster_members", &m.Members}, {"alertmanager_peer_position", &m.Position},
+			{"alertmanager_cluster_failed_peers", &m.FailedPeers}, {"alertmanager_cluster_health_score", &m.HealthScore},
+		} {
+			if *f.v != nil && (**f.v < 0 || math.IsInf(**f.v, 0)) {
+				out = append(out, fmt.Sprintf("metrics: %s is %v, which no Alertmanager reports: ignored", f.name, **f.v))
+				*f.v = nil
+			}
+		}
+	}
+	if st != nil && st.Uptime.After(now.Add(time.Minute)) {
+		out = append(out, fmt.Sprintf("status: started at %s, in the future (its clock is off): uptime ignored", st.Uptime.UTC().Format(time.RFC3339)))
+		st.Uptime = time.Time{}
+	}
+	return out
 }
