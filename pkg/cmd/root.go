@@ -64,6 +64,7 @@ Exit codes: 0 healthy, 1 a warning or error finding, 2 could not check, 130 inte
 	root.AddCommand(newSnippetsCmd(streams, kube))
 	root.AddCommand(newUICmd(streams, kube))
 	root.AddCommand(newVersionCmd(streams))
+	root.AddCommand(newDrillCmd(streams, kube))
 	root.AddCommand(newSinkCmd(streams))
 	setRootRun(root, streams, kube)
 	return root
