@@ -21,6 +21,7 @@ import (
 	"github.com/amha-dev/kubectl-amha/pkg/drill"
 	"github.com/amha-dev/kubectl-amha/pkg/drill/kubeenv"
 	"github.com/amha-dev/kubectl-amha/pkg/kube"
+	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/snapshot"
 	"github.com/amha-dev/kubectl-amha/pkg/timing"
 	"github.com/amha-dev/kubectl-amha/ui"
@@ -308,7 +309,8 @@ func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
 	r.params = timing.Params{PeerTimeout: c.PeerTimeout.D(), GroupWait: r.route.GroupWait, GroupInterval: r.route.GroupInterval, RepeatInterval: r.route.RepeatInterval}
 	r.report = drill.Report{
 		Cluster: f.Name, Namespace: f.Namespace, Run: run, DryRun: o.dryRun, Positions: r.positions,
-		Timing: drill.ReportTime{PeerTimeout: r.params.PeerTimeout, GroupWait: r.route.GroupWait, GroupInterval: r.route.GroupInterval, RepeatInterval: r.route.RepeatInterval},
+		Timing: drill.ReportTime{PeerTimeout: model.Duration(r.params.PeerTimeout), GroupWait: model.Duration(r.route.GroupWait),
+			GroupInterval: model.Duration(r.route.GroupInterval), RepeatInterval: model.Duration(r.route.RepeatInterval)},
 	}
 	for _, d := range o.drills {
 		e, err := drill.Expect(d, drill.Cluster{Timing: r.params, Positions: r.positions})

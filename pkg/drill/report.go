@@ -1,6 +1,10 @@
 package drill
 
-import "time"
+import (
+	"encoding/json"
+
+	"github.com/amha-dev/kubectl-amha/pkg/model"
+)
 
 // Report is what `kubectl amha drill -o json` prints (kind DrillReport, docs/json.md).
 type Report struct {
@@ -18,10 +22,10 @@ type Report struct {
 
 // ReportTime is the numbers the expectations were computed from.
 type ReportTime struct {
-	PeerTimeout    time.Duration `json:"peerTimeout"`
-	GroupWait      time.Duration `json:"groupWait"`
-	GroupInterval  time.Duration `json:"groupInterval"`
-	RepeatInterval time.Duration `json:"repeatInterval"`
+	PeerTimeout    model.Duration `json:"peerTimeout"`
+	GroupWait      model.Duration `json:"groupWait"`
+	GroupInterval  model.Duration `json:"groupInterval"`
+	RepeatInterval model.Duration `json:"repeatInterval"`
 }
 
 // ReportDrill is one drill: its plan, and once run its result.
@@ -32,4 +36,54 @@ type ReportDrill struct {
 	Result
 	// Error says why the drill could not run (the verdict is then empty).
 	Error string `json:"error,omitempty"`
+}
+
+// MarshalJSON writes the times as durations ("5.2s"), as every amha report does.
+func (e Expectation) MarshalJSON() ([]byte, error) {
+	type plain Expectation
+	return json.Marshal(struct {
+		plain
+		From model.Duration `json:"from"`
+		To   model.Duration `json:"to"`
+	}{plain(e), model.Duration(e.From), model.Duration(e.To)})
+}
+
+// MarshalJSON writes the arrival as a duration ("5.2s").
+func (h Hit) MarshalJSON() ([]byte, error) {
+	type plain Hit
+	return json.Marshal(struct {
+		plain
+		At model.Duration `json:"at"`
+	}{plain(h), model.Duration(h.At)})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (e *Expectation) UnmarshalJSON(b []byte) error {
+	type plain Expectation
+	var v struct {
+		plain
+		From model.Duration `json:"from"`
+		To   model.Duration `json:"to"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*e = Expectation(v.plain)
+	e.From, e.To = v.From.D(), v.To.D()
+	return nil
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (h *Hit) UnmarshalJSON(b []byte) error {
+	type plain Hit
+	var v struct {
+		plain
+		At model.Duration `json:"at"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*h = Hit(v.plain)
+	h.At = v.At.D()
+	return nil
 }

@@ -1,0 +1,229 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/amha-dev/kubectl-amha/internal/ptytest"
+	"github.com/amha-dev/kubectl-amha/pkg/cmd"
+	"github.com/amha-dev/kubectl-amha/pkg/drill"
+)
+
+// drillImage is the sink's image as the rig makes images: the static binary as
+// /bin/kubectl-amha, user 65534, imported into the rig's containerd.
+const drillImage = "amha.local/kubectl-amha:drill"
+
+var (
+	drillImageOnce sync.Once
+	drillImageErr  string
+)
+
+func buildDrillImage(t *testing.T) {
+	t.Helper()
+	drillImageOnce.Do(func() {
+		rigctl := os.Getenv("AMHA_RIG_RIGCTL")
+		if rigctl == "" {
+			drillImageErr = "AMHA_RIG_RIGCTL is not set (eval \"$(test/rig/rig.sh env)\")"
+			return
+		}
+		bin := ptytest.Build(t)
+		tar := filepath.Join(t.TempDir(), "kubectl-amha-drill.tar")
+		steps := [][]string{
+			{rigctl, "mkimage", "-o", tar, "-name", drillImage, "-add", bin + ":/bin/kubectl-amha", "-user", "65534", "-entrypoint", `["/bin/kubectl-amha"]`},
+			{"bash", filepath.Join("..", "rig", "rig.sh"), "import", tar},
+		}
+		for _, s := range steps {
+			if out, err := exec.Command(s[0], s[1:]...).CombinedOutput(); err != nil {
+				drillImageErr = fmt.Sprintf("%v: %v\n%s", s, err, out)
+				return
+			}
+		}
+	})
+	if drillImageErr != "" {
+		t.Fatal(drillImageErr)
+	}
+}
+
+// drillConfig is the operator shape's configuration with the drill route for a sink in ns.
+func drillConfig(ns string) string {
+	return fmt.Sprintf(`global:
+  resolve_timeout: 5m
+route:
+  receiver: "null"
+  group_by: [alertname, namespace]
+  group_wait: 30s
+  group_interval: 5m
+  repeat_interval: 12h
+  routes:
+  - matchers: ['amha_drill=~".+"']
+    receiver: amha-drill-sink
+    group_by: [amha_drill]
+    group_wait: 5s
+    group_interval: 1m
+    repeat_interval: 24h
+    continue: false
+receivers:
+- name: "null"
+- name: amha-drill-sink
+  webhook_configs:
+  - url: http://amha-drill-sink.%s.svc:8080/hook
+    send_resolved: true
+`, ns)
+}
+
+// drillCluster deploys the operator shape (3 replicas, peer-timeout 3s), with the drill
+// route when withRoute, and waits until status finds it healthy.
+func (r *rig) drillCluster(t *testing.T, prefix string, withRoute bool) string {
+	t.Helper()
+	ns := r.namespace(t, prefix)
+	objs := manifest(t, "operator-shape.yaml")
+	for _, o := range objs {
+		switch v := o.(type) {
+		case *corev1.Secret:
+			if withRoute {
+				v.StringData["alertmanager.env.yaml"] = drillConfig(ns)
+			}
+		case *appsv1.StatefulSet:
+			c := &v.Spec.Template.Spec.Containers[0]
+			c.Args = append(c.Args, "--cluster.peer-timeout=3s")
+			c.Image = rigAMImage()
+		}
+	}
+	r.apply(t, ns, objs)
+	r.waitReady(t, ns, "alertmanager-main", 3)
+	r.eventually(t, 90*time.Second, healthy, "-n", ns)
+	return ns
+}
+
+// drillReport runs `kubectl amha drill` in process with -o json and decodes the report.
+func (r *rig) drill(t *testing.T, args ...string) (drill.Report, int, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	root := cmd.NewRoot(genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut})
+	root.SetArgs(append([]string{"drill", "--kubeconfig", r.kubeconfig}, args...))
+	code := cmd.ExitOK
+	if err := root.Execute(); err != nil {
+		code = cmd.CodeOf(err)
+		errOut.WriteString(err.Error())
+	}
+	var rep struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+		drill.Report
+	}
+	if out.Len() > 0 && strings.HasPrefix(strings.TrimSpace(out.String()), "{") {
+		if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+			t.Fatalf("drill output: %v\n%s", err, out.String())
+		}
+		if rep.Kind != "DrillReport" || rep.APIVersion == "" {
+			t.Errorf("envelope: apiVersion %q kind %q", rep.APIVersion, rep.Kind)
+		}
+	}
+	t.Logf("kubectl amha drill %s: exit %d\n%s\n%s", strings.Join(args, " "), code, out.String(), errOut.String())
+	return rep.Report, code, errOut.String()
+}
+
+// managed lists the objects the drill labels as its own in ns.
+func (r *rig) managed(t *testing.T, ns string) []string {
+	t.Helper()
+	ctx := context.Background()
+	lo := metav1.ListOptions{LabelSelector: "app.kubernetes.io/managed-by=kubectl-amha"}
+	var out []string
+	deps, err := r.cs.AppsV1().Deployments(ns).List(ctx, lo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range deps.Items {
+		out = append(out, "deployment/"+o.Name)
+	}
+	svcs, err := r.cs.CoreV1().Services(ns).List(ctx, lo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range svcs.Items {
+		out = append(out, "service/"+o.Name)
+	}
+	nps, err := r.cs.NetworkingV1().NetworkPolicies(ns).List(ctx, lo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range nps.Items {
+		out = append(out, "networkpolicy/"+o.Name)
+	}
+	return out
+}
+
+func firing(d drill.ReportDrill) []drill.Hit {
+	var out []drill.Hit
+	for _, h := range d.Hits {
+		if !h.Resolved {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// Without the drill route the drill stops before touching anything (exit 2) and prints the
+// route to add, with this namespace in the sink's URL.
+func TestDrillWithoutRouteOnRig(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	ns := r.drillCluster(t, "amha-drill-noroute", false)
+	_, code, errOut := r.drill(t, "baseline", "-n", ns, "--yes", "--sink-image", drillImage)
+	if code != cmd.ExitNoCheck {
+		t.Errorf("exit %d, want 2", code)
+	}
+	for _, want := range []string{"no route matches the drill alert", "receiver: amha-drill-sink", "url: http://amha-drill-sink." + ns + ".svc:8080/hook"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q", want)
+		}
+	}
+	if m := r.managed(t, ns); len(m) > 0 {
+		t.Errorf("objects left: %v", m)
+	}
+}
+
+// The baseline on the operator shape: one notification, from the position 0 pod (its IP), at
+// group_wait; the sink deleted afterwards. --dry-run before it creates nothing.
+func TestDrillBaselineOnRig(t *testing.T) {
+	r := newRig(t)
+	buildDrillImage(t)
+	ns := r.drillCluster(t, "amha-drill", true)
+
+	plan, code, _ := r.drill(t, "all", "-n", ns, "--dry-run", "-o", "json")
+	if code != cmd.ExitOK || !plan.DryRun || len(plan.Drills) != 4 || plan.Timing.GroupWait.D() != 5*time.Second || plan.Timing.PeerTimeout.D() != 3*time.Second {
+		t.Fatalf("dry run: exit %d, plan %+v", code, plan)
+	}
+	if m := r.managed(t, ns); len(m) > 0 {
+		t.Fatalf("--dry-run created %v", m)
+	}
+
+	rep, code, _ := r.drill(t, "baseline", "-n", ns, "--yes", "--sink-image", drillImage, "-o", "json")
+	if code != cmd.ExitOK || len(rep.Drills) != 1 {
+		t.Fatalf("exit %d, report %+v", code, rep)
+	}
+	d := rep.Drills[0]
+	if d.Verdict != drill.Pass {
+		t.Errorf("baseline: %s: %s %s", d.Verdict, d.Explanation, d.Error)
+	}
+	if f := firing(d); len(f) != 1 || f[0].Sender != rep.Positions[0] {
+		t.Errorf("firing hits %+v, want 1 from %s (position 0)", f, rep.Positions[0])
+	}
+	if m := r.managed(t, ns); len(m) > 0 {
+		t.Errorf("objects left after the drill: %v", m)
+	}
+}
