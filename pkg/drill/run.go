@@ -153,7 +153,7 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 		delete(endpoint, positions[0])
 	}
 	until := t0.Add(e.To + Slack + pt/2)
-	say("counting notifications until %s after the alert", timing.Format(time.Until(until)+time.Since(t0)))
+	say("counting notifications until %s after the alert", timing.Format(until.Sub(t0)))
 	if !sleep(ctx, time.Until(until)) {
 		return Result{}, errors.Join(ctx.Err(), restore())
 	}

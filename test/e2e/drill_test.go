@@ -187,7 +187,7 @@ func TestDrillWithoutRouteOnRig(t *testing.T) {
 	if code != cmd.ExitNoCheck {
 		t.Errorf("exit %d, want 2", code)
 	}
-	for _, want := range []string{"no route matches the drill alert", "receiver: amha-drill-sink", "url: http://amha-drill-sink." + ns + ".svc:8080/hook"} {
+	for _, want := range []string{"routed to receiver(s) null, not only to amha-drill-sink", "receiver: amha-drill-sink", "url: http://amha-drill-sink." + ns + ".svc:8080/hook"} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q", want)
 		}
