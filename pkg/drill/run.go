@@ -259,10 +259,11 @@ func waitSplit(ctx context.Context, env Env, cut string, timeout time.Duration, 
 	return model.Cluster{}, false
 }
 
-// answered: every replica of the snapshot answered (a recreated one is up again).
+// answered: every replica of the snapshot answered and has settled (a recreated one is up
+// again, and past gossip settling, which holds its notifications back).
 func answered(c model.Cluster) bool {
 	for _, r := range c.Replicas {
-		if !r.OK() {
+		if !r.OK() || r.Status.Cluster != "ready" {
 			return false
 		}
 	}

@@ -227,3 +227,36 @@ func TestDrillBaselineOnRig(t *testing.T) {
 		t.Errorf("objects left after the drill: %v", m)
 	}
 }
+
+// Every drill on the operator shape, in order: baseline and stop-sender pass, crash-sender is
+// SKIPPED (the rig's Alertmanager image has no kill), and the partition passes with
+// --recreate (the rig's policy engine does not cut the live mesh). Every object is gone after.
+func TestDrillAllOnRig(t *testing.T) {
+	// Not parallel: NetworkPolicy enforcement is timing-sensitive on a busy rig (partition_test.go).
+	r := newRig(t)
+	buildDrillImage(t)
+	ns := r.drillCluster(t, "amha-drill-all", true)
+	rep, code, _ := r.drill(t, "all", "-n", ns, "--yes", "--sink-image", drillImage, "--recreate", "-o", "json")
+	want := map[string]drill.Verdict{drill.Baseline: drill.Pass, drill.StopSender: drill.Pass, drill.CrashSender: drill.Skipped, drill.Partition: drill.Pass}
+	if len(rep.Drills) != 4 {
+		t.Fatalf("exit %d, %d drills", code, len(rep.Drills))
+	}
+	for _, d := range rep.Drills {
+		if d.Verdict != want[d.Drill] {
+			t.Errorf("%s: %s (%s%s), want %s", d.Drill, d.Verdict, d.Explanation, d.Error, want[d.Drill])
+		}
+		t.Logf("%s: %s: %s %v", d.Drill, d.Verdict, d.Explanation, firing(d))
+	}
+	if d := rep.Drills[2]; !strings.Contains(d.Explanation, "no kill in the image") {
+		t.Errorf("crash-sender skipped for %q, want no kill in the image", d.Explanation)
+	}
+	if f := firing(rep.Drills[3]); len(f) == 2 && f[0].Sender == f[1].Sender {
+		t.Errorf("partition: both notifications from %s", f[0].Sender)
+	}
+	if code != cmd.ExitOK && !t.Failed() {
+		t.Errorf("exit %d, want 0", code)
+	}
+	if m := r.managed(t, ns); len(m) > 0 {
+		t.Errorf("objects left after the drills: %v", m)
+	}
+}

@@ -79,7 +79,7 @@ func (e *Env) Fault(ctx context.Context, d, replica string) (func(context.Contex
 		_, err := e.Kube.Exec(fctx, ns, replica, e.Found.Container, []string{"kill", "-QUIT", "1"})
 		switch {
 		case errors.Is(err, kube.ErrNoExecutable):
-			return nil, &drill.SkipError{Reason: fmt.Sprintf("no kill in the image of container %s: the process cannot be crashed from inside (%v)", e.Found.Container, err)}
+			return nil, &drill.SkipError{Reason: fmt.Sprintf("no kill in the image of container %s: its process cannot be crashed from inside (a distroless or minimal image)", e.Found.Container)}
 		case err != nil && strings.Contains(err.Error(), "RBAC denies"):
 			return nil, &drill.SkipError{Reason: err.Error()}
 		case err == nil:
