@@ -322,6 +322,14 @@ func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
 	return r, nil
 }
 
+// window is "at 5s" or "between 5s and 8s".
+func window(e drill.Expectation) string {
+	if e.From == e.To {
+		return "at " + timing.Format(e.From)
+	}
+	return "between " + timing.Format(e.From) + " and " + timing.Format(e.To)
+}
+
 func indent(s string) string {
 	return "  " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n  ")
 }
@@ -348,7 +356,7 @@ func (o *drillOptions) printPlan(r *drillRun) error {
 		e := d.Expectation
 		fmt.Fprintf(w, "\n%s (alert %s{%s=%q}, posted to every replica):\n", d.Drill, drill.AlertName, drill.Label, d.Alert)
 		fmt.Fprintf(w, "  Does:      %s\n", o.does(d.Drill, r))
-		fmt.Fprintf(w, "  Expects:   %d notification(s) between %s and %s after the alert (+%s)", e.Count, timing.Format(e.From), timing.Format(e.To), timing.Format(drill.Slack))
+		fmt.Fprintf(w, "  Expects:   %d notification(s) %s after the alert (+%s)", e.Count, window(e), timing.Format(drill.Slack))
 		switch {
 		case len(e.Sides) > 0:
 			fmt.Fprintf(w, ", one from each side: %s | %s\n", strings.Join(e.Sides[0], ","), strings.Join(e.Sides[1], ","))
@@ -460,7 +468,8 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 			Run: d.Alert, Timing: r.params, HTTP: r.http, Timeout: o.timeout, SplitTimeout: o.splitTimeout, Progress: say,
 		})
 		if ctx.Err() != nil {
-			if rerr != nil {
+			// What could not be restored (the alert resolved, the partition healed) is said.
+			if rerr != nil && rerr.Error() != ctx.Err().Error() {
 				fmt.Fprintln(o.streams.ErrOut, rerr)
 			}
 			return errInterrupted
@@ -534,7 +543,7 @@ func (o *drillOptions) printResults(r *drillRun) error {
 			obs = "-"
 		}
 		e := d.Expectation
-		fmt.Fprintf(w, "%s\t%s\t%d in %s-%s\t%s\t%s\n", d.Drill, orDash(string(d.Verdict)), e.Count, timing.Format(e.From), timing.Format(e.To), obs, d.Explanation+d.Error)
+		fmt.Fprintf(w, "%s\t%s\t%d %s\t%s\t%s\n", d.Drill, orDash(string(d.Verdict)), e.Count, window(e), obs, d.Explanation+d.Error)
 	}
 	return w.Flush()
 }

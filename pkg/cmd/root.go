@@ -3,6 +3,7 @@
 package cmd
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,6 +19,11 @@ func Main(args []string) int {
 	// client-go reports port-forward connection errors through klog; amha reports them itself.
 	klog.SetOutput(io.Discard)
 	klog.LogToStderr(false)
+	// Errors would still reach stderr at klog's default threshold (ERROR): a port-forward to a
+	// pod that a drill just deleted printed "Unhandled Error" lines.
+	kf := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(kf)
+	_ = kf.Set("stderrthreshold", "FATAL")
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
 	root := NewRoot(streams)
 	root.SetArgs(args)
