@@ -29,6 +29,12 @@ type Env interface {
 	Fault(ctx context.Context, drill, replica string) (heal func(context.Context) error, err error)
 }
 
+// Prechecker is an Env that can tell, before the drill alert is posted, that a fault cannot
+// be caused here (a SkipError), so that a skipped drill posts nothing.
+type Prechecker interface {
+	Precheck(ctx context.Context, drill, replica string) error
+}
+
 // Sink gives the notifications the drill route delivered for one run.
 type Sink interface {
 	Hits(ctx context.Context, run string) ([]sink.Hit, error)
@@ -105,6 +111,11 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 		return errors.Join(errs...)
 	}
 
+	if p, ok := env.(Prechecker); ok && (drill == StopSender || drill == CrashSender) {
+		if err := p.Precheck(ctx, drill, positions[0]); err != nil {
+			return skipOr(e, err)
+		}
+	}
 	if drill == Partition {
 		cut := e.Sides[0][0]
 		say("cutting %s off the mesh port", cut)

@@ -223,9 +223,12 @@ func (c *Client) DeleteDrillObjects(ctx context.Context, d DrillObject) ([]strin
 var ErrEvictionRefused = errors.New("the eviction was refused: a PodDisruptionBudget blocks it")
 
 // Evict asks the Eviction API to stop the pod gracefully, as kubectl drain does: a
-// PodDisruptionBudget is respected (ErrEvictionRefused).
-func (c *Client) Evict(ctx context.Context, namespace, pod string) error {
+// PodDisruptionBudget is respected (ErrEvictionRefused). dryRun only asks whether it would.
+func (c *Client) Evict(ctx context.Context, namespace, pod string, dryRun bool) error {
 	ev := &policyv1.Eviction{ObjectMeta: metav1.ObjectMeta{Name: pod, Namespace: namespace}}
+	if dryRun {
+		ev.DeleteOptions = &metav1.DeleteOptions{DryRun: []string{metav1.DryRunAll}}
+	}
 	err := c.CS.CoreV1().Pods(namespace).EvictV1(ctx, ev)
 	if apierrors.IsTooManyRequests(err) {
 		return fmt.Errorf("%w (%v)", ErrEvictionRefused, err)

@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,12 +17,16 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/amha-dev/kubectl-amha/internal/ptytest"
 	"github.com/amha-dev/kubectl-amha/pkg/cmd"
 	"github.com/amha-dev/kubectl-amha/pkg/drill"
+	"github.com/amha-dev/kubectl-amha/ui"
 )
 
 // drillImage is the sink's image as the rig makes images: the static binary as
@@ -30,6 +36,8 @@ const drillImage = "amha.local/kubectl-amha:drill"
 var (
 	drillImageOnce sync.Once
 	drillImageErr  string
+	// drillBinary is the static binary the image was made from.
+	drillBinary string
 )
 
 func buildDrillImage(t *testing.T) {
@@ -41,6 +49,7 @@ func buildDrillImage(t *testing.T) {
 			return
 		}
 		bin := ptytest.Build(t)
+		drillBinary = bin
 		tar := filepath.Join(t.TempDir(), "kubectl-amha-drill.tar")
 		steps := [][]string{
 			{rigctl, "mkimage", "-o", tar, "-name", drillImage, "-add", bin + ":/bin/kubectl-amha", "-user", "65534", "-entrypoint", `["/bin/kubectl-amha"]`},
@@ -236,7 +245,7 @@ func TestDrillAllOnRig(t *testing.T) {
 	r := newRig(t)
 	buildDrillImage(t)
 	ns := r.drillCluster(t, "amha-drill-all", true)
-	rep, code, _ := r.drill(t, "all", "-n", ns, "--yes", "--sink-image", drillImage, "--recreate", "-o", "json")
+	rep, code, _ := r.drill(t, "all", "-n", ns, "--yes", "--sink-image", drillImage, "--recreate", "--split-timeout", "90s", "-o", "json")
 	want := map[string]drill.Verdict{drill.Baseline: drill.Pass, drill.StopSender: drill.Pass, drill.CrashSender: drill.Skipped, drill.Partition: drill.Pass}
 	if len(rep.Drills) != 4 {
 		t.Fatalf("exit %d, %d drills", code, len(rep.Drills))
@@ -259,4 +268,82 @@ func TestDrillAllOnRig(t *testing.T) {
 	if m := r.managed(t, ns); len(m) > 0 {
 		t.Errorf("objects left after the drills: %v", m)
 	}
+}
+
+// On one cluster: a PodDisruptionBudget that allows no disruption makes stop-sender SKIPPED
+// (exit 2: nothing ran); a partition without --recreate on this network, which does not cut
+// live flows, is INCONCLUSIVE (exit 1) and leaves no policy; and the real binary stopped by
+// SIGINT while the partition holds exits 130 with the policy and the sink deleted and the
+// mesh whole again.
+func TestDrillRefusedInconclusiveInterruptedOnRig(t *testing.T) {
+	// Not parallel: NetworkPolicy enforcement is timing-sensitive on a busy rig (partition_test.go).
+	r := newRig(t)
+	buildDrillImage(t)
+	ns := r.drillCluster(t, "amha-drill-edge", true)
+	zero := intstr.FromInt32(0)
+	pdb := &policyv1.PodDisruptionBudget{
+		ObjectMeta: metav1.ObjectMeta{Name: "alertmanager-main"},
+		Spec: policyv1.PodDisruptionBudgetSpec{MaxUnavailable: &zero,
+			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app.kubernetes.io/name": "alertmanager"}}},
+	}
+	r.apply(t, ns, []runtime.Object{pdb})
+	// The disruption controller fills the budget's status before the Eviction API enforces it.
+	time.Sleep(3 * time.Second)
+
+	rep, code, _ := r.drill(t, "stop-sender", "-n", ns, "--yes", "--sink-image", drillImage, "-o", "json")
+	if code != cmd.ExitNoCheck || len(rep.Drills) != 1 || rep.Drills[0].Verdict != drill.Skipped ||
+		!strings.Contains(rep.Drills[0].Explanation, "PodDisruptionBudget") {
+		t.Errorf("stop-sender under a blocking budget: exit %d, %+v", code, rep.Drills)
+	}
+	r.eventually(t, 90*time.Second, healthy, "-n", ns)
+
+	rep, code, _ = r.drill(t, "partition", "-n", ns, "--yes", "--sink-image", drillImage, "--split-timeout", "15s", "-o", "json")
+	if code != cmd.ExitFindings || len(rep.Drills) != 1 || rep.Drills[0].Verdict != drill.Inconclusive {
+		t.Errorf("partition without --recreate: exit %d, %+v", code, rep.Drills)
+	}
+	if m := r.managed(t, ns); len(m) > 0 {
+		t.Errorf("objects left: %v", m)
+	}
+
+	r.eventually(t, 90*time.Second, healthy, "-n", ns)
+	c := exec.Command(drillBinary, "drill", "partition", "-n", ns, "--kubeconfig", r.kubeconfig, "--yes", "--recreate", "--split-timeout", "90s", "--sink-image", drillImage)
+	var stderr bytes.Buffer
+	pr, pw := io.Pipe()
+	c.Stderr = io.MultiWriter(&stderr, pw)
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	split := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(pr)
+		once := sync.Once{}
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "the mesh is split") {
+				once.Do(func() { close(split) })
+			}
+		}
+	}()
+	select {
+	case <-split:
+	case <-time.After(90 * time.Second):
+		_ = c.Process.Kill()
+		t.Fatalf("no split within 90s:\n%s", stderr.String())
+	}
+	if err := c.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err := c.Wait()
+	pw.Close()
+	if c.ProcessState.ExitCode() != cmd.ExitInterrupted {
+		t.Errorf("exit %d (%v), want 130:\n%s", c.ProcessState.ExitCode(), err, stderr.String())
+	}
+	t.Logf("interrupted:\n%s", stderr.String())
+	if m := r.managed(t, ns); len(m) > 0 {
+		t.Errorf("objects left after Ctrl-C: %v", m)
+	}
+	// Whole again: one island of the 3 (the recreated pod's old address stays listed as a
+	// failed peer until --cluster.reconnect-timeout, so not "healthy").
+	r.eventually(t, 120*time.Second, func(rep ui.StatusReport, _ int) bool {
+		return islands(rep) == 1 && len(rep.Clusters[0].Matrix.Columns) == 3
+	}, "-n", ns)
 }

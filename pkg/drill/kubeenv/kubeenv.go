@@ -67,22 +67,14 @@ func (e *Env) Fault(ctx context.Context, d, replica string) (func(context.Contex
 	defer cancel()
 	switch d {
 	case drill.StopSender:
-		err := e.Kube.Evict(fctx, ns, replica)
-		if errors.Is(err, kube.ErrEvictionRefused) {
-			return nil, &drill.SkipError{Reason: fmt.Sprintf("a PodDisruptionBudget blocks the eviction of %s: %v", replica, err)}
-		}
+		err := e.evict(fctx, replica, false)
 		if err == nil {
 			e.say("evicted %s (a graceful stop)", replica)
 		}
 		return nil, err
 	case drill.CrashSender:
-		_, err := e.Kube.Exec(fctx, ns, replica, e.Found.Container, []string{"kill", "-QUIT", "1"})
-		switch {
-		case errors.Is(err, kube.ErrNoExecutable):
-			return nil, &drill.SkipError{Reason: fmt.Sprintf("no kill in the image of container %s: its process cannot be crashed from inside (a distroless or minimal image)", e.Found.Container)}
-		case err != nil && strings.Contains(err.Error(), "RBAC denies"):
-			return nil, &drill.SkipError{Reason: err.Error()}
-		case err == nil:
+		err := e.kill(fctx, replica, "-QUIT")
+		if err == nil {
 			e.say("sent SIGQUIT to PID 1 of %s (a crash: it exits without leaving the mesh)", replica)
 		}
 		return nil, err
@@ -107,6 +99,40 @@ func (e *Env) Fault(ctx context.Context, d, replica string) (func(context.Contex
 		return heal, nil
 	}
 	return nil, nil
+}
+
+// Precheck tells, before the drill alert is posted, whether the fault can be caused: the
+// eviction as a dry run (a PodDisruptionBudget that blocks it), and `kill -0 1` in the
+// container (kill in the image, the right to exec). A SkipError says why not.
+func (e *Env) Precheck(ctx context.Context, d, replica string) error {
+	fctx, cancel := context.WithTimeout(ctx, e.Kube.Timeout)
+	defer cancel()
+	switch d {
+	case drill.StopSender:
+		return e.evict(fctx, replica, true)
+	case drill.CrashSender:
+		return e.kill(fctx, replica, "-0")
+	}
+	return nil
+}
+
+func (e *Env) evict(ctx context.Context, replica string, dryRun bool) error {
+	err := e.Kube.Evict(ctx, e.Found.Namespace, replica, dryRun)
+	if errors.Is(err, kube.ErrEvictionRefused) {
+		return &drill.SkipError{Reason: fmt.Sprintf("a PodDisruptionBudget blocks the eviction of %s: %v", replica, err)}
+	}
+	return err
+}
+
+func (e *Env) kill(ctx context.Context, replica, signal string) error {
+	_, err := e.Kube.Exec(ctx, e.Found.Namespace, replica, e.Found.Container, []string{"kill", signal, "1"})
+	switch {
+	case errors.Is(err, kube.ErrNoExecutable):
+		return &drill.SkipError{Reason: fmt.Sprintf("no kill in the image of container %s: its process cannot be crashed from inside (a distroless or minimal image)", e.Found.Container)}
+	case err != nil && strings.Contains(err.Error(), "RBAC denies"):
+		return &drill.SkipError{Reason: err.Error()}
+	}
+	return err
 }
 
 // meshAllowed finds a NetworkPolicy of the namespace (not the drill's) that selects the pod
