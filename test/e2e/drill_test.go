@@ -23,6 +23,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/amha-dev/kubectl-amha/internal/ambuild"
 	"github.com/amha-dev/kubectl-amha/internal/ptytest"
 	"github.com/amha-dev/kubectl-amha/pkg/cmd"
 	"github.com/amha-dev/kubectl-amha/pkg/drill"
@@ -98,6 +99,12 @@ receivers:
 // route when withRoute, and waits until status finds it healthy.
 func (r *rig) drillCluster(t *testing.T, prefix string, withRoute bool) string {
 	t.Helper()
+	return r.drillClusterImage(t, prefix, withRoute, rigAMImage())
+}
+
+// drillClusterImage is drillCluster with the replicas running image.
+func (r *rig) drillClusterImage(t *testing.T, prefix string, withRoute bool, image string) string {
+	t.Helper()
 	ns := r.namespace(t, prefix)
 	objs := manifest(t, "operator-shape.yaml")
 	for _, o := range objs {
@@ -109,7 +116,7 @@ func (r *rig) drillCluster(t *testing.T, prefix string, withRoute bool) string {
 		case *appsv1.StatefulSet:
 			c := &v.Spec.Template.Spec.Containers[0]
 			c.Args = append(c.Args, "--cluster.peer-timeout=3s")
-			c.Image = rigAMImage()
+			c.Image = image
 		}
 	}
 	r.apply(t, ns, objs)
@@ -346,4 +353,96 @@ func TestDrillRefusedInconclusiveInterruptedOnRig(t *testing.T) {
 	r.eventually(t, 120*time.Second, func(rep ui.StatusReport, _ int) bool {
 		return islands(rep) == 1 && len(rep.Clusters[0].Matrix.Columns) == 3
 	}, "-n", ns)
+}
+
+// killSource is a static kill(1) for an image that has none: kill -SIGNAL PID.
+const killSource = `package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+func main() {
+	sig := map[string]syscall.Signal{"-0": 0, "-QUIT": syscall.SIGQUIT, "-TERM": syscall.SIGTERM}[os.Args[1]]
+	pid, err := strconv.Atoi(os.Args[2])
+	if err == nil {
+		err = syscall.Kill(pid, sig)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "kill:", strings.TrimSpace(err.Error()))
+		os.Exit(1)
+	}
+}
+`
+
+// amImageWithKill makes the rig's Alertmanager (same binary) with /bin/kill, as the official
+// busybox-based image has: the crash-sender drill needs it. test/rig's own image stays as it is.
+func amImageWithKill(t *testing.T) string {
+	t.Helper()
+	const name = "amha.local/alertmanager:v0.31.1-kill"
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	am, err := ambuild.Ensure(ctx, "v0.31.1", io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module kill\n\ngo 1.22\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(killSource), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	build := exec.Command("go", "build", "-o", filepath.Join(dir, "kill"), ".")
+	build.Dir = dir
+	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-mod=mod")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build kill: %v\n%s", err, out)
+	}
+	tar := filepath.Join(dir, "am-kill.tar")
+	steps := [][]string{
+		{os.Getenv("AMHA_RIG_RIGCTL"), "mkimage", "-o", tar, "-name", name, "-add", am + ":/bin/alertmanager", "-add", filepath.Join(dir, "kill") + ":/bin/kill",
+			"-dir", "/alertmanager:0755:65534", "-user", "65534", "-workdir", "/alertmanager", "-entrypoint", `["/bin/alertmanager"]`},
+		{"bash", filepath.Join("..", "rig", "rig.sh"), "import", tar},
+	}
+	for _, s := range steps {
+		if out, err := exec.Command(s[0], s[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", s, err, out)
+		}
+	}
+	return name
+}
+
+// crash-sender on replicas whose image has kill: position 0's process crashes (SIGQUIT, no
+// leave) 2s before its flush; 1 notification, from position 1, within group_wait +
+// peer-timeout; the container restarted with exit code 2.
+func TestDrillCrashSenderOnRig(t *testing.T) {
+	r := newRig(t)
+	if os.Getenv("AMHA_RIG_RIGCTL") == "" {
+		t.Skip("AMHA_RIG_RIGCTL is not set (eval \"$(test/rig/rig.sh env)\")")
+	}
+	buildDrillImage(t)
+	ns := r.drillClusterImage(t, "amha-drill-crash", true, amImageWithKill(t))
+	rep, code, _ := r.drill(t, "crash-sender", "-n", ns, "--yes", "--sink-image", drillImage, "-o", "json")
+	if code != cmd.ExitOK || len(rep.Drills) != 1 || rep.Drills[0].Verdict != drill.Pass {
+		t.Fatalf("crash-sender: exit %d, %+v", code, rep.Drills)
+	}
+	if f := firing(rep.Drills[0]); len(f) != 1 || f[0].Sender != rep.Positions[1] {
+		t.Errorf("firing %+v, want 1 from %s (position 1)", f, rep.Positions[1])
+	}
+	p, err := r.cs.CoreV1().Pods(ns).Get(context.Background(), rep.Positions[0], metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := p.Status.ContainerStatuses[0]
+	if term := st.LastTerminationState.Terminated; st.RestartCount < 1 || term == nil || term.ExitCode != 2 {
+		t.Errorf("%s: restarts %d, last termination %+v: want a restart after exit code 2 (SIGQUIT)", p.Name, st.RestartCount, term)
+	}
+	if m := r.managed(t, ns); len(m) > 0 {
+		t.Errorf("objects left after the drill: %v", m)
+	}
 }
