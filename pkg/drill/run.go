@@ -45,6 +45,12 @@ type SkipError struct{ Reason string }
 
 func (e *SkipError) Error() string { return e.Reason }
 
+// NoEffectError says that the fault was attempted but did not take (the process did not
+// crash): the drill is INCONCLUSIVE.
+type NoEffectError struct{ Reason string }
+
+func (e *NoEffectError) Error() string { return e.Reason }
+
 // Label names the drill alert's run label; AlertName is its alertname.
 const (
 	Label     = "amha_drill"
@@ -348,6 +354,10 @@ func skipOr(e Expectation, err error) (Result, error) {
 	var skip *SkipError
 	if errors.As(err, &skip) {
 		return Result{Expectation: e, Verdict: Skipped, Explanation: skip.Reason}, nil
+	}
+	var none *NoEffectError
+	if errors.As(err, &none) {
+		return Result{Expectation: e, Verdict: Inconclusive, Explanation: none.Reason}, nil
 	}
 	return Result{}, err
 }

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -73,11 +74,15 @@ func (e *Env) Fault(ctx context.Context, d, replica string) (func(context.Contex
 		}
 		return nil, err
 	case drill.CrashSender:
-		err := e.kill(fctx, replica, "-QUIT")
-		if err == nil {
-			e.say("sent SIGQUIT to PID 1 of %s (a crash: it exits without leaving the mesh)", replica)
+		before, err := e.Kube.Pod(fctx, ns, replica)
+		if err != nil {
+			return nil, err
 		}
-		return nil, err
+		if err := e.kill(fctx, replica, "-QUIT"); err != nil {
+			return nil, err
+		}
+		e.say("sent SIGQUIT to PID 1 of %s (a crash: it exits without leaving the mesh)", replica)
+		return nil, e.crashed(ctx, before)
 	case drill.Partition:
 		if name, ok, err := e.meshAllowed(fctx, replica); err != nil {
 			return nil, err
@@ -99,6 +104,48 @@ func (e *Env) Fault(ctx context.Context, d, replica string) (func(context.Contex
 		return heal, nil
 	}
 	return nil, nil
+}
+
+// crashWait bounds the wait for the kubelet to see the crashed container.
+const crashWait = 5 * time.Second
+
+// crashed confirms the crash from the kubelet's side: the container's restart count rose, or
+// it terminated, with Go's exit code for SIGQUIT (2). Not seen within crashWait:
+// NoEffectError.
+func (e *Env) crashed(ctx context.Context, before *corev1.Pod) error {
+	status := func(p *corev1.Pod) corev1.ContainerStatus {
+		for _, s := range p.Status.ContainerStatuses {
+			if s.Name == e.Found.Container {
+				return s
+			}
+		}
+		return corev1.ContainerStatus{}
+	}
+	was := status(before).RestartCount
+	deadline := time.Now().Add(crashWait)
+	for time.Now().Before(deadline) {
+		pctx, cancel := context.WithTimeout(ctx, e.Kube.Timeout)
+		p, err := e.Kube.Pod(pctx, before.Namespace, before.Name)
+		cancel()
+		if err == nil && p.UID == before.UID {
+			s := status(p)
+			term := s.State.Terminated
+			if s.RestartCount > was {
+				term = s.LastTerminationState.Terminated
+			}
+			if term != nil {
+				e.say("crash confirmed: %s exited with code %d (restarts %d)", before.Name, term.ExitCode, s.RestartCount)
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+	return &drill.NoEffectError{Reason: fmt.Sprintf("SIGQUIT was sent to PID 1 of %s but its container did not exit within %s "+
+		"(no restart, no termination): the process ignores SIGQUIT, or PID 1 is not Alertmanager (an init such as tini)", before.Name, crashWait)}
 }
 
 // Precheck tells, before the drill alert is posted, whether the fault can be caused: the
