@@ -84,7 +84,8 @@ timing model with this cluster's numbers.
                 come up to one peer-timeout late meanwhile.
   crash-sender  kill -QUIT 1 in position 0's alertmanager container (pods/exec) 2s before its
                 flush: it exits without leaving the mesh; 1 notification, from position 1,
-                within group_wait + peer-timeout. Needs kill in the image (else SKIPPED). Real
+                within group_wait + peer-timeout. Needs kill in the image (else SKIPPED, before
+                the alert is posted); a crash not seen in the pod's status is INCONCLUSIVE. Real
                 notifications come one peer-timeout late meanwhile.
   partition     a NetworkPolicy cuts port 9094 (TCP and UDP, both ways) of the last position's
                 pod and allows every other port: 2 notifications, one per side, at group_wait.
