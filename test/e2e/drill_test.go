@@ -227,6 +227,24 @@ func TestDrillBaselineOnRig(t *testing.T) {
 	if m := r.managed(t, ns); len(m) > 0 {
 		t.Fatalf("--dry-run created %v", m)
 	}
+	// Without --yes: refused on a pipe; asked on a terminal, where "n" changes nothing.
+	if _, code, errOut := r.drill(t, "baseline", "-n", ns, "--sink-image", drillImage); code != cmd.ExitNoCheck || !strings.Contains(errOut, "use --yes") {
+		t.Errorf("without --yes on a pipe: exit %d, %q", code, errOut)
+	}
+	p := ptytest.Start(t, drillBinary, 120, 40, "drill", "baseline", "-n", ns, "--kubeconfig", r.kubeconfig, "--sink-image", drillImage)
+	p.WaitFor(t, "Run it? [y/N]", 0, 60*time.Second)
+	p.Press(t, "n\r")
+	select {
+	case <-p.Exited:
+		if code := p.Cmd.ProcessState.ExitCode(); code != cmd.ExitNoCheck || !strings.Contains(p.Text(), "not confirmed: nothing was changed") {
+			t.Errorf("answered n: exit %d\n%s", code, p.Text())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("still running 20s after n:\n%s", p.Text())
+	}
+	if m := r.managed(t, ns); len(m) > 0 {
+		t.Fatalf("answering n created %v", m)
+	}
 
 	rep, code, _ := r.drill(t, "baseline", "-n", ns, "--yes", "--sink-image", drillImage, "-o", "json")
 	if code != cmd.ExitOK || len(rep.Drills) != 1 {
