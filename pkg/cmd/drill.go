@@ -430,6 +430,9 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 			}
 		}
 	}()
+	if err := o.clearLeftovers(ctx, r, say); err != nil {
+		return err
+	}
 	say(fmt.Sprintf("creating the sink %s/%s from %s", obj.Namespace, kube.SinkName, o.sinkImage))
 	if err := r.kc.CreateSink(ctx, obj, o.sinkImage); err != nil {
 		return &ExitError{Code: ExitNoCheck, Err: err}
@@ -490,6 +493,31 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 		return err
 	}
 	return drillVerdict(r.report.Drills)
+}
+
+// clearLeftovers deletes what an earlier run (killed before its cleanup) left once it has
+// expired, and refuses while another run's objects have not: that run may still be going.
+func (o *drillOptions) clearLeftovers(ctx context.Context, r *drillRun, say func(string)) error {
+	left, err := r.kc.DrillLeftovers(ctx, r.found.Namespace)
+	if err != nil {
+		return &ExitError{Code: ExitNoCheck, Err: err}
+	}
+	for _, l := range left {
+		if l.Run == r.env.Object.Run {
+			continue
+		}
+		if time.Now().Before(l.Expires) {
+			return &ExitError{Code: ExitNoCheck, Err: fmt.Errorf("drill run %s left %s in namespace %s, expiring at %s: another drill may be running; "+
+				"wait, or delete them: kubectl delete deployment,service,networkpolicy -n %s -l %s=%s",
+				l.Run, strings.Join(l.Objects, ", "), r.found.Namespace, l.Expires.Format(time.RFC3339), r.found.Namespace, kube.DrillRunLabel, l.Run)}
+		}
+		deleted, err := r.kc.DeleteDrillObjects(ctx, kube.DrillObject{Namespace: r.found.Namespace, Run: l.Run})
+		if err != nil {
+			return &ExitError{Code: ExitNoCheck, Err: fmt.Errorf("delete the expired objects of drill run %s: %w", l.Run, err)}
+		}
+		say(fmt.Sprintf("deleted what drill run %s left, expired at %s: %s", l.Run, l.Expires.Format(time.RFC3339), strings.Join(deleted, ", ")))
+	}
+	return nil
 }
 
 func orDash(s string) string {

@@ -320,3 +320,62 @@ func (c *Client) Exec(ctx context.Context, namespace, pod, container string, com
 	}
 	return out.String(), nil
 }
+
+// Leftover is what another drill run left in a namespace: its objects and the latest expiry
+// among them (zero when one has none, or an unreadable one).
+type Leftover struct {
+	Run     string
+	Expires time.Time
+	Objects []string
+}
+
+// DrillLeftovers finds the Deployments, Services and NetworkPolicies labelled as a drill's in
+// the namespace, by run.
+func (c *Client) DrillLeftovers(ctx context.Context, namespace string) ([]Leftover, error) {
+	lo := metav1.ListOptions{LabelSelector: ManagedByLabel + "=" + ManagedBy + "," + DrillRunLabel}
+	byRun := map[string]*Leftover{}
+	var order []string
+	add := func(kind string, m metav1.ObjectMeta) {
+		run := m.Labels[DrillRunLabel]
+		l := byRun[run]
+		if l == nil {
+			l = &Leftover{Run: run}
+			byRun[run] = l
+			order = append(order, run)
+		}
+		l.Objects = append(l.Objects, kind+"/"+m.Name)
+		exp, err := time.Parse(time.RFC3339, m.Annotations[ExpiresAnno])
+		if err != nil {
+			exp = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC) // no readable expiry: never expired
+		}
+		if exp.After(l.Expires) {
+			l.Expires = exp
+		}
+	}
+	deps, err := c.CS.AppsV1().Deployments(namespace).List(ctx, lo)
+	if err != nil {
+		return nil, explainAPI(err, "list deployments", namespace)
+	}
+	for _, o := range deps.Items {
+		add("deployment", o.ObjectMeta)
+	}
+	svcs, err := c.CS.CoreV1().Services(namespace).List(ctx, lo)
+	if err != nil {
+		return nil, explainAPI(err, "list services", namespace)
+	}
+	for _, o := range svcs.Items {
+		add("service", o.ObjectMeta)
+	}
+	nps, err := c.CS.NetworkingV1().NetworkPolicies(namespace).List(ctx, lo)
+	if err != nil {
+		return nil, explainAPI(err, "list networkpolicies", namespace)
+	}
+	for _, o := range nps.Items {
+		add("networkpolicy", o.ObjectMeta)
+	}
+	out := make([]Leftover, 0, len(order))
+	for _, r := range order {
+		out = append(out, *byRun[r])
+	}
+	return out, nil
+}

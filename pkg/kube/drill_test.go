@@ -91,3 +91,25 @@ func TestDeleteDrillObjectsOnlyTheRuns(t *testing.T) {
 		t.Errorf("the team's service: %v", err)
 	}
 }
+
+func TestDrillLeftoversByRun(t *testing.T) {
+	cs := fake.NewClientset()
+	c := &Client{CS: cs, Timeout: time.Second}
+	ctx := context.Background()
+	old := DrillObject{Namespace: "ns", Run: "old", Expires: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if err := c.CreateSink(ctx, old, "img"); err != nil {
+		t.Fatal(err)
+	}
+	live := DrillObject{Namespace: "ns", Run: "live", Expires: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)}
+	if _, err := c.CreateNetworkPolicy(ctx, PartitionPolicy(live, "am-2", MeshPort)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.DrillLeftovers(ctx, "ns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Run != "old" || !got[0].Expires.Equal(old.Expires) || len(got[0].Objects) != 2 ||
+		got[1].Run != "live" || !got[1].Expires.Equal(live.Expires) || got[1].Objects[0] != "networkpolicy/amha-drill-partition-am-2" {
+		t.Errorf("leftovers %+v", got)
+	}
+}

@@ -34,6 +34,21 @@ import (
 // /bin/kubectl-amha, user 65534, imported into the rig's containerd.
 const drillImage = "amha.local/kubectl-amha:drill"
 
+// sharedDir holds what several tests use (the drill's binary); removed after the last test.
+var sharedDir string
+
+func TestMain(m *testing.M) {
+	d, err := os.MkdirTemp("", "amha-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	sharedDir = d
+	code := m.Run()
+	os.RemoveAll(d)
+	os.Exit(code)
+}
+
 var (
 	drillImageOnce sync.Once
 	drillImageErr  string
@@ -50,7 +65,15 @@ func buildDrillImage(t *testing.T) {
 			return
 		}
 		bin := ptytest.Build(t)
-		drillBinary = bin
+		// Kept for the tests after this one: t's temporary directory goes when it ends.
+		drillBinary = filepath.Join(sharedDir, "kubectl-amha")
+		if b, err := os.ReadFile(bin); err != nil {
+			drillImageErr = err.Error()
+			return
+		} else if err := os.WriteFile(drillBinary, b, 0o755); err != nil {
+			drillImageErr = err.Error()
+			return
+		}
 		tar := filepath.Join(t.TempDir(), "kubectl-amha-drill.tar")
 		steps := [][]string{
 			{rigctl, "mkimage", "-o", tar, "-name", drillImage, "-add", bin + ":/bin/kubectl-amha", "-user", "65534", "-entrypoint", `["/bin/kubectl-amha"]`},
@@ -311,7 +334,24 @@ func TestDrillRefusedInconclusiveInterruptedOnRig(t *testing.T) {
 		Spec: policyv1.PodDisruptionBudgetSpec{MaxUnavailable: &zero,
 			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app.kubernetes.io/name": "alertmanager"}}},
 	}
-	r.apply(t, ns, []runtime.Object{pdb})
+	// What a killed run left: refused while unexpired, deleted once expired.
+	dead := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: "amha-drill-sink", Labels: map[string]string{"app.kubernetes.io/managed-by": "kubectl-amha", "amha.dev/drill-run": "dead"},
+			Annotations: map[string]string{"amha.dev/expires": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}},
+		Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Port: 8080}}},
+	}
+	r.apply(t, ns, []runtime.Object{pdb, dead})
+	if _, code, errOut := r.drill(t, "stop-sender", "-n", ns, "--yes", "--sink-image", drillImage); code != cmd.ExitNoCheck || !strings.Contains(errOut, "drill run dead left service/amha-drill-sink") {
+		t.Errorf("unexpired leftovers: exit %d, %q", code, errOut)
+	}
+	dead, err := r.cs.CoreV1().Services(ns).Get(context.Background(), "amha-drill-sink", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead.Annotations["amha.dev/expires"] = time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
+	if _, err := r.cs.CoreV1().Services(ns).Update(context.Background(), dead, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	// The disruption controller fills the budget's status before the Eviction API enforces it.
 	time.Sleep(3 * time.Second)
 
@@ -321,6 +361,9 @@ func TestDrillRefusedInconclusiveInterruptedOnRig(t *testing.T) {
 		t.Errorf("stop-sender under a blocking budget: exit %d, %+v", code, rep.Drills)
 	}
 	r.eventually(t, 90*time.Second, healthy, "-n", ns)
+	if _, err := r.cs.CoreV1().Services(ns).Get(context.Background(), "amha-drill-sink", metav1.GetOptions{}); err == nil {
+		t.Error("the expired leftover service is still there")
+	}
 
 	rep, code, _ = r.drill(t, "partition", "-n", ns, "--yes", "--sink-image", drillImage, "--split-timeout", "15s", "-o", "json")
 	if code != cmd.ExitFindings || len(rep.Drills) != 1 || rep.Drills[0].Verdict != drill.Inconclusive {
@@ -357,7 +400,7 @@ func TestDrillRefusedInconclusiveInterruptedOnRig(t *testing.T) {
 	if err := c.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
-	err := c.Wait()
+	err = c.Wait()
 	pw.Close()
 	if c.ProcessState.ExitCode() != cmd.ExitInterrupted {
 		t.Errorf("exit %d (%v), want 130:\n%s", c.ProcessState.ExitCode(), err, stderr.String())
