@@ -254,7 +254,17 @@ func (o *drillOptions) Run(ctx context.Context) error {
 			return usageError("not a terminal to ask on: use --yes to run the drill")
 		}
 		fmt.Fprint(o.streams.ErrOut, "Run it? [y/N] ")
-		line, _ := bufio.NewReader(o.streams.In).ReadString('\n')
+		answer := make(chan string, 1)
+		go func() {
+			line, _ := bufio.NewReader(o.streams.In).ReadString('\n')
+			answer <- line
+		}()
+		var line string
+		select {
+		case line = <-answer:
+		case <-ctx.Done():
+			return errInterrupted
+		}
 		if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
 			return &ExitError{Code: ExitNoCheck, Err: errors.New("not confirmed: nothing was changed")}
 		}
