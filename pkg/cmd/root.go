@@ -4,6 +4,7 @@ package cmd
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -19,6 +20,11 @@ func Main(args []string) int {
 	// client-go reports port-forward connection errors through klog; amha reports them itself.
 	klog.SetOutput(io.Discard)
 	klog.LogToStderr(false)
+	// Errors would still reach stderr at klog's default threshold (ERROR): a port-forward to a
+	// pod that a drill just deleted printed "Unhandled Error" lines.
+	kf := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(kf)
+	_ = kf.Set("stderrthreshold", "FATAL")
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
 	// Signals are caught before anything else runs: a Ctrl-C in the first milliseconds
 	// interrupts like any other (every command's context ends; a second one exits at once).
@@ -69,6 +75,7 @@ Exit codes: 0 healthy, 1 a warning or error finding, 2 could not check, 130 inte
 	root.AddCommand(newSnippetsCmd(streams, kube))
 	root.AddCommand(newUICmd(streams, kube))
 	root.AddCommand(newVersionCmd(streams))
+	root.AddCommand(newDrillCmd(streams, kube))
 	root.AddCommand(newSinkCmd(streams))
 	setRootRun(root, streams, kube)
 	return root

@@ -29,6 +29,12 @@ type Env interface {
 	Fault(ctx context.Context, drill, replica string) (heal func(context.Context) error, err error)
 }
 
+// Prechecker is an Env that can tell, before the drill alert is posted, that a fault cannot
+// be caused here (a SkipError), so that a skipped drill posts nothing.
+type Prechecker interface {
+	Precheck(ctx context.Context, drill, replica string) error
+}
+
 // Sink gives the notifications the drill route delivered for one run.
 type Sink interface {
 	Hits(ctx context.Context, run string) ([]sink.Hit, error)
@@ -38,6 +44,12 @@ type Sink interface {
 type SkipError struct{ Reason string }
 
 func (e *SkipError) Error() string { return e.Reason }
+
+// NoEffectError says that the fault was attempted but did not take (the process did not
+// crash): the drill is INCONCLUSIVE.
+type NoEffectError struct{ Reason string }
+
+func (e *NoEffectError) Error() string { return e.Reason }
 
 // Label names the drill alert's run label; AlertName is its alertname.
 const (
@@ -84,6 +96,7 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 		return Result{}, err
 	}
 	endpoint := map[string]string{}
+	seen := []model.Cluster{c}
 	for _, r := range c.Replicas {
 		endpoint[r.Name] = r.URL()
 	}
@@ -104,13 +117,19 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 		return errors.Join(errs...)
 	}
 
+	if p, ok := env.(Prechecker); ok && (drill == StopSender || drill == CrashSender) {
+		if err := p.Precheck(ctx, drill, positions[0]); err != nil {
+			return skipOr(e, err)
+		}
+	}
 	if drill == Partition {
 		cut := e.Sides[0][0]
 		say("cutting %s off the mesh port", cut)
 		if heal, err = env.Fault(ctx, drill, cut); err != nil {
 			return skipOr(e, err)
 		}
-		if !waitSplit(ctx, env, cut, o.SplitTimeout, say) {
+		split, ok := waitSplit(ctx, env, cut, o.SplitTimeout, say)
+		if !ok {
 			rerr := restore()
 			if ctx.Err() != nil {
 				return Result{}, ctx.Err()
@@ -118,6 +137,12 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 			return Result{Expectation: e, Verdict: Inconclusive, Explanation: fmt.Sprintf("the mesh did not split within %s: "+
 				"this network does not enforce the policy on the live mesh (or its flows outlived it)", o.SplitTimeout)}, rerr
 		}
+		// The cut-off replica may have been recreated behind the fault (a new pod, address
+		// and port-forward): post to the replicas as the split shows them.
+		for _, r := range split.Replicas {
+			endpoint[r.Name] = r.Endpoint
+		}
+		seen = append(seen, split)
 	}
 	before := webhookTotals(c)
 	t0 := time.Now()
@@ -145,7 +170,7 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 		delete(endpoint, positions[0])
 	}
 	until := t0.Add(e.To + Slack + pt/2)
-	say("counting notifications until %s after the alert", timing.Format(time.Until(until)+time.Since(t0)))
+	say("counting notifications until %s after the alert", timing.Format(until.Sub(t0)))
 	if !sleep(ctx, time.Until(until)) {
 		return Result{}, errors.Join(ctx.Err(), restore())
 	}
@@ -154,7 +179,7 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 		return Result{}, errors.Join(err, restore())
 	}
 	after, _ := env.Snapshot(ctx)
-	hits := attribute(raw, t0, c, before, webhookTotals(after))
+	hits := attribute(raw, t0, append(seen, after), before, webhookTotals(after))
 	if err := restore(); err != nil {
 		return Judge(e, hits), err
 	}
@@ -235,33 +260,48 @@ func postAlert(ctx context.Context, am *amclient.Client, endpoints map[string]st
 	return errors.Join(errs...)
 }
 
-// waitSplit polls until the cut-off replica sees only itself and the others do not see it.
-func waitSplit(ctx context.Context, env Env, cut string, timeout time.Duration, say func(string, ...any)) bool {
+// waitSplit polls until the cut-off replica sees only itself and the others do not see it,
+// and returns the snapshot that showed it.
+func waitSplit(ctx context.Context, env Env, cut string, timeout time.Duration, say func(string, ...any)) (model.Cluster, bool) {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
-		if c, err := env.Snapshot(ctx); err == nil && len(mesh.Islands(&c)) == 2 {
+		if c, err := env.Snapshot(ctx); err == nil && len(mesh.Islands(&c)) == 2 && answered(c) {
 			say("the mesh is split: %s is alone", cut)
-			return true
+			return c, true
 		}
 		if !sleep(ctx, 500*time.Millisecond) {
+			return model.Cluster{}, false
+		}
+	}
+	return model.Cluster{}, false
+}
+
+// answered: every replica of the snapshot answered and has settled (a recreated one is up
+// again, and past gossip settling, which holds its notifications back).
+func answered(c model.Cluster) bool {
+	for _, r := range c.Replicas {
+		if !r.OK() || r.Status.Cluster != "ready" {
 			return false
 		}
 	}
-	return false
+	return len(c.Replicas) > 0
 }
 
 // attribute turns the sink's hits into the drill's: arrival from t0, and the sender by the
-// source IP mapped to the replicas' addresses; where that does not tell (every replica behind
-// one address, as on loopback or behind SNAT), by which replicas' webhook counters rose.
-func attribute(raw []sink.Hit, t0 time.Time, c model.Cluster, before, after map[string]float64) []Hit {
+// source IP mapped to the replicas' addresses seen during the run (a recreated pod has a new
+// one); where that does not tell (every replica behind one address, as on loopback or behind
+// SNAT), by which replicas' webhook counters rose.
+func attribute(raw []sink.Hit, t0 time.Time, seen []model.Cluster, before, after map[string]float64) []Hit {
 	byIP := map[string][]string{}
-	for _, r := range c.Replicas {
-		if r.Pod != nil && r.Pod.IP != "" {
-			byIP[r.Pod.IP] = append(byIP[r.Pod.IP], r.Name)
+	for _, c := range seen {
+		for _, r := range c.Replicas {
+			if r.Pod != nil && r.Pod.IP != "" && !slices.Contains(byIP[r.Pod.IP], r.Name) {
+				byIP[r.Pod.IP] = append(byIP[r.Pod.IP], r.Name)
+			}
 		}
 	}
 	var rose []string
-	for _, r := range c.Replicas {
+	for _, r := range seen[0].Replicas {
 		for range int(after[r.Name] - before[r.Name]) {
 			rose = append(rose, r.Name)
 		}
@@ -314,6 +354,10 @@ func skipOr(e Expectation, err error) (Result, error) {
 	var skip *SkipError
 	if errors.As(err, &skip) {
 		return Result{Expectation: e, Verdict: Skipped, Explanation: skip.Reason}, nil
+	}
+	var none *NoEffectError
+	if errors.As(err, &none) {
+		return Result{Expectation: e, Verdict: Inconclusive, Explanation: none.Reason}, nil
 	}
 	return Result{}, err
 }

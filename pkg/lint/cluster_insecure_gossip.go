@@ -100,7 +100,7 @@ func (c clusterInsecureGossip) kube(w *Workload, policies []*Object) (model.Find
 			continue
 		}
 		sel, err := metav1.LabelSelectorAsSelector(&np.Spec.PodSelector)
-		if err != nil || !sel.Matches(labels.Set(w.PodLabels)) || !clusterPolicyIngress(np) {
+		if err != nil || !sel.Matches(labels.Set(w.PodLabels)) || !PolicyIngress(np) {
 			continue
 		}
 		selecting++
@@ -124,8 +124,9 @@ func (c clusterInsecureGossip) kube(w *Workload, policies []*Object) (model.Find
 	return f, true
 }
 
-// clusterPolicyIngress: the policy governs ingress (policyTypes empty means Ingress).
-func clusterPolicyIngress(np networkingv1.NetworkPolicy) bool {
+// PolicyIngress: the policy governs ingress (policyTypes empty means Ingress). The partition
+// drill asks it too.
+func PolicyIngress(np networkingv1.NetworkPolicy) bool {
 	if len(np.Spec.PolicyTypes) == 0 {
 		return true
 	}

@@ -1,0 +1,613 @@
+package cmd
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/amha-dev/kubectl-amha/pkg/drill"
+	"github.com/amha-dev/kubectl-amha/pkg/drill/kubeenv"
+	"github.com/amha-dev/kubectl-amha/pkg/kube"
+	"github.com/amha-dev/kubectl-amha/pkg/model"
+	"github.com/amha-dev/kubectl-amha/pkg/snapshot"
+	"github.com/amha-dev/kubectl-amha/pkg/timing"
+	"github.com/amha-dev/kubectl-amha/ui"
+)
+
+const drillExample = `  # The drills, one line each
+  kubectl amha drill -n monitoring
+
+  # What the baseline would do on this cluster, with its numbers; changes nothing
+  kubectl amha drill baseline -n monitoring --dry-run
+
+  # Run it (the sink image: see --sink-image)
+  kubectl amha drill baseline -n monitoring --yes --sink-image registry.example/kubectl-amha:v0.1.0
+
+  # Every drill, in order, for CI
+  kubectl amha drill all main -n monitoring --yes --sink-image IMAGE -o json`
+
+// drillAll runs every drill, baseline first.
+const drillAll = "all"
+
+// sinkReadyTimeout bounds the wait for the sink pod (image pull included).
+const sinkReadyTimeout = 2 * time.Minute
+
+// wholeTimeout bounds the wait, between drills, for the mesh to be whole again.
+const wholeTimeout = 3 * time.Minute
+
+// drillOptions is everything `drill` needs, filled by Complete and checked by Validate.
+type drillOptions struct {
+	streams genericiooptions.IOStreams
+	kube    *genericclioptions.ConfigFlags
+
+	drills       []string
+	name         string
+	dryRun       bool
+	yes          bool
+	output       string
+	sinkImage    string
+	splitTimeout time.Duration
+	recreate     bool
+
+	timeout time.Duration
+	// stdinTerminal is whether the confirmation can be asked (tests set it).
+	stdinTerminal func() bool
+}
+
+func newDrillCmd(streams genericiooptions.IOStreams, kube *genericclioptions.ConfigFlags) *cobra.Command {
+	o := &drillOptions{streams: streams, kube: kube}
+	c := &cobra.Command{
+		Use:   "drill [baseline|stop-sender|crash-sender|partition|all] [NAME]",
+		Short: "Prove deduplication and fail-open on the cluster itself: cause a fault, count the notifications",
+		Long: `Run a drill on an Alertmanager cluster (a StatefulSet, or a prometheus-operator Alertmanager
+named NAME; found as status finds it): post a drill alert to every replica as Prometheus does,
+cause one fault, count the notifications at a sink in the cluster, and judge them against the
+timing model with this cluster's numbers.
+
+  baseline      no fault: 1 notification, from the position 0 pod, at group_wait.
+  stop-sender   evicts the position 0 pod (Eviction API: a PodDisruptionBudget is respected)
+                3s before its flush: 1 notification, from position 1, at group_wait (one
+                peer-timeout later if its replacement rejoined first). Real notifications
+                come up to one peer-timeout late meanwhile.
+  crash-sender  kill -QUIT 1 in position 0's alertmanager container (pods/exec) 2s before its
+                flush: it exits without leaving the mesh; 1 notification, from position 1,
+                within group_wait + peer-timeout. Needs kill in the image (else SKIPPED, before
+                the alert is posted); a crash not seen in the pod's status is INCONCLUSIVE. Real
+                notifications come one peer-timeout late meanwhile.
+  partition     a NetworkPolicy cuts port 9094 (TCP and UDP, both ways) of the last position's
+                pod and allows every other port: 2 notifications, one per side, at group_wait.
+                While it holds, every real alert group that fires is notified by both sides.
+                Most networks do not cut established flows: --recreate deletes the cut-off pod
+                once so that it restarts behind the policy. No split within --split-timeout:
+                INCONCLUSIVE. The policy is deleted at the end.
+  all           baseline, stop-sender, crash-sender, partition; if baseline does not pass, the
+                others are NOT RUN.
+
+Without a drill, the list. --dry-run prints the plan and changes nothing. Without --yes it asks
+on a terminal and refuses otherwise.
+
+The drill route must be in alertmanager.yml (the drill checks every replica's running
+configuration with Alertmanager's own route matching and stops, printing this, when it is
+missing or would deliver the drill alert anywhere else):
+
+  route:
+    routes:
+    - matchers: ['amha_drill=~".+"']     # the root's first child
+      receiver: amha-drill-sink
+      group_by: [amha_drill]
+      group_wait: 10s
+      group_interval: 1m
+      repeat_interval: 24h
+      continue: false
+  receivers:
+  - name: amha-drill-sink
+    webhook_configs:
+    - url: http://amha-drill-sink.<namespace>.svc:8080/hook
+      send_resolved: true
+
+The drill creates a Deployment and a Service amha-drill-sink (port 8080, kubectl-amha sink from
+--sink-image) in the cluster's namespace, and for the partition a NetworkPolicy; each labelled
+app.kubernetes.io/managed-by=kubectl-amha and amha.dev/drill-run=<run>, annotated with
+amha.dev/expires. They are deleted at the end, also on Ctrl-C (not after a SIGKILL).
+
+Exit codes: 0 every drill run passed, 1 a drill FAILED or was INCONCLUSIVE, 2 could not run
+(no drill route, bad input, a drill that could not run, or every drill skipped), 130
+interrupted (the drill alert is resolved, the partition healed and the sink deleted first).`,
+		Example: drillExample,
+		Args:    cobra.MaximumNArgs(2),
+		RunE:    o.execute,
+	}
+	f := c.Flags()
+	f.BoolVar(&o.dryRun, "dry-run", false, "Print the plan with this cluster's numbers and change nothing")
+	f.BoolVar(&o.yes, "yes", false, "Run without asking")
+	f.StringVarP(&o.output, "output", "o", "table", "Output format: table or json")
+	f.StringVar(&o.sinkImage, "sink-image", "", "Image of kubectl-amha that runs the sink in the cluster (required: this build has no published image)")
+	f.DurationVar(&o.splitTimeout, "split-timeout", 45*time.Second, "How long the partition waits for the mesh to split")
+	f.BoolVar(&o.recreate, "recreate", false, "Partition: delete the cut-off pod once, so that it restarts behind the policy with no established flows")
+	return c
+}
+
+func (o *drillOptions) execute(cmd *cobra.Command, args []string) error {
+	if err := o.Complete(cmd, args); err != nil {
+		return err
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	if len(o.drills) == 0 {
+		return o.list()
+	}
+	ctx := cmd.Context() // ends at Ctrl-C or SIGTERM (Main): the drill then restores what it changed
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return o.Run(ctx)
+}
+
+func (o *drillOptions) Complete(_ *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		switch {
+		case args[0] == drillAll:
+			o.drills = drill.Names
+			args = args[1:]
+		case slices.Contains(drill.Names, args[0]):
+			o.drills = []string{args[0]}
+			args = args[1:]
+		}
+	}
+	if len(args) > 1 {
+		return usageError("unknown drill %q: want one of %s or %s", args[0], strings.Join(drill.Names, ", "), drillAll)
+	}
+	if len(args) == 1 {
+		o.name = args[0]
+	}
+	var err error
+	o.timeout, err = requestTimeout(o.kube)
+	if o.stdinTerminal == nil {
+		o.stdinTerminal = func() bool {
+			f, ok := o.streams.In.(*os.File)
+			return ok && isTerminal(f)
+		}
+	}
+	return err
+}
+
+func (o *drillOptions) Validate() error {
+	if o.output != "table" && o.output != "json" {
+		return usageError("--output %q: want table or json", o.output)
+	}
+	if len(o.drills) > 0 && !o.dryRun && o.sinkImage == "" {
+		return usageError("--sink-image is required: this build of kubectl-amha has no release version, so there is no published " +
+			"image to run the sink from; build one (the binary, static, as /bin/kubectl-amha) and name it")
+	}
+	if o.splitTimeout <= 0 {
+		return usageError("--split-timeout must be positive")
+	}
+	return nil
+}
+
+// list prints the drills, one line each.
+func (o *drillOptions) list() error {
+	w := tabwriter.NewWriter(o.streams.Out, 0, 0, 2, ' ', 0)
+	for _, d := range drill.Names {
+		fmt.Fprintf(w, "%s\t%s\n", d, drillSummary[d])
+	}
+	fmt.Fprintf(w, "%s\t%s\n", drillAll, "all four in that order; the others are NOT RUN if baseline does not pass")
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(o.streams.Out, "\nRun one: kubectl amha drill DRILL [NAME] -n NAMESPACE --dry-run, then --yes --sink-image IMAGE.")
+	return nil
+}
+
+var drillSummary = map[string]string{
+	drill.Baseline:    "no fault: 1 notification from the position 0 pod at group_wait",
+	drill.StopSender:  "evict the position 0 pod before its flush: 1 notification, from position 1",
+	drill.CrashSender: "crash position 0's process (kill -QUIT 1) before its flush: 1 notification, from position 1, up to one peer-timeout late",
+	drill.Partition:   "cut one pod off the mesh port with a NetworkPolicy: 2 notifications, one per side",
+}
+
+// drillRun is one invocation: the cluster, its numbers, and the objects it creates.
+type drillRun struct {
+	kc        *kube.Client
+	found     *kube.Found
+	env       *kubeenv.Env
+	positions []string
+	params    timing.Params
+	route     drill.RouteTiming
+	report    drill.Report
+	http      *http.Client
+}
+
+func (o *drillOptions) Run(ctx context.Context) error {
+	r, err := o.prepare(ctx)
+	if r != nil && r.env != nil {
+		defer r.env.Src.Close()
+	}
+	if ctx.Err() != nil {
+		return errInterrupted
+	}
+	if err != nil {
+		return err
+	}
+	if o.dryRun {
+		return o.printPlan(r)
+	}
+	if o.output == "table" {
+		if err := o.printPlan(r); err != nil {
+			return err
+		}
+	}
+	if !o.yes {
+		if !o.stdinTerminal() {
+			return usageError("not a terminal to ask on: use --yes to run the drill")
+		}
+		fmt.Fprint(o.streams.ErrOut, "Run it? [y/N] ")
+		answer := make(chan string, 1)
+		go func() {
+			line, _ := bufio.NewReader(o.streams.In).ReadString('\n')
+			answer <- line
+		}()
+		var line string
+		select {
+		case line = <-answer:
+		case <-ctx.Done():
+			return errInterrupted
+		}
+		if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+			return &ExitError{Code: ExitNoCheck, Err: errors.New("not confirmed: nothing was changed")}
+		}
+	}
+	return o.runDrills(ctx, r)
+}
+
+// prepare finds the cluster, checks that a drill can run on it (preflight, the drill route on
+// every replica) and fills the report's plan.
+func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
+	kc, ns, err := kubeClient(o.kube, o.timeout, "")
+	if err != nil {
+		return nil, err
+	}
+	found, err := kc.Find(ctx, kube.Query{Namespace: ns, Name: o.name})
+	if err != nil {
+		return nil, &ExitError{Code: ExitNoCheck, Err: withFindHint(err, "use -n", "(kubectl amha drill DRILL NAME)")}
+	}
+	if len(found) != 1 {
+		return nil, &ExitError{Code: ExitNoCheck, Err: withFindHint(&kube.AmbiguousError{Where: "namespace " + ns, Found: found}, "", "(kubectl amha drill DRILL NAME)")}
+	}
+	f := &found[0]
+	// The drill reads no Prometheus wiring: without the dynamic client the snapshots leave it out.
+	snapKC := *kc
+	snapKC.Dyn = nil
+	hc := &http.Client{Timeout: o.timeout}
+	src := snapshot.NewKube(&snapKC, kube.Query{Namespace: f.Namespace, Name: f.Name}, nil, snapshot.Options{HTTP: hc, Timeout: o.timeout})
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	run := hex.EncodeToString(b)
+	obj := kube.DrillObject{Namespace: f.Namespace, Run: run, Expires: time.Now().Add(time.Hour)}
+	r := &drillRun{kc: kc, found: f, http: hc, env: &kubeenv.Env{Kube: kc, Src: src, Found: f, Object: obj, Recreate: o.recreate}}
+	c, err := r.env.Snapshot(ctx)
+	if err != nil {
+		return r, &ExitError{Code: ExitNoCheck, Err: err}
+	}
+	if r.positions, err = drill.Preflight(c); err != nil {
+		return r, &ExitError{Code: ExitNoCheck, Err: fmt.Errorf("%s/%s: %w", f.Namespace, f.Name, err)}
+	}
+	for i, rep := range c.Replicas {
+		labels := map[string]string{"alertname": drill.AlertName, drill.Label: run + "-" + drill.Baseline}
+		rt, err := drill.CheckRoute(rep.Name, rep.Status.Config, labels)
+		if err != nil {
+			fmt.Fprintf(o.streams.ErrOut, "The drill route is missing or wrong: %v.\nAdd this to alertmanager.yml "+
+				"(the route as the root's first child), let every replica reload it, and run the drill again:\n\n%s\n",
+				err, indent(drill.RouteToAdd(f.Namespace)))
+			return r, &ExitError{Code: ExitNoCheck, Err: errors.New("no drill route: nothing was changed")}
+		}
+		if i == 0 {
+			r.route = rt
+		}
+	}
+	r.params = timing.Params{PeerTimeout: c.PeerTimeout.D(), GroupWait: r.route.GroupWait, GroupInterval: r.route.GroupInterval, RepeatInterval: r.route.RepeatInterval}
+	r.report = drill.Report{
+		Cluster: f.Name, Namespace: f.Namespace, Run: run, DryRun: o.dryRun, Positions: r.positions,
+		Timing: drill.ReportTime{PeerTimeout: model.Duration(r.params.PeerTimeout), GroupWait: model.Duration(r.route.GroupWait),
+			GroupInterval: model.Duration(r.route.GroupInterval), RepeatInterval: model.Duration(r.route.RepeatInterval)},
+	}
+	for _, d := range o.drills {
+		e, err := drill.Expect(d, drill.Cluster{Timing: r.params, Positions: r.positions})
+		if err != nil {
+			return r, &ExitError{Code: ExitNoCheck, Err: err}
+		}
+		r.report.Drills = append(r.report.Drills, drill.ReportDrill{Drill: d, Alert: run + "-" + d, Result: drill.Result{Expectation: e}})
+	}
+	return r, nil
+}
+
+// window is "at 5s" or "between 5s and 8s".
+func window(e drill.Expectation) string {
+	if e.From == e.To {
+		return "at " + timing.Format(e.From)
+	}
+	return "between " + timing.Format(e.From) + " and " + timing.Format(e.To)
+}
+
+func indent(s string) string {
+	return "  " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n  ")
+}
+
+// printPlan says, with the cluster's numbers, what each drill will do, what Alertmanager
+// should do and why, what it creates, and what it does to the team's real alerts.
+func (o *drillOptions) printPlan(r *drillRun) error {
+	if o.output == "json" {
+		return ui.Write(o.streams.Out, "json", "DrillReport", r.report)
+	}
+	w := o.streams.Out
+	p := r.params
+	ns := r.found.Namespace
+	fmt.Fprintf(w, "Cluster %s/%s: %d replicas, position 0 is %s, peer-timeout %s.\n", ns, r.found.Name, len(r.positions), r.positions[0], timing.Format(p.PeerTimeout))
+	fmt.Fprintf(w, "Drill route (checked on every replica): group_wait %s, group_interval %s, repeat_interval %s.\n",
+		timing.Format(p.GroupWait), timing.Format(p.GroupInterval), timing.Format(p.RepeatInterval))
+	image := o.sinkImage
+	if image == "" {
+		image = "<--sink-image>"
+	}
+	fmt.Fprintf(w, "Creates: Deployment and Service %s in %s (kubectl-amha sink from %s, port 8080), labelled %s=%s; deleted at the end.\n",
+		kube.SinkName, ns, image, kube.DrillRunLabel, r.report.Run)
+	for _, d := range r.report.Drills {
+		e := d.Expectation
+		fmt.Fprintf(w, "\n%s (alert %s{%s=%q}, posted to every replica):\n", d.Drill, drill.AlertName, drill.Label, d.Alert)
+		fmt.Fprintf(w, "  Does:      %s\n", o.does(d.Drill, r))
+		fmt.Fprintf(w, "  Expects:   %d notification(s) %s after the alert (+%s)", e.Count, window(e), timing.Format(drill.Slack))
+		switch {
+		case len(e.Sides) > 0:
+			fmt.Fprintf(w, ", one from each side: %s | %s\n", strings.Join(e.Sides[0], ","), strings.Join(e.Sides[1], ","))
+		case len(e.Senders) > 0:
+			fmt.Fprintf(w, ", from %s\n", strings.Join(e.Senders, ", "))
+		default:
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "  Why:       %s\n", e.Why)
+		fmt.Fprintf(w, "  Real alerts: %s\n", realAlerts(d.Drill, p))
+	}
+	if o.dryRun {
+		fmt.Fprintln(w, "\nDry run: nothing was changed.")
+	}
+	return nil
+}
+
+func (o *drillOptions) does(d string, r *drillRun) string {
+	gw := r.params.GroupWait
+	switch d {
+	case drill.Baseline:
+		return "no fault; counts the notifications, then resolves the alert."
+	case drill.StopSender:
+		return fmt.Sprintf("evicts pod %s (position 0) at %s, 3s before its flush (Eviction API; a PodDisruptionBudget that blocks it makes the drill SKIPPED); its StatefulSet recreates it.",
+			r.positions[0], timing.Format(max(gw-3*time.Second, 0)))
+	case drill.CrashSender:
+		return fmt.Sprintf("runs kill -QUIT 1 in container %s of pod %s (position 0) at %s, 2s before its flush (pods/exec; no kill in the image: SKIPPED); the kubelet restarts it.",
+			r.found.Container, r.positions[0], timing.Format(max(gw-2*time.Second, 0)))
+	case drill.Partition:
+		cut := r.positions[len(r.positions)-1]
+		s := fmt.Sprintf("creates NetworkPolicy amha-drill-partition-%s selecting pod %s, allowing TCP and UDP 1-9093 and 9095-65535 both ways "+
+			"(port 9094 cut; its other ports stay open while it exists), waits up to %s for the split, posts, counts, then deletes the policy.",
+			cut, cut, timing.Format(o.splitTimeout))
+		if o.recreate {
+			s += fmt.Sprintf(" --recreate: deletes pod %s once after the policy, so that it restarts behind it.", cut)
+		}
+		return s
+	}
+	return ""
+}
+
+func realAlerts(d string, p timing.Params) string {
+	switch d {
+	case drill.Partition:
+		return "while the mesh is split, every real alert group that fires is notified by both sides (duplicates)."
+	case drill.StopSender, drill.CrashSender:
+		return fmt.Sprintf("real notifications due meanwhile come up to one peer-timeout (%s) late; alerts about the restarted pod may fire.", timing.Format(p.PeerTimeout))
+	}
+	return "none: only the drill alert is routed to the sink."
+}
+
+// runDrills creates the sink, runs the drills in order and deletes what it created, on a fresh
+// context when ctx has ended.
+func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
+	start := time.Now()
+	say := func(s string) { fmt.Fprintf(o.streams.ErrOut, "[%5.1fs] %s\n", time.Since(start).Seconds(), s) }
+	r.env.Say = say
+	obj := r.env.Object
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 2*o.timeout)
+		defer cancel()
+		deleted, derr := r.kc.DeleteDrillObjects(cctx, obj)
+		if len(deleted) > 0 {
+			say("deleted " + strings.Join(deleted, ", "))
+		}
+		if derr != nil {
+			fmt.Fprintf(o.streams.ErrOut, "cleanup: %v (delete the objects labelled %s=%s by hand)\n", derr, kube.DrillRunLabel, obj.Run)
+			if err == nil {
+				err = &ExitError{Code: ExitNoCheck, Err: derr}
+			}
+		}
+	}()
+	if err := o.clearLeftovers(ctx, r, say); err != nil {
+		return err
+	}
+	say(fmt.Sprintf("creating the sink %s/%s from %s", obj.Namespace, kube.SinkName, o.sinkImage))
+	if err := r.kc.CreateSink(ctx, obj, o.sinkImage); err != nil {
+		return &ExitError{Code: ExitNoCheck, Err: err}
+	}
+	wctx, cancel := context.WithTimeout(ctx, sinkReadyTimeout)
+	pod, err := r.kc.WaitSinkReady(wctx, obj)
+	cancel()
+	if ctx.Err() != nil {
+		return errInterrupted
+	}
+	if err != nil {
+		return &ExitError{Code: ExitNoCheck, Err: err}
+	}
+	say("the sink is Ready: pod " + pod.Name)
+	pool := kube.NewPool(r.kc)
+	defer pool.Close()
+	sk := &kubeenv.Sink{Pool: pool, Pod: pod, HTTP: r.http}
+	baselinePassed := true
+	for i := range r.report.Drills {
+		d := &r.report.Drills[i]
+		if !baselinePassed {
+			d.Verdict, d.Explanation = drill.NotRun, "baseline did not pass: nothing else can be judged"
+			continue
+		}
+		if i > 0 {
+			say("waiting for the mesh to be whole")
+			if werr := o.waitWhole(ctx, r); werr != nil {
+				if ctx.Err() != nil {
+					return errInterrupted
+				}
+				d.Error = werr.Error()
+				continue
+			}
+		}
+		say(fmt.Sprintf("drill %s (alert %s)", d.Drill, d.Alert))
+		res, rerr := drill.Run(ctx, r.env, sk, d.Drill, drill.Options{
+			Run: d.Alert, Timing: r.params, HTTP: r.http, Timeout: o.timeout, SplitTimeout: o.splitTimeout, Progress: say,
+		})
+		if ctx.Err() != nil {
+			// What could not be restored (the alert resolved, the partition healed) is said.
+			if rerr != nil && rerr.Error() != ctx.Err().Error() {
+				fmt.Fprintln(o.streams.ErrOut, rerr)
+			}
+			return errInterrupted
+		}
+		if res.Verdict != "" {
+			d.Result = res
+		}
+		if rerr != nil {
+			d.Error = rerr.Error()
+		}
+		say(fmt.Sprintf("%s: %s %s", d.Drill, orDash(string(d.Verdict)), d.Explanation+d.Error))
+		if d.Drill == drill.Baseline && d.Verdict != drill.Pass {
+			baselinePassed = false
+		}
+	}
+	if err := o.printResults(r); err != nil {
+		return err
+	}
+	return drillVerdict(r.report.Drills)
+}
+
+// clearLeftovers deletes what an earlier run (killed before its cleanup) left once it has
+// expired, and refuses while another run's objects have not: that run may still be going.
+func (o *drillOptions) clearLeftovers(ctx context.Context, r *drillRun, say func(string)) error {
+	left, err := r.kc.DrillLeftovers(ctx, r.found.Namespace)
+	if err != nil {
+		return &ExitError{Code: ExitNoCheck, Err: err}
+	}
+	for _, l := range left {
+		if l.Run == r.env.Object.Run {
+			continue
+		}
+		if time.Now().Before(l.Expires) {
+			return &ExitError{Code: ExitNoCheck, Err: fmt.Errorf("drill run %s left %s in namespace %s, expiring at %s: another drill may be running; "+
+				"wait, or delete them: kubectl delete deployment,service,networkpolicy -n %s -l %s=%s",
+				l.Run, strings.Join(l.Objects, ", "), r.found.Namespace, l.Expires.Format(time.RFC3339), r.found.Namespace, kube.DrillRunLabel, l.Run)}
+		}
+		deleted, err := r.kc.DeleteDrillObjects(ctx, kube.DrillObject{Namespace: r.found.Namespace, Run: l.Run})
+		if err != nil {
+			return &ExitError{Code: ExitNoCheck, Err: fmt.Errorf("delete the expired objects of drill run %s: %w", l.Run, err)}
+		}
+		say(fmt.Sprintf("deleted what drill run %s left, expired at %s: %s", l.Run, l.Expires.Format(time.RFC3339), strings.Join(deleted, ", ")))
+	}
+	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "ERROR"
+	}
+	return s
+}
+
+// waitWhole waits until the cluster passes the preflight again (a stopped or crashed pod back
+// and the mesh settled), and updates the positions.
+func (o *drillOptions) waitWhole(ctx context.Context, r *drillRun) error {
+	deadline := time.Now().Add(wholeTimeout)
+	var last error
+	for time.Now().Before(deadline) {
+		c, err := r.env.Snapshot(ctx)
+		if err == nil {
+			if _, err = drill.Preflight(c); err == nil {
+				return nil
+			}
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(2 * time.Second):
+		}
+	}
+	return fmt.Errorf("the mesh was not whole within %s: %v", wholeTimeout, last)
+}
+
+func (o *drillOptions) printResults(r *drillRun) error {
+	if o.output == "json" {
+		return ui.Write(o.streams.Out, "json", "DrillReport", r.report)
+	}
+	w := tabwriter.NewWriter(o.streams.Out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "\nDRILL\tVERDICT\tEXPECTED\tOBSERVED (after the alert, sender)\tEXPLANATION")
+	for _, d := range r.report.Drills {
+		var hits []string
+		for _, h := range d.Hits {
+			if h.Resolved {
+				continue
+			}
+			s := h.Sender
+			if s == "" {
+				s = "sender unknown"
+			}
+			hits = append(hits, fmt.Sprintf("%s %s", timing.Format(h.At.Round(10*time.Millisecond)), s))
+		}
+		obs := strings.Join(hits, "; ")
+		if obs == "" {
+			obs = "-"
+		}
+		e := d.Expectation
+		fmt.Fprintf(w, "%s\t%s\t%d %s\t%s\t%s\n", d.Drill, orDash(string(d.Verdict)), e.Count, window(e), obs, d.Explanation+d.Error)
+	}
+	return w.Flush()
+}
+
+// drillVerdict is the exit status: 1 for a FAIL or INCONCLUSIVE, 2 when a drill could not run
+// or every drill was skipped, else nil.
+func drillVerdict(ds []drill.ReportDrill) error {
+	ran, errored := 0, 0
+	for _, d := range ds {
+		switch {
+		case d.Verdict == drill.Fail || d.Verdict == drill.Inconclusive:
+			return findingsExit
+		case d.Error != "" && d.Verdict == "":
+			errored++
+		case d.Verdict == drill.Pass:
+			ran++
+		}
+	}
+	if errored > 0 {
+		return &ExitError{Code: ExitNoCheck, Err: fmt.Errorf("%d drill(s) could not run", errored)}
+	}
+	if ran == 0 {
+		return &ExitError{Code: ExitNoCheck, Err: errors.New("no drill ran: every one was skipped or not run")}
+	}
+	return nil
+}

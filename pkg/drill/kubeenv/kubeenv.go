@@ -1,0 +1,291 @@
+// Package kubeenv runs pkg/drill's drills on Kubernetes: snapshots from the pipeline status
+// uses, faults through pkg/kube (the Eviction API, a NetworkPolicy, pods/exec), and the sink's
+// hits read through a port-forward. Every API server call is pkg/kube's.
+package kubeenv
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/amha-dev/kubectl-amha/pkg/drill"
+	"github.com/amha-dev/kubectl-amha/pkg/kube"
+	"github.com/amha-dev/kubectl-amha/pkg/lint"
+	"github.com/amha-dev/kubectl-amha/pkg/model"
+	"github.com/amha-dev/kubectl-amha/pkg/sink"
+	"github.com/amha-dev/kubectl-amha/pkg/snapshot"
+)
+
+// Env is one found cluster on Kubernetes.
+type Env struct {
+	Kube  *kube.Client
+	Src   snapshot.Source
+	Found *kube.Found
+	// Object labels and annotates what the drill creates.
+	Object kube.DrillObject
+	// Recreate deletes the cut-off pod once after the partition's policy is in place, so that
+	// it restarts with no established flows.
+	Recreate bool
+	// Say reports what a fault did.
+	Say func(string)
+}
+
+// Snapshot is the found cluster as status sees it.
+func (e *Env) Snapshot(ctx context.Context) (model.Cluster, error) {
+	cs, err := e.Src.Snapshot(ctx)
+	if err != nil {
+		return model.Cluster{}, err
+	}
+	for _, c := range cs {
+		if c.Name == e.Found.Name && c.Namespace == e.Found.Namespace {
+			return c, nil
+		}
+	}
+	return model.Cluster{}, fmt.Errorf("%s/%s is gone", e.Found.Namespace, e.Found.Name)
+}
+
+func (e *Env) say(format string, a ...any) {
+	if e.Say != nil {
+		e.Say(fmt.Sprintf(format, a...))
+	}
+}
+
+// Fault causes the drill's fault on the replica (its pod's name).
+func (e *Env) Fault(ctx context.Context, d, replica string) (func(context.Context) error, error) {
+	ns := e.Found.Namespace
+	fctx, cancel := context.WithTimeout(ctx, e.Kube.Timeout)
+	defer cancel()
+	switch d {
+	case drill.StopSender:
+		err := e.evict(fctx, replica, false)
+		if err == nil {
+			e.say("evicted %s (a graceful stop)", replica)
+		}
+		return nil, err
+	case drill.CrashSender:
+		before, err := e.Kube.Pod(fctx, ns, replica)
+		if err != nil {
+			return nil, err
+		}
+		if err := e.kill(fctx, replica, "-QUIT"); err != nil {
+			return nil, err
+		}
+		e.say("sent SIGQUIT to PID 1 of %s (a crash: it exits without leaving the mesh)", replica)
+		return nil, e.crashed(ctx, before)
+	case drill.Partition:
+		if name, ok, err := e.meshAllowed(fctx, replica); err != nil {
+			return nil, err
+		} else if ok {
+			return nil, &drill.SkipError{Reason: fmt.Sprintf("NetworkPolicy %s already allows port %d to %s: policies only add "+
+				"allowances, so no new policy can cut the mesh while it exists", name, kube.MeshPort, replica)}
+		}
+		heal, err := e.Kube.CreateNetworkPolicy(fctx, kube.PartitionPolicy(e.Object, replica, kube.MeshPort))
+		if err != nil {
+			return nil, err
+		}
+		e.say("NetworkPolicy amha-drill-partition-%s cuts port %d of %s", replica, kube.MeshPort, replica)
+		if e.Recreate {
+			if err := e.Kube.DeletePod(fctx, ns, replica); err != nil {
+				return heal, err
+			}
+			e.say("deleted %s: its replacement starts behind the policy, with no established flows", replica)
+		}
+		return heal, nil
+	}
+	return nil, nil
+}
+
+// crashWait bounds the wait for the kubelet to see the crashed container.
+const crashWait = 5 * time.Second
+
+// crashed confirms the crash from the kubelet's side: the container's restart count rose, or
+// it terminated, with Go's exit code for SIGQUIT (2). Not seen within crashWait:
+// NoEffectError.
+func (e *Env) crashed(ctx context.Context, before *corev1.Pod) error {
+	status := func(p *corev1.Pod) corev1.ContainerStatus {
+		for _, s := range p.Status.ContainerStatuses {
+			if s.Name == e.Found.Container {
+				return s
+			}
+		}
+		return corev1.ContainerStatus{}
+	}
+	was := status(before).RestartCount
+	deadline := time.Now().Add(crashWait)
+	for time.Now().Before(deadline) {
+		pctx, cancel := context.WithTimeout(ctx, e.Kube.Timeout)
+		p, err := e.Kube.Pod(pctx, before.Namespace, before.Name)
+		cancel()
+		if err == nil && p.UID == before.UID {
+			s := status(p)
+			term := s.State.Terminated
+			if s.RestartCount > was {
+				term = s.LastTerminationState.Terminated
+			}
+			if term != nil {
+				e.say("crash confirmed: %s exited with code %d (restarts %d)", before.Name, term.ExitCode, s.RestartCount)
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+	return &drill.NoEffectError{Reason: fmt.Sprintf("SIGQUIT was sent to PID 1 of %s but its container did not exit within %s "+
+		"(no restart, no termination): the process ignores SIGQUIT, or PID 1 is not Alertmanager (an init such as tini)", before.Name, crashWait)}
+}
+
+// Precheck tells, before the drill alert is posted, whether the fault can be caused: the
+// eviction as a dry run (a PodDisruptionBudget that blocks it), and `kill -0 1` in the
+// container (kill in the image, the right to exec). A SkipError says why not.
+func (e *Env) Precheck(ctx context.Context, d, replica string) error {
+	fctx, cancel := context.WithTimeout(ctx, e.Kube.Timeout)
+	defer cancel()
+	switch d {
+	case drill.StopSender:
+		return e.evict(fctx, replica, true)
+	case drill.CrashSender:
+		return e.kill(fctx, replica, "-0")
+	}
+	return nil
+}
+
+func (e *Env) evict(ctx context.Context, replica string, dryRun bool) error {
+	err := e.Kube.Evict(ctx, e.Found.Namespace, replica, dryRun)
+	if errors.Is(err, kube.ErrEvictionRefused) {
+		return &drill.SkipError{Reason: fmt.Sprintf("a PodDisruptionBudget blocks the eviction of %s: %v", replica, err)}
+	}
+	return err
+}
+
+func (e *Env) kill(ctx context.Context, replica, signal string) error {
+	_, err := e.Kube.Exec(ctx, e.Found.Namespace, replica, e.Found.Container, []string{"kill", signal, "1"})
+	switch {
+	case errors.Is(err, kube.ErrNoExecutable):
+		return &drill.SkipError{Reason: fmt.Sprintf("no kill in the image of container %s: its process cannot be crashed from inside (a distroless or minimal image)", e.Found.Container)}
+	case err != nil && strings.Contains(err.Error(), "RBAC denies"):
+		return &drill.SkipError{Reason: err.Error()}
+	}
+	return err
+}
+
+// meshAllowed finds a NetworkPolicy of the namespace (not the drill's) that selects the pod
+// and allows ingress on the mesh port from every pod or from the pods of the cluster: then no
+// new policy can cut it. Named ports and namespace selectors count as allowing.
+func (e *Env) meshAllowed(ctx context.Context, pod string) (string, bool, error) {
+	objs, err := e.Kube.Objects(ctx, e.Found)
+	if _, unread := objs.Unread["NetworkPolicy"]; unread {
+		return "", false, err
+	}
+	var p *corev1.Pod
+	for i := range e.Found.Pods {
+		if e.Found.Pods[i].Name == pod {
+			p = &e.Found.Pods[i]
+		}
+	}
+	if p == nil {
+		return "", false, fmt.Errorf("pod %s is not one of %s's", pod, e.Found.Name)
+	}
+	for _, np := range objs.NetworkPolicies {
+		if np.Labels[kube.ManagedByLabel] == kube.ManagedBy || !selects(np.Spec.PodSelector, p.Labels) || !lint.PolicyIngress(np) {
+			continue
+		}
+		for _, r := range np.Spec.Ingress {
+			if portAllowed(r.Ports) && e.peersAllowed(r.From) {
+				return np.Name, true, nil
+			}
+		}
+	}
+	return "", false, nil
+}
+
+func selects(sel metav1.LabelSelector, l map[string]string) bool {
+	s, err := metav1.LabelSelectorAsSelector(&sel)
+	return err == nil && s.Matches(labels.Set(l))
+}
+
+func portAllowed(ports []networkingv1.NetworkPolicyPort) bool {
+	if len(ports) == 0 {
+		return true
+	}
+	for _, p := range ports {
+		if p.Port == nil || p.Port.Type != 0 { // every port, or a named one (it may be the mesh's)
+			return true
+		}
+		from, to := p.Port.IntVal, p.Port.IntVal
+		if p.EndPort != nil {
+			to = *p.EndPort
+		}
+		if from <= kube.MeshPort && kube.MeshPort <= to {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Env) peersAllowed(peers []networkingv1.NetworkPolicyPeer) bool {
+	if len(peers) == 0 {
+		return true
+	}
+	for _, peer := range peers {
+		if peer.IPBlock != nil {
+			continue
+		}
+		if peer.PodSelector == nil {
+			return true // every pod of the selected namespaces
+		}
+		for _, other := range e.Found.Pods {
+			if selects(*peer.PodSelector, other.Labels) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Sink reads the hits of the in-cluster sink through a port-forward.
+type Sink struct {
+	Pool *kube.Pool
+	Pod  *corev1.Pod
+	HTTP *http.Client
+}
+
+// Hits asks the sink for the hits whose alerts carry amha_drill=run.
+func (s *Sink) Hits(ctx context.Context, run string) ([]sink.Hit, error) {
+	fw, err := s.Pool.Forward(ctx, s.Pod, kube.SinkPort)
+	if err != nil {
+		return nil, fmt.Errorf("the sink: %w", err)
+	}
+	u := "http://" + fw.Local + "/hits?label=" + url.QueryEscape(drill.Label+"="+run)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.HTTP.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("the sink's hits: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return nil, fmt.Errorf("the sink's hits: %s: %s", resp.Status, strings.TrimSpace(string(b)))
+	}
+	var rep sink.Report
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&rep); err != nil {
+		return nil, fmt.Errorf("the sink's hits: %w", err)
+	}
+	return rep.Hits, nil
+}

@@ -1,0 +1,89 @@
+package drill
+
+import (
+	"encoding/json"
+
+	"github.com/amha-dev/kubectl-amha/pkg/model"
+)
+
+// Report is what `kubectl amha drill -o json` prints (kind DrillReport, docs/json.md).
+type Report struct {
+	Cluster   string `json:"cluster"`
+	Namespace string `json:"namespace,omitempty"`
+	// Run is the run id: the sink and policies carry it as amha.dev/drill-run, and each
+	// drill's alert as amha_drill=<run>-<drill>.
+	Run    string     `json:"run"`
+	DryRun bool       `json:"dryRun,omitempty"`
+	Timing ReportTime `json:"timing"`
+	// Positions are the replicas (pods) by gossip position before the first drill.
+	Positions []string      `json:"positions"`
+	Drills    []ReportDrill `json:"drills"`
+}
+
+// ReportTime is the numbers the expectations were computed from.
+type ReportTime struct {
+	PeerTimeout    model.Duration `json:"peerTimeout"`
+	GroupWait      model.Duration `json:"groupWait"`
+	GroupInterval  model.Duration `json:"groupInterval"`
+	RepeatInterval model.Duration `json:"repeatInterval"`
+}
+
+// ReportDrill is one drill: its plan, and once run its result.
+type ReportDrill struct {
+	Drill string `json:"drill"`
+	// Alert is the drill alert's amha_drill label.
+	Alert string `json:"alert"`
+	Result
+	// Error says why the drill could not run (the verdict is then empty).
+	Error string `json:"error,omitempty"`
+}
+
+// MarshalJSON writes the times as durations ("5.2s"), as every amha report does.
+func (e Expectation) MarshalJSON() ([]byte, error) {
+	type plain Expectation
+	return json.Marshal(struct {
+		plain
+		From model.Duration `json:"from"`
+		To   model.Duration `json:"to"`
+	}{plain(e), model.Duration(e.From), model.Duration(e.To)})
+}
+
+// MarshalJSON writes the arrival as a duration ("5.2s").
+func (h Hit) MarshalJSON() ([]byte, error) {
+	type plain Hit
+	return json.Marshal(struct {
+		plain
+		At model.Duration `json:"at"`
+	}{plain(h), model.Duration(h.At)})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (e *Expectation) UnmarshalJSON(b []byte) error {
+	type plain Expectation
+	var v struct {
+		plain
+		From model.Duration `json:"from"`
+		To   model.Duration `json:"to"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*e = Expectation(v.plain)
+	e.From, e.To = v.From.D(), v.To.D()
+	return nil
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (h *Hit) UnmarshalJSON(b []byte) error {
+	type plain Hit
+	var v struct {
+		plain
+		At model.Duration `json:"at"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*h = Hit(v.plain)
+	h.At = v.At.D()
+	return nil
+}

@@ -1,0 +1,131 @@
+package drill
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+	"time"
+
+	amconfig "github.com/prometheus/alertmanager/config"
+	"github.com/prometheus/alertmanager/dispatch"
+	"github.com/prometheus/alertmanager/featurecontrol"
+	"github.com/prometheus/alertmanager/matcher/compat"
+	prommodel "github.com/prometheus/common/model"
+	"github.com/prometheus/common/promslog"
+)
+
+// SinkReceiver is the receiver the drill route must end at.
+const SinkReceiver = "amha-drill-sink"
+
+// RouteTiming is the drill route's timing, as the replicas' running configuration matched it.
+type RouteTiming struct {
+	GroupWait      time.Duration `json:"groupWait"`
+	GroupInterval  time.Duration `json:"groupInterval"`
+	RepeatInterval time.Duration `json:"repeatInterval"`
+}
+
+// RouteError says that a running configuration does not deliver the drill alert to the sink
+// alone: running a drill would page someone, or count nothing.
+type RouteError struct {
+	Replica string
+	Reason  string
+}
+
+func (e *RouteError) Error() string {
+	return fmt.Sprintf("replica %s: %s", e.Replica, e.Reason)
+}
+
+var initMatchers sync.Once
+
+// CheckRoute matches the drill alert's exact labels against a replica's running configuration
+// (config.original from /api/v2/status) with Alertmanager's own routing, as `amtool config
+// routes test` does: every route matched must end at the receiver amha-drill-sink (or
+// <namespace>/<AlertmanagerConfig>/amha-drill-sink) with exactly one webhook and no other
+// integration. It returns the matched route's timing.
+func CheckRoute(replica, original string, labels map[string]string) (RouteTiming, error) {
+	initMatchers.Do(func() { compat.InitFromFlags(promslog.NewNopLogger(), featurecontrol.NoopFlags{}) })
+	cfg, err := amconfig.Load(original)
+	if err != nil {
+		return RouteTiming{}, &RouteError{replica, fmt.Sprintf("its running configuration does not load: %v", err)}
+	}
+	if cfg.Route == nil {
+		return RouteTiming{}, &RouteError{replica, "its running configuration has no route"}
+	}
+	ls := prommodel.LabelSet{}
+	for k, v := range labels {
+		ls[prommodel.LabelName(k)] = prommodel.LabelValue(v)
+	}
+	matched := dispatch.NewRoute(cfg.Route, nil).Match(ls)
+	if len(matched) == 0 {
+		return RouteTiming{}, &RouteError{replica, "no route matches the drill alert"}
+	}
+	recv := map[string]*amconfig.Receiver{}
+	for i := range cfg.Receivers {
+		recv[cfg.Receivers[i].Name] = &cfg.Receivers[i]
+	}
+	var names []string
+	for _, m := range matched {
+		names = append(names, m.RouteOpts.Receiver)
+	}
+	for _, m := range matched {
+		name := m.RouteOpts.Receiver
+		if name != SinkReceiver && !strings.HasSuffix(name, "/"+SinkReceiver) {
+			return RouteTiming{}, &RouteError{replica, fmt.Sprintf("the drill alert is routed to receiver(s) %s, not only to %s: "+
+				"a drill would notify them", strings.Join(names, ", "), SinkReceiver)}
+		}
+		r := recv[name]
+		if r == nil {
+			return RouteTiming{}, &RouteError{replica, fmt.Sprintf("receiver %s is not defined", name)}
+		}
+		if n, other := integrations(r); len(r.WebhookConfigs) != 1 || n != 1 {
+			return RouteTiming{}, &RouteError{replica, fmt.Sprintf("receiver %s has %d webhook(s) and %d integration(s) in all (%s): "+
+				"it must have exactly one webhook, to the sink, and nothing else", name, len(r.WebhookConfigs), n, other)}
+		}
+		if !r.WebhookConfigs[0].SendResolved() {
+			return RouteTiming{}, &RouteError{replica, fmt.Sprintf("receiver %s's webhook has send_resolved: false", name)}
+		}
+	}
+	o := matched[0].RouteOpts
+	return RouteTiming{GroupWait: o.GroupWait, GroupInterval: o.GroupInterval, RepeatInterval: o.RepeatInterval}, nil
+}
+
+// integrations counts every integration of a receiver (every non-empty *_configs list), and
+// names the kinds.
+func integrations(r *amconfig.Receiver) (int, string) {
+	v := reflect.ValueOf(*r)
+	t := v.Type()
+	n := 0
+	var kinds []string
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Field(i)
+		if f.Kind() != reflect.Slice || !strings.HasSuffix(t.Field(i).Name, "Configs") || f.Len() == 0 {
+			continue
+		}
+		n += f.Len()
+		kinds = append(kinds, strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0])
+	}
+	return n, strings.Join(kinds, ", ")
+}
+
+// RouteToAdd is the drill route and receiver the team adds to alertmanager.yml, for a sink in
+// namespace.
+func RouteToAdd(namespace string) string {
+	return fmt.Sprintf(`route:
+  routes:
+  # first child of the root: drill alerts go to the drill's sink and nowhere else
+  - matchers: ['%s=~".+"']
+    receiver: %s
+    group_by: [%s]
+    group_wait: 10s
+    group_interval: 1m
+    repeat_interval: 24h
+    continue: false
+  # ... your routes after it
+receivers:
+- name: %s
+  webhook_configs:
+  - url: http://%s.%s.svc:8080/hook
+    send_resolved: true
+`, Label, SinkReceiver, Label, SinkReceiver, SinkReceiver, namespace)
+}

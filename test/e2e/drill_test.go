@@ -1,0 +1,509 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/amha-dev/kubectl-amha/internal/ambuild"
+	"github.com/amha-dev/kubectl-amha/internal/ptytest"
+	"github.com/amha-dev/kubectl-amha/pkg/cmd"
+	"github.com/amha-dev/kubectl-amha/pkg/drill"
+	"github.com/amha-dev/kubectl-amha/ui"
+)
+
+// drillImage is the sink's image as the rig makes images: the static binary as
+// /bin/kubectl-amha, user 65534, imported into the rig's containerd.
+const drillImage = "amha.local/kubectl-amha:drill"
+
+// sharedDir holds what several tests use (the drill's binary); removed after the last test.
+var sharedDir string
+
+func TestMain(m *testing.M) {
+	d, err := os.MkdirTemp("", "amha-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	sharedDir = d
+	code := m.Run()
+	os.RemoveAll(d)
+	os.Exit(code)
+}
+
+var (
+	drillImageOnce sync.Once
+	drillImageErr  string
+	// drillBinary is the static binary the image was made from.
+	drillBinary string
+)
+
+func buildDrillImage(t *testing.T) {
+	t.Helper()
+	drillImageOnce.Do(func() {
+		rigctl := os.Getenv("AMHA_RIG_RIGCTL")
+		if rigctl == "" {
+			drillImageErr = "AMHA_RIG_RIGCTL is not set (eval \"$(test/rig/rig.sh env)\")"
+			return
+		}
+		bin := ptytest.Build(t)
+		// Kept for the tests after this one: t's temporary directory goes when it ends.
+		drillBinary = filepath.Join(sharedDir, "kubectl-amha")
+		if b, err := os.ReadFile(bin); err != nil {
+			drillImageErr = err.Error()
+			return
+		} else if err := os.WriteFile(drillBinary, b, 0o755); err != nil {
+			drillImageErr = err.Error()
+			return
+		}
+		tar := filepath.Join(t.TempDir(), "kubectl-amha-drill.tar")
+		steps := [][]string{
+			{rigctl, "mkimage", "-o", tar, "-name", drillImage, "-add", bin + ":/bin/kubectl-amha", "-user", "65534", "-entrypoint", `["/bin/kubectl-amha"]`},
+			{"bash", filepath.Join("..", "rig", "rig.sh"), "import", tar},
+		}
+		for _, s := range steps {
+			if out, err := exec.Command(s[0], s[1:]...).CombinedOutput(); err != nil {
+				drillImageErr = fmt.Sprintf("%v: %v\n%s", s, err, out)
+				return
+			}
+		}
+	})
+	if drillImageErr != "" {
+		t.Fatal(drillImageErr)
+	}
+}
+
+// drillConfig is the operator shape's configuration with the drill route for a sink in ns.
+func drillConfig(ns string) string {
+	return fmt.Sprintf(`global:
+  resolve_timeout: 5m
+route:
+  receiver: "null"
+  group_by: [alertname, namespace]
+  group_wait: 30s
+  group_interval: 5m
+  repeat_interval: 12h
+  routes:
+  - matchers: ['amha_drill=~".+"']
+    receiver: amha-drill-sink
+    group_by: [amha_drill]
+    group_wait: 5s
+    group_interval: 1m
+    repeat_interval: 24h
+    continue: false
+receivers:
+- name: "null"
+- name: amha-drill-sink
+  webhook_configs:
+  - url: http://amha-drill-sink.%s.svc:8080/hook
+    send_resolved: true
+`, ns)
+}
+
+// drillCluster deploys the operator shape (3 replicas, peer-timeout 3s), with the drill
+// route when withRoute, and waits until status finds it healthy.
+func (r *rig) drillCluster(t *testing.T, prefix string, withRoute bool) string {
+	t.Helper()
+	return r.drillClusterImage(t, prefix, withRoute, rigAMImage())
+}
+
+// drillClusterImage is drillCluster with the replicas running image.
+func (r *rig) drillClusterImage(t *testing.T, prefix string, withRoute bool, image string) string {
+	t.Helper()
+	ns := r.namespace(t, prefix)
+	objs := manifest(t, "operator-shape.yaml")
+	for _, o := range objs {
+		switch v := o.(type) {
+		case *corev1.Secret:
+			if withRoute {
+				v.StringData["alertmanager.env.yaml"] = drillConfig(ns)
+			}
+		case *appsv1.StatefulSet:
+			c := &v.Spec.Template.Spec.Containers[0]
+			c.Args = append(c.Args, "--cluster.peer-timeout=3s")
+			c.Image = image
+		}
+	}
+	r.apply(t, ns, objs)
+	r.waitReady(t, ns, "alertmanager-main", 3)
+	r.eventually(t, 90*time.Second, healthy, "-n", ns)
+	return ns
+}
+
+// drillReport runs `kubectl amha drill` in process with -o json and decodes the report.
+func (r *rig) drill(t *testing.T, args ...string) (drill.Report, int, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	root := cmd.NewRoot(genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut})
+	root.SetArgs(append([]string{"drill", "--kubeconfig", r.kubeconfig}, args...))
+	code := cmd.ExitOK
+	if err := root.Execute(); err != nil {
+		code = cmd.CodeOf(err)
+		errOut.WriteString(err.Error())
+	}
+	var rep struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+		drill.Report
+	}
+	if out.Len() > 0 && strings.HasPrefix(strings.TrimSpace(out.String()), "{") {
+		if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+			t.Fatalf("drill output: %v\n%s", err, out.String())
+		}
+		if rep.Kind != "DrillReport" || rep.APIVersion == "" {
+			t.Errorf("envelope: apiVersion %q kind %q", rep.APIVersion, rep.Kind)
+		}
+	}
+	t.Logf("kubectl amha drill %s: exit %d\n%s\n%s", strings.Join(args, " "), code, out.String(), errOut.String())
+	return rep.Report, code, errOut.String()
+}
+
+// managed lists the objects the drill labels as its own in ns.
+func (r *rig) managed(t *testing.T, ns string) []string {
+	t.Helper()
+	ctx := context.Background()
+	lo := metav1.ListOptions{LabelSelector: "app.kubernetes.io/managed-by=kubectl-amha"}
+	var out []string
+	deps, err := r.cs.AppsV1().Deployments(ns).List(ctx, lo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range deps.Items {
+		out = append(out, "deployment/"+o.Name)
+	}
+	svcs, err := r.cs.CoreV1().Services(ns).List(ctx, lo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range svcs.Items {
+		out = append(out, "service/"+o.Name)
+	}
+	nps, err := r.cs.NetworkingV1().NetworkPolicies(ns).List(ctx, lo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range nps.Items {
+		out = append(out, "networkpolicy/"+o.Name)
+	}
+	return out
+}
+
+func firing(d drill.ReportDrill) []drill.Hit {
+	var out []drill.Hit
+	for _, h := range d.Hits {
+		if !h.Resolved {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// Without the drill route the drill stops before touching anything (exit 2) and prints the
+// route to add, with this namespace in the sink's URL.
+func TestDrillWithoutRouteOnRig(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	ns := r.drillCluster(t, "amha-drill-noroute", false)
+	_, code, errOut := r.drill(t, "baseline", "-n", ns, "--yes", "--sink-image", drillImage)
+	if code != cmd.ExitNoCheck {
+		t.Errorf("exit %d, want 2", code)
+	}
+	for _, want := range []string{"routed to receiver(s) null, not only to amha-drill-sink", "receiver: amha-drill-sink", "url: http://amha-drill-sink." + ns + ".svc:8080/hook"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q", want)
+		}
+	}
+	if m := r.managed(t, ns); len(m) > 0 {
+		t.Errorf("objects left: %v", m)
+	}
+}
+
+// The baseline on the operator shape: one notification, from the position 0 pod (its IP), at
+// group_wait; the sink deleted afterwards. --dry-run before it creates nothing.
+func TestDrillBaselineOnRig(t *testing.T) {
+	r := newRig(t)
+	buildDrillImage(t)
+	ns := r.drillCluster(t, "amha-drill", true)
+
+	plan, code, _ := r.drill(t, "all", "-n", ns, "--dry-run", "-o", "json")
+	if code != cmd.ExitOK || !plan.DryRun || len(plan.Drills) != 4 || plan.Timing.GroupWait.D() != 5*time.Second || plan.Timing.PeerTimeout.D() != 3*time.Second {
+		t.Fatalf("dry run: exit %d, plan %+v", code, plan)
+	}
+	if m := r.managed(t, ns); len(m) > 0 {
+		t.Fatalf("--dry-run created %v", m)
+	}
+	// Without --yes: refused on a pipe; asked on a terminal, where "n" changes nothing.
+	if _, code, errOut := r.drill(t, "baseline", "-n", ns, "--sink-image", drillImage); code != cmd.ExitNoCheck || !strings.Contains(errOut, "use --yes") {
+		t.Errorf("without --yes on a pipe: exit %d, %q", code, errOut)
+	}
+	p := ptytest.Start(t, drillBinary, 120, 40, "drill", "baseline", "-n", ns, "--kubeconfig", r.kubeconfig, "--sink-image", drillImage)
+	p.WaitFor(t, "Run it? [y/N]", 0, 60*time.Second)
+	p.Press(t, "n\r")
+	select {
+	case <-p.Exited:
+		if code := p.Cmd.ProcessState.ExitCode(); code != cmd.ExitNoCheck || !strings.Contains(p.Text(), "not confirmed: nothing was changed") {
+			t.Errorf("answered n: exit %d\n%s", code, p.Text())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("still running 20s after n:\n%s", p.Text())
+	}
+	if m := r.managed(t, ns); len(m) > 0 {
+		t.Fatalf("answering n created %v", m)
+	}
+
+	rep, code, _ := r.drill(t, "baseline", "-n", ns, "--yes", "--sink-image", drillImage, "-o", "json")
+	if code != cmd.ExitOK || len(rep.Drills) != 1 {
+		t.Fatalf("exit %d, report %+v", code, rep)
+	}
+	d := rep.Drills[0]
+	if d.Verdict != drill.Pass {
+		t.Errorf("baseline: %s: %s %s", d.Verdict, d.Explanation, d.Error)
+	}
+	if f := firing(d); len(f) != 1 || f[0].Sender != rep.Positions[0] {
+		t.Errorf("firing hits %+v, want 1 from %s (position 0)", f, rep.Positions[0])
+	}
+	if m := r.managed(t, ns); len(m) > 0 {
+		t.Errorf("objects left after the drill: %v", m)
+	}
+}
+
+// Every drill on the operator shape, in order: baseline and stop-sender pass, crash-sender is
+// SKIPPED (the rig's Alertmanager image has no kill), and the partition passes with
+// --recreate (the rig's policy engine does not cut the live mesh). Every object is gone after.
+func TestDrillAllOnRig(t *testing.T) {
+	// Not parallel: NetworkPolicy enforcement is timing-sensitive on a busy rig (partition_test.go).
+	r := newRig(t)
+	buildDrillImage(t)
+	ns := r.drillCluster(t, "amha-drill-all", true)
+	rep, code, _ := r.drill(t, "all", "-n", ns, "--yes", "--sink-image", drillImage, "--recreate", "--split-timeout", "90s", "-o", "json")
+	want := map[string]drill.Verdict{drill.Baseline: drill.Pass, drill.StopSender: drill.Pass, drill.CrashSender: drill.Skipped, drill.Partition: drill.Pass}
+	if len(rep.Drills) != 4 {
+		t.Fatalf("exit %d, %d drills", code, len(rep.Drills))
+	}
+	for _, d := range rep.Drills {
+		if d.Verdict != want[d.Drill] {
+			t.Errorf("%s: %s (%s%s), want %s", d.Drill, d.Verdict, d.Explanation, d.Error, want[d.Drill])
+		}
+		t.Logf("%s: %s: %s %v", d.Drill, d.Verdict, d.Explanation, firing(d))
+	}
+	if d := rep.Drills[2]; !strings.Contains(d.Explanation, "no kill in the image") {
+		t.Errorf("crash-sender skipped for %q, want no kill in the image", d.Explanation)
+	}
+	if f := firing(rep.Drills[3]); len(f) == 2 && f[0].Sender == f[1].Sender {
+		t.Errorf("partition: both notifications from %s", f[0].Sender)
+	}
+	if code != cmd.ExitOK && !t.Failed() {
+		t.Errorf("exit %d, want 0", code)
+	}
+	if m := r.managed(t, ns); len(m) > 0 {
+		t.Errorf("objects left after the drills: %v", m)
+	}
+}
+
+// On one cluster: a PodDisruptionBudget that allows no disruption makes stop-sender SKIPPED
+// (exit 2: nothing ran); a partition without --recreate on this network, which does not cut
+// live flows, is INCONCLUSIVE (exit 1) and leaves no policy; and the real binary stopped by
+// SIGINT while the partition holds exits 130 with the policy and the sink deleted and the
+// mesh whole again.
+func TestDrillRefusedInconclusiveInterruptedOnRig(t *testing.T) {
+	// Not parallel: NetworkPolicy enforcement is timing-sensitive on a busy rig (partition_test.go).
+	r := newRig(t)
+	buildDrillImage(t)
+	ns := r.drillCluster(t, "amha-drill-edge", true)
+	zero := intstr.FromInt32(0)
+	pdb := &policyv1.PodDisruptionBudget{
+		ObjectMeta: metav1.ObjectMeta{Name: "alertmanager-main"},
+		Spec: policyv1.PodDisruptionBudgetSpec{MaxUnavailable: &zero,
+			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app.kubernetes.io/name": "alertmanager"}}},
+	}
+	// What a killed run left: refused while unexpired, deleted once expired.
+	dead := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: "amha-drill-sink", Labels: map[string]string{"app.kubernetes.io/managed-by": "kubectl-amha", "amha.dev/drill-run": "dead"},
+			Annotations: map[string]string{"amha.dev/expires": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}},
+		Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Port: 8080}}},
+	}
+	r.apply(t, ns, []runtime.Object{pdb, dead})
+	if _, code, errOut := r.drill(t, "stop-sender", "-n", ns, "--yes", "--sink-image", drillImage); code != cmd.ExitNoCheck || !strings.Contains(errOut, "drill run dead left service/amha-drill-sink") {
+		t.Errorf("unexpired leftovers: exit %d, %q", code, errOut)
+	}
+	dead, err := r.cs.CoreV1().Services(ns).Get(context.Background(), "amha-drill-sink", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead.Annotations["amha.dev/expires"] = time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
+	if _, err := r.cs.CoreV1().Services(ns).Update(context.Background(), dead, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// The disruption controller fills the budget's status before the Eviction API enforces it.
+	time.Sleep(3 * time.Second)
+
+	rep, code, _ := r.drill(t, "stop-sender", "-n", ns, "--yes", "--sink-image", drillImage, "-o", "json")
+	if code != cmd.ExitNoCheck || len(rep.Drills) != 1 || rep.Drills[0].Verdict != drill.Skipped ||
+		!strings.Contains(rep.Drills[0].Explanation, "PodDisruptionBudget") {
+		t.Errorf("stop-sender under a blocking budget: exit %d, %+v", code, rep.Drills)
+	}
+	r.eventually(t, 90*time.Second, healthy, "-n", ns)
+	if _, err := r.cs.CoreV1().Services(ns).Get(context.Background(), "amha-drill-sink", metav1.GetOptions{}); err == nil {
+		t.Error("the expired leftover service is still there")
+	}
+
+	rep, code, _ = r.drill(t, "partition", "-n", ns, "--yes", "--sink-image", drillImage, "--split-timeout", "15s", "-o", "json")
+	if code != cmd.ExitFindings || len(rep.Drills) != 1 || rep.Drills[0].Verdict != drill.Inconclusive {
+		t.Errorf("partition without --recreate: exit %d, %+v", code, rep.Drills)
+	}
+	if m := r.managed(t, ns); len(m) > 0 {
+		t.Errorf("objects left: %v", m)
+	}
+
+	r.eventually(t, 90*time.Second, healthy, "-n", ns)
+	c := exec.Command(drillBinary, "drill", "partition", "-n", ns, "--kubeconfig", r.kubeconfig, "--yes", "--recreate", "--split-timeout", "90s", "--sink-image", drillImage)
+	var stderr bytes.Buffer
+	pr, pw := io.Pipe()
+	c.Stderr = io.MultiWriter(&stderr, pw)
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	split := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(pr)
+		once := sync.Once{}
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "the mesh is split") {
+				once.Do(func() { close(split) })
+			}
+		}
+	}()
+	select {
+	case <-split:
+	case <-time.After(90 * time.Second):
+		_ = c.Process.Kill()
+		t.Fatalf("no split within 90s:\n%s", stderr.String())
+	}
+	if err := c.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err = c.Wait()
+	pw.Close()
+	if c.ProcessState.ExitCode() != cmd.ExitInterrupted {
+		t.Errorf("exit %d (%v), want 130:\n%s", c.ProcessState.ExitCode(), err, stderr.String())
+	}
+	t.Logf("interrupted:\n%s", stderr.String())
+	if m := r.managed(t, ns); len(m) > 0 {
+		t.Errorf("objects left after Ctrl-C: %v", m)
+	}
+	// Whole again: one island of the 3 (the recreated pod's old address stays listed as a
+	// failed peer until --cluster.reconnect-timeout, so not "healthy").
+	r.eventually(t, 120*time.Second, func(rep ui.StatusReport, _ int) bool {
+		return islands(rep) == 1 && len(rep.Clusters[0].Matrix.Columns) == 3
+	}, "-n", ns)
+}
+
+// killSource is a static kill(1) for an image that has none: kill -SIGNAL PID.
+const killSource = `package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+func main() {
+	sig := map[string]syscall.Signal{"-0": 0, "-QUIT": syscall.SIGQUIT, "-TERM": syscall.SIGTERM}[os.Args[1]]
+	pid, err := strconv.Atoi(os.Args[2])
+	if err == nil {
+		err = syscall.Kill(pid, sig)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "kill:", strings.TrimSpace(err.Error()))
+		os.Exit(1)
+	}
+}
+`
+
+// amImageWithKill makes the rig's Alertmanager (same binary) with /bin/kill, as the official
+// busybox-based image has: the crash-sender drill needs it. test/rig's own image stays as it is.
+func amImageWithKill(t *testing.T) string {
+	t.Helper()
+	const name = "amha.local/alertmanager:v0.31.1-kill"
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	am, err := ambuild.Ensure(ctx, "v0.31.1", io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module kill\n\ngo 1.22\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(killSource), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	build := exec.Command("go", "build", "-o", filepath.Join(dir, "kill"), ".")
+	build.Dir = dir
+	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-mod=mod")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build kill: %v\n%s", err, out)
+	}
+	tar := filepath.Join(dir, "am-kill.tar")
+	steps := [][]string{
+		{os.Getenv("AMHA_RIG_RIGCTL"), "mkimage", "-o", tar, "-name", name, "-add", am + ":/bin/alertmanager", "-add", filepath.Join(dir, "kill") + ":/bin/kill",
+			"-dir", "/alertmanager:0755:65534", "-user", "65534", "-workdir", "/alertmanager", "-entrypoint", `["/bin/alertmanager"]`},
+		{"bash", filepath.Join("..", "rig", "rig.sh"), "import", tar},
+	}
+	for _, s := range steps {
+		if out, err := exec.Command(s[0], s[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", s, err, out)
+		}
+	}
+	return name
+}
+
+// crash-sender on replicas whose image has kill: position 0's process crashes (SIGQUIT, no
+// leave) 2s before its flush; 1 notification, from position 1, within group_wait +
+// peer-timeout; the container restarted with exit code 2.
+func TestDrillCrashSenderOnRig(t *testing.T) {
+	r := newRig(t)
+	if os.Getenv("AMHA_RIG_RIGCTL") == "" {
+		t.Skip("AMHA_RIG_RIGCTL is not set (eval \"$(test/rig/rig.sh env)\")")
+	}
+	buildDrillImage(t)
+	ns := r.drillClusterImage(t, "amha-drill-crash", true, amImageWithKill(t))
+	rep, code, _ := r.drill(t, "crash-sender", "-n", ns, "--yes", "--sink-image", drillImage, "-o", "json")
+	if code != cmd.ExitOK || len(rep.Drills) != 1 || rep.Drills[0].Verdict != drill.Pass {
+		t.Fatalf("crash-sender: exit %d, %+v", code, rep.Drills)
+	}
+	if f := firing(rep.Drills[0]); len(f) != 1 || f[0].Sender != rep.Positions[1] {
+		t.Errorf("firing %+v, want 1 from %s (position 1)", f, rep.Positions[1])
+	}
+	p, err := r.cs.CoreV1().Pods(ns).Get(context.Background(), rep.Positions[0], metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := p.Status.ContainerStatuses[0]
+	if term := st.LastTerminationState.Terminated; st.RestartCount < 1 || term == nil || term.ExitCode != 2 {
+		t.Errorf("%s: restarts %d, last termination %+v: want a restart after exit code 2 (SIGQUIT)", p.Name, st.RestartCount, term)
+	}
+	if m := r.managed(t, ns); len(m) > 0 {
+		t.Errorf("objects left after the drill: %v", m)
+	}
+}
