@@ -144,7 +144,7 @@ func renderReplicas(b *strings.Builder, c model.Cluster, s Styles, o TextOptions
 	}
 	for _, r := range c.Replicas {
 		if r.Pod != nil {
-			b.WriteString(s.Dim.Render("  Pod Ready comes from /-/ready, which answers 200 even while gossip settles: it says nothing about the mesh; MESH does.") + "\n")
+			b.WriteString(s.Dim.Render("  Pod Ready comes from a readiness probe (/-/ready or /), which answers 200 even while gossip settles: it says nothing about the mesh; MESH does.") + "\n")
 			break
 		}
 	}
