@@ -330,3 +330,33 @@ func TestK8sFindingsAreComplete(t *testing.T) {
 		}
 	}
 }
+
+// TestK8sOperatorPodLabels: a PodDisruptionBudget and a topology spread that select the pods
+// by the operator's whole StatefulSet selector (app.kubernetes.io/managed-by among it, as
+// `kubectl amha snippets` writes them from the live StatefulSet) select the Alertmanager
+// object's pods: the operator puts that label on them.
+func TestK8sOperatorPodLabels(t *testing.T) {
+	const sel = "{matchLabels: {alertmanager: main, app.kubernetes.io/instance: main, app.kubernetes.io/managed-by: prometheus-operator, app.kubernetes.io/name: alertmanager}}"
+	text := `apiVersion: monitoring.coreos.com/v1
+kind: Alertmanager
+metadata: {name: main, namespace: monitoring}
+spec:
+  replicas: 3
+  topologySpreadConstraints:
+  - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: ScheduleAnyway, labelSelector: ` + sel + `}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: alertmanager-main, namespace: monitoring}
+spec: {maxUnavailable: 1, selector: ` + sel + `}
+`
+	s, err := Load([]Input{{Name: "operator-patched.yaml", Data: []byte(text), Explicit: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range k8sTestRun(s) {
+		if f.ID == "k8s/pdb" || f.ID == "k8s/spread" {
+			t.Errorf("unexpected %s: %s", f.ID, f.Message)
+		}
+	}
+}

@@ -241,10 +241,13 @@ func operatorWorkload(o *Object) *Workload {
 	w := &Workload{
 		Kind: "Alertmanager", Name: o.Name, Namespace: o.Namespace, Object: o, At: o.Root,
 		Replicas: 1, ReplicasNode: spec.Get("replicas"), PodSpec: spec,
+		// The labels of the pods the operator generates, its StatefulSet's selector
+		// (makeSelectorLabels in prometheus-operator's pkg/alertmanager; v0.93.0 on the rig).
 		PodLabels: map[string]string{
-			"app.kubernetes.io/name":     "alertmanager",
-			"app.kubernetes.io/instance": o.Name,
-			"alertmanager":               o.Name,
+			"app.kubernetes.io/name":       "alertmanager",
+			"app.kubernetes.io/instance":   o.Name,
+			"app.kubernetes.io/managed-by": "prometheus-operator",
+			"alertmanager":                 o.Name,
 		},
 		IPVars: map[string]bool{"POD_IP": true},
 	}

@@ -103,14 +103,7 @@ func (r *rig) kubectl(t *testing.T, args ...string) {
 // object and its Available and Reconciled conditions are True.
 func (r *rig) waitAlertmanager(t *testing.T, ns, name string, n int64) {
 	t.Helper()
-	cfg, err := clientcmd.BuildConfigFromFlags("", r.kubeconfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dc, err := dynamic.NewForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dc := r.dynamic(t)
 	deadline := time.Now().Add(180 * time.Second)
 	var last *unstructured.Unstructured
 	for time.Now().Before(deadline) {
@@ -130,6 +123,20 @@ func (r *rig) waitAlertmanager(t *testing.T, ns, name string, n int64) {
 		status = last.Object["status"]
 	}
 	t.Fatalf("Alertmanager %s/%s: not %d available and reconciled within 180s; status %v", ns, name, n, status)
+}
+
+// dynamic is a dynamic client of the rig, for the operator's objects.
+func (r *rig) dynamic(t *testing.T) dynamic.Interface {
+	t.Helper()
+	cfg, err := clientcmd.BuildConfigFromFlags("", r.kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dc
 }
 
 func condition(obj *unstructured.Unstructured, typ string) string {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/amha-dev/kubectl-amha/internal/ptytest"
 	"github.com/amha-dev/kubectl-amha/pkg/cmd"
+	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/ui"
 )
 
@@ -24,7 +25,6 @@ import (
 // the mistakes; only what the patch does not compare (the configuration) stays reported.
 func TestSnippetsPatchRunningClusterOnRig(t *testing.T) {
 	r := newRig(t)
-	kubectl := rigKubectl(t)
 	ns := r.namespace(t, "amha-patch")
 
 	// The Helm chart's shape with three mistakes: the headless Service without 9094/UDP,
@@ -73,7 +73,29 @@ func TestSnippetsPatchRunningClusterOnRig(t *testing.T) {
 		}
 	}
 
-	// patch-apply.sh, as a user runs it: kubectl and the plugin on PATH.
+	r.patchApply(t, dir)
+
+	// Fixed: the mistakes the patch is about. What it does not compare (the configuration, the
+	// start delay) or leaves to the user (the NetworkPolicy) stays reported, and so do, until --cluster.reconnect-timeout (the patch sets
+	// 5m) forgets them, the addresses of the pods the rollout replaced.
+	// The NetworkPolicy is written but not applied by the script (it would deny every other client).
+	notPatched := map[string]bool{"config/no-watchdog": true, "k8s/start-delay": true, "mesh/failed-peers": true, "mesh/settling": true,
+		"cluster/insecure-gossip": true}
+	after := r.patchedMesh(t, notPatched, sts.Name, "-n", ns)
+	for _, f := range after.Clusters[0].Findings {
+		t.Logf("after the patch, not the patch's to fix: %s %s", f.Severity, f.ID)
+	}
+	if l := after.Clusters[0].Replicas[0].Flags.Label; l == nil || *l == "" {
+		t.Errorf("the patched pods run without --cluster.label")
+	}
+}
+
+// patchApply runs the patch-apply.sh that snippets wrote in dir as a user runs it: the rig's
+// kubectl and the built plugin on PATH. Its last step is status, which exits 1 while the rolled
+// pods still settle: the caller judges the cluster afterwards.
+func (r *rig) patchApply(t *testing.T, dir string) {
+	t.Helper()
+	kubectl := rigKubectl(t)
 	bin := ptytest.Build(t)
 	sh := exec.Command("sh", "patch-apply.sh")
 	sh.Dir = dir
@@ -82,18 +104,16 @@ func TestSnippetsPatchRunningClusterOnRig(t *testing.T) {
 	out, err := sh.CombinedOutput()
 	t.Logf("patch-apply.sh:\n%s", out)
 	if err != nil {
-		// Its last step is status, which exits 1 while the rolled pods still settle: judged below.
 		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
 			t.Fatalf("patch-apply.sh: %v", err)
 		}
 	}
+}
 
-	// Fixed: the mistakes the patch is about. What it does not compare (the configuration, the
-	// start delay) or leaves to the user (the NetworkPolicy) stays reported, and so do, until --cluster.reconnect-timeout (the patch sets
-	// 5m) forgets them, the addresses of the pods the rollout replaced.
-	// The NetworkPolicy is written but not applied by the script (it would deny every other client).
-	notPatched := map[string]bool{"config/no-watchdog": true, "k8s/start-delay": true, "mesh/failed-peers": true, "mesh/settling": true,
-		"cluster/insecure-gossip": true}
+// patchedMesh waits up to 2 minutes for status (with the configuration checks) to show a whole
+// mesh of 3 with no finding but those in allowed, and returns that report.
+func (r *rig) patchedMesh(t *testing.T, allowed map[string]bool, args ...string) ui.StatusReport {
+	t.Helper()
 	after, _ := r.eventually(t, 120*time.Second, func(rep ui.StatusReport, code int) bool {
 		if code == cmd.ExitNoCheck || len(rep.Clusters) != 1 {
 			return false
@@ -102,19 +122,9 @@ func TestSnippetsPatchRunningClusterOnRig(t *testing.T) {
 		if len(c.Replicas) != 3 || len(c.Matrix.Islands) != 1 || len(c.Matrix.Columns) != 3 {
 			return false
 		}
-		for _, f := range c.Findings {
-			if !notPatched[f.ID] {
-				return false
-			}
-		}
-		return true
-	}, sts.Name, "-n", ns, "--config-checks=true")
-	for _, f := range after.Clusters[0].Findings {
-		t.Logf("after the patch, not the patch's to fix: %s %s", f.Severity, f.ID)
-	}
-	if l := after.Clusters[0].Replicas[0].Flags.Label; l == nil || *l == "" {
-		t.Errorf("the patched pods run without --cluster.label")
-	}
+		return !slices.ContainsFunc(c.Findings, func(f model.Finding) bool { return !allowed[f.ID] })
+	}, append(args, "--config-checks=true")...)
+	return after
 }
 
 // listDir is the names and contents of the files in dir, for assertions across them.
