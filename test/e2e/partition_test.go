@@ -59,6 +59,8 @@ func TestNetworkPolicyPartition(t *testing.T) {
 		t.Fatal(err)
 	}
 	removed := time.Now()
-	r.eventually(t, 120*time.Second, func(rep ui.StatusReport, _ int) bool { return islands(rep) == 1 && len(rep.Clusters[0].Matrix.Columns) == 3 }, "-n", ns)
+	r.eventually(t, 120*time.Second, func(rep ui.StatusReport, _ int) bool {
+		return islands(rep) == 1 && len(rep.Clusters[0].Matrix.Columns) == 3
+	}, "-n", ns)
 	t.Logf("mesh whole again %s after the policy was removed", time.Since(removed).Round(time.Second))
 }

@@ -54,8 +54,8 @@ func TestPartitionSkippedWhenAPolicyAllowsTheMeshPort(t *testing.T) {
 		skip bool
 	}{
 		"kube-prometheus: 9094 from alertmanager pods": {policy("alertmanager-main", []networkingv1.NetworkPolicyPort{{Port: &mesh}}, fromAM), true},
-		"every port from everywhere":                    {policy("allow-all", nil, nil), true},
-		"only the web port":                             {policy("web-only", []networkingv1.NetworkPolicyPort{{Port: &web}}, nil), false},
+		"every port from everywhere":                   {policy("allow-all", nil, nil), true},
+		"only the web port":                            {policy("web-only", []networkingv1.NetworkPolicyPort{{Port: &web}}, nil), false},
 		"9094 from other pods only": {policy("other", []networkingv1.NetworkPolicyPort{{Port: &mesh}},
 			[]networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "x"}}}}), false},
 	} {
