@@ -112,7 +112,7 @@ func renderReplicas(b *strings.Builder, c model.Cluster, s Styles, o TextOptions
 		if r.Status == nil {
 			row := []string{r.Name, pod, s.Bad.Render("unreachable"), "-", "-", "-", "-", "-", "-", "-", "-"}
 			if o.Wide {
-				row = append(row, "-", "-", restarts(r), r.Endpoint)
+				row = append(row, "-", "-", restarts(r), endpoint(r))
 			}
 			t.add(row...)
 			continue
@@ -129,7 +129,7 @@ func renderReplicas(b *strings.Builder, c model.Cluster, s Styles, o TextOptions
 			strconv.Itoa(r.AlertCount), strconv.Itoa(r.SilenceCount),
 		}
 		if o.Wide {
-			row = append(row, OrDash(r.Status.NodeName), Num(m.HealthScore), restarts(r), r.Endpoint)
+			row = append(row, OrDash(r.Status.NodeName), Num(m.HealthScore), restarts(r), endpoint(r))
 		}
 		t.add(row...)
 	}
@@ -289,6 +289,15 @@ func OrDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// endpoint is where the replica answers: for a pod its own web address (the port-forward
+// amha used is gone when the report is read; -o json keeps it), else the URL given.
+func endpoint(r model.Replica) string {
+	if r.Pod != nil && len(r.WebAddresses) > 0 {
+		return r.WebAddresses[0]
+	}
+	return r.Endpoint
 }
 
 func restarts(r model.Replica) string {
