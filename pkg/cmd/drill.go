@@ -151,9 +151,6 @@ func (o *drillOptions) execute(cmd *cobra.Command, args []string) error {
 		return o.list()
 	}
 	ctx := cmd.Context() // ends at Ctrl-C or SIGTERM (Main): the drill then restores what it changed
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	return o.Run(ctx)
 }
 

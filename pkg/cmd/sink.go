@@ -117,9 +117,6 @@ func (o *sinkOptions) Validate() error {
 }
 
 func (o *sinkOptions) Run(ctx context.Context) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	l, err := net.Listen("tcp", o.listen)

@@ -229,9 +229,6 @@ func (o *snippetsOptions) snippets(ctx context.Context) (snippets.Spec, []snippe
 	if o.changed("peer-timeout") {
 		ask.PeerTimeout = o.timing.PeerTimeout
 	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	spec, out, err := snippets.FromCluster(ctx, kc, kube.Query{Namespace: ns, Name: o.live}, ask)
 	if ctx.Err() != nil {
 		return snippets.Spec{}, nil, errInterrupted

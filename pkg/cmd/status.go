@@ -18,6 +18,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/amha-dev/kubectl-amha/pkg/amclient"
 	"github.com/amha-dev/kubectl-amha/pkg/checks"
 	"github.com/amha-dev/kubectl-amha/pkg/collect"
 	"github.com/amha-dev/kubectl-amha/pkg/kube"
@@ -124,9 +125,6 @@ func (o *statusOptions) execute(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	ctx := cmd.Context() // ends at Ctrl-C or SIGTERM (Main)
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	return o.Run(ctx)
 }
 
@@ -169,13 +167,13 @@ func (o *statusOptions) Validate() error {
 		for _, raw := range o.urls {
 			u, err := url.Parse(raw)
 			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
-				return usageError("--url %q: want http://HOST:PORT or https://HOST:PORT", redactURL(raw))
+				return usageError("--url %q: want http://HOST:PORT or https://HOST:PORT", amclient.Redacted(raw))
 			}
 			// One replica written two ways (a default port, a trailing slash, letter case) is
 			// still one replica: as two, it would be a cluster with false findings.
 			key := sameReplica(u)
 			if first, ok := seen[key]; ok {
-				return usageError("--url %q and %q are the same replica", redactURL(first), redactURL(raw))
+				return usageError("--url %q and %q are the same replica", amclient.Redacted(first), amclient.Redacted(raw))
 			}
 			seen[key] = raw
 		}
@@ -312,12 +310,4 @@ func sameReplica(u *url.URL) string {
 		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
 	}
 	return u.Scheme + "://" + strings.ToLower(u.Hostname()) + ":" + port + strings.TrimSuffix(u.Path, "/")
-}
-
-// redactURL hides the password of a URL that carries credentials, for messages.
-func redactURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.User != nil {
-		return u.Redacted()
-	}
-	return raw
 }

@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"context"
 	"errors"
 	"time"
 
@@ -100,9 +99,6 @@ func (o *uiOptions) run(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	ctx := cmd.Context()
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	poller := snapshot.NewPoller(ctx, src)
 	defer poller.Close()
 	out := termenv.NewOutput(o.streams.Out)

@@ -307,12 +307,12 @@ func attribute(raw []sink.Hit, t0 time.Time, seen []model.Cluster, before, after
 		}
 	}
 	var out []Hit
-	firing := 0
+	firing, nFiring := 0, countFiring(raw)
 	for _, h := range raw {
 		hit := Hit{At: h.At.Sub(t0), Resolved: h.Status == "resolved"}
 		if names := byIP[h.Source]; len(names) == 1 {
 			hit.Sender = names[0]
-		} else if !hit.Resolved && len(rose) == countFiring(raw) && firing < len(rose) {
+		} else if !hit.Resolved && len(rose) == nFiring {
 			// Counters say who sent, not which request was whose: in arrival order.
 			hit.Sender = rose[firing]
 		}
