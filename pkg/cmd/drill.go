@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"slices"
@@ -303,22 +304,28 @@ func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
 	if r.positions, err = drill.Preflight(c); err != nil {
 		return r, &ExitError{Code: ExitNoCheck, Err: fmt.Errorf("%s/%s: %w", f.Namespace, f.Name, err)}
 	}
+	// The first replica's configuration says which labels reach the sink (namespace=... for
+	// an AlertmanagerConfig's route); every replica must route exactly those to it.
+	base := map[string]string{"alertname": drill.AlertName, drill.Label: run + "-" + drill.Baseline}
+	var extra map[string]string
 	for i, rep := range c.Replicas {
-		labels := map[string]string{"alertname": drill.AlertName, drill.Label: run + "-" + drill.Baseline}
-		rt, err := drill.CheckRoute(rep.Name, rep.Status.Config, labels)
-		if err != nil {
-			fmt.Fprintf(o.streams.ErrOut, "The drill route is missing or wrong: %v.\nAdd this to alertmanager.yml "+
-				"(the route as the root's first child), let every replica reload it, and run the drill again:\n\n%s\n",
-				err, indent(drill.RouteToAdd(f.Namespace)))
-			return r, &ExitError{Code: ExitNoCheck, Err: errors.New("no drill route: nothing was changed")}
-		}
+		var rt drill.RouteTiming
 		if i == 0 {
+			extra, rt, err = drill.MatchSink(rep.Name, rep.Status.Config, base)
 			r.route = rt
+		} else {
+			labels := maps.Clone(base)
+			maps.Copy(labels, extra)
+			_, err = drill.CheckRoute(rep.Name, rep.Status.Config, labels)
+		}
+		if err != nil {
+			o.printRouteToAdd(err, f)
+			return r, &ExitError{Code: ExitNoCheck, Err: errors.New("no drill route: nothing was changed")}
 		}
 	}
 	r.params = timing.Params{PeerTimeout: c.PeerTimeout.D(), GroupWait: r.route.GroupWait, GroupInterval: r.route.GroupInterval, RepeatInterval: r.route.RepeatInterval}
 	r.report = drill.Report{
-		Cluster: f.Name, Namespace: f.Namespace, Run: run, DryRun: o.dryRun, Positions: r.positions,
+		Cluster: f.Name, Namespace: f.Namespace, Run: run, DryRun: o.dryRun, Positions: r.positions, Labels: extra,
 		Timing: drill.ReportTime{PeerTimeout: model.Duration(r.params.PeerTimeout), GroupWait: model.Duration(r.route.GroupWait),
 			GroupInterval: model.Duration(r.route.GroupInterval), RepeatInterval: model.Duration(r.route.RepeatInterval)},
 	}
@@ -330,6 +337,20 @@ func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
 		r.report.Drills = append(r.report.Drills, drill.ReportDrill{Drill: d, Alert: run + "-" + d, Result: drill.Result{Expectation: e}})
 	}
 	return r, nil
+}
+
+// printRouteToAdd says why the drill route does not pass and what to add: to alertmanager.yml,
+// or for a cluster prometheus-operator runs, also as an AlertmanagerConfig.
+func (o *drillOptions) printRouteToAdd(err error, f *kube.Found) {
+	w := o.streams.ErrOut
+	fmt.Fprintf(w, "The drill route is missing or wrong: %v.\nAdd this to alertmanager.yml "+
+		"(the route as the root's first child), let every replica reload it, and run the drill again:\n\n%s\n",
+		err, indent(drill.RouteToAdd(f.Namespace)))
+	if f.OperatorName() != "" {
+		fmt.Fprintf(w, "\nOr, as prometheus-operator runs this cluster, an AlertmanagerConfig that the Alertmanager %s selects "+
+			"(the operator adds namespace=\"%s\" to its route, and the drill alert carries that label):\n\n%s\n",
+			f.OperatorName(), f.Namespace, indent(drill.AlertmanagerConfigToAdd(f.Namespace)))
+	}
 }
 
 // window is "at 5s" or "between 5s and 8s".
@@ -364,7 +385,7 @@ func (o *drillOptions) printPlan(r *drillRun) error {
 		kube.SinkName, ns, image, kube.DrillRunLabel, r.report.Run)
 	for _, d := range r.report.Drills {
 		e := d.Expectation
-		fmt.Fprintf(w, "\n%s (alert %s{%s=%q}, posted to every replica):\n", d.Drill, drill.AlertName, drill.Label, d.Alert)
+		fmt.Fprintf(w, "\n%s (alert %s, posted to every replica):\n", d.Drill, drill.Alert(d.Alert, r.report.Labels))
 		fmt.Fprintf(w, "  Does:      %s\n", o.does(d.Drill, r))
 		fmt.Fprintf(w, "  Expects:   %d notification(s) %s after the alert (+%s)", e.Count, window(e), timing.Format(drill.Slack))
 		switch {
@@ -478,7 +499,7 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 		}
 		say(fmt.Sprintf("drill %s (alert %s)", d.Drill, d.Alert))
 		res, rerr := drill.Run(ctx, r.env, sk, d.Drill, drill.Options{
-			Run: d.Alert, Timing: r.params, HTTP: r.http, Timeout: o.timeout, SplitTimeout: o.splitTimeout, Progress: say,
+			Run: d.Alert, ExtraLabels: r.report.Labels, Timing: r.params, HTTP: r.http, Timeout: o.timeout, SplitTimeout: o.splitTimeout, Progress: say,
 		})
 		if ctx.Err() != nil {
 			// What could not be restored (the alert resolved, the partition healed) is said.

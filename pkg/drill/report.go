@@ -16,8 +16,11 @@ type Report struct {
 	DryRun bool       `json:"dryRun,omitempty"`
 	Timing ReportTime `json:"timing"`
 	// Positions are the replicas (pods) by gossip position before the first drill.
-	Positions []string      `json:"positions"`
-	Drills    []ReportDrill `json:"drills"`
+	Positions []string `json:"positions"`
+	// Labels are the drill alert's labels beyond alertname and amha_drill: namespace=<ns> when
+	// the drill route comes from a prometheus-operator AlertmanagerConfig in namespace ns.
+	Labels map[string]string `json:"labels,omitempty"`
+	Drills []ReportDrill     `json:"drills"`
 }
 
 // ReportTime is the numbers the expectations were computed from.

@@ -2,6 +2,7 @@ package drill
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"strings"
 	"sync"
@@ -90,6 +91,41 @@ func CheckRoute(replica, original string, labels map[string]string) (RouteTiming
 	return RouteTiming{GroupWait: o.GroupWait, GroupInterval: o.GroupInterval, RepeatInterval: o.RepeatInterval}, nil
 }
 
+// NamespaceLabel is the label prometheus-operator matches an AlertmanagerConfig's routes on
+// (its default matcher strategy, OnNamespace, adds namespace="<the AlertmanagerConfig's
+// namespace>" to each).
+const NamespaceLabel = "namespace"
+
+// MatchSink finds the labels with which the drill alert reaches the sink in a replica's
+// running configuration, and checks the route with CheckRoute. base is the drill alert's own
+// labels (alertname and amha_drill). A route in alertmanager.yml needs nothing more. A route
+// from a prometheus-operator AlertmanagerConfig ends at a receiver the operator names
+// <namespace>/<AlertmanagerConfig>/amha-drill-sink and matches only alerts whose namespace
+// label is that namespace: the drill alert then carries namespace=<namespace>. extra holds
+// the labels added to base (nil when none). The error is the last candidate's: an
+// AlertmanagerConfig's route when there is one, as that is the route the team meant.
+func MatchSink(replica, original string, base map[string]string) (extra map[string]string, rt RouteTiming, err error) {
+	candidates := []map[string]string{nil}
+	if cfg, lerr := amconfig.Load(original); lerr == nil {
+		seen := map[string]bool{}
+		for _, r := range cfg.Receivers {
+			parts := strings.Split(r.Name, "/")
+			if len(parts) == 3 && parts[2] == SinkReceiver && parts[0] != "" && !seen[parts[0]] {
+				seen[parts[0]] = true
+				candidates = append(candidates, map[string]string{NamespaceLabel: parts[0]})
+			}
+		}
+	}
+	for _, c := range candidates {
+		labels := maps.Clone(base)
+		maps.Copy(labels, c)
+		if rt, err = CheckRoute(replica, original, labels); err == nil {
+			return c, rt, nil
+		}
+	}
+	return nil, RouteTiming{}, err
+}
+
 // integrations counts every integration of a receiver (every non-empty *_configs list), and
 // names the kinds.
 func integrations(r *amconfig.Receiver) (int, string) {
@@ -106,6 +142,35 @@ func integrations(r *amconfig.Receiver) (int, string) {
 		kinds = append(kinds, strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0])
 	}
 	return n, strings.Join(kinds, ", ")
+}
+
+// AlertmanagerConfigToAdd is the drill route as a prometheus-operator AlertmanagerConfig, for
+// a cluster the operator runs (the operator merges it into the generated configuration: placed
+// first, with continue: true and a namespace matcher).
+func AlertmanagerConfigToAdd(namespace string) string {
+	return fmt.Sprintf(`apiVersion: monitoring.coreos.com/v1alpha1
+kind: AlertmanagerConfig
+metadata:
+  name: amha-drill
+  namespace: %[1]s
+  # labels: the Alertmanager object's spec.alertmanagerConfigSelector must select it
+spec:
+  route:
+    matchers:
+    - name: %[2]s
+      matchType: "=~"
+      value: ".+"
+    receiver: %[3]s
+    groupBy: [%[2]s]
+    groupWait: 10s
+    groupInterval: 1m
+    repeatInterval: 24h
+  receivers:
+  - name: %[3]s
+    webhookConfigs:
+    - url: http://%[3]s.%[1]s.svc:8080/hook
+      sendResolved: true
+`, namespace, Label, SinkReceiver)
 }
 
 // RouteToAdd is the drill route and receiver the team adds to alertmanager.yml, for a sink in

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/go-openapi/strfmt"
@@ -146,7 +148,7 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 	}
 	before := webhookTotals(c)
 	t0 := time.Now()
-	say("posting alert %s{%s=%q} to %d replicas", AlertName, Label, o.Run, len(endpoint))
+	say("posting alert %s to %d replicas", Alert(o.Run, o.ExtraLabels), len(endpoint))
 	if err := postAlert(ctx, am, endpoint, o, t0, false); err != nil {
 		return Result{}, errors.Join(err, restore())
 	}
@@ -224,6 +226,16 @@ func Preflight(c model.Cluster) ([]string, error) {
 		out[i] = p.name
 	}
 	return out, nil
+}
+
+// Alert is the drill alert as a selector: AmhaDrill{amha_drill="<run>", namespace="team"}.
+func Alert(run string, extra map[string]string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s{%s=%q", AlertName, Label, run)
+	for _, k := range slices.Sorted(maps.Keys(extra)) {
+		fmt.Fprintf(&b, ", %s=%q", k, extra[k])
+	}
+	return b.String() + "}"
 }
 
 // postAlert sends the drill alert to every replica, as Prometheus does: startsAt now (an old

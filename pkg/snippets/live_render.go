@@ -77,6 +77,17 @@ func (p *livePatch) apply() Snippet {
 		fmt.Fprintf(&b, "\n# %d. Wait for the rollout\n", n)
 		fmt.Fprintf(&b, "kubectl rollout status statefulset %s -n %s\n", p.name(), p.ns())
 	}
+	if p.operator {
+		// The operator regenerates the StatefulSet from the patched object: until it has
+		// reconciled this generation, the StatefulSet's rollout status is the old one.
+		n++
+		fmt.Fprintf(&b, "\n# %d. Wait for prometheus-operator to reconcile the patched object, then for its StatefulSet's rollout\n", n)
+		am := p.l.Found.OperatorName()
+		fmt.Fprintf(&b, "gen=$(kubectl get alertmanagers.monitoring.coreos.com %s -n %s -o jsonpath='{.metadata.generation}')\n", am, p.ns())
+		fmt.Fprintf(&b, "kubectl wait alertmanagers.monitoring.coreos.com/%s -n %s --timeout=5m \\\n"+
+			"  --for=jsonpath='{.status.conditions[?(@.type==\"Reconciled\")].observedGeneration}'=\"$gen\"\n", am, p.ns())
+		fmt.Fprintf(&b, "kubectl rollout status statefulset %s -n %s --timeout=10m\n", p.sts.Name, p.ns())
+	}
 	emit(true)
 	n++
 	fmt.Fprintf(&b, "\n# %d. Check the mesh itself: pod Ready is not mesh health. Right after a rollout, mesh/settling and\n"+
