@@ -122,7 +122,8 @@ missing or would deliver the drill alert anywhere else):
 The drill creates a Deployment and a Service amha-drill-sink (port 8080, kubectl-amha sink from
 --sink-image) in the cluster's namespace, and for the partition a NetworkPolicy; each labelled
 app.kubernetes.io/managed-by=kubectl-amha and amha.dev/drill-run=<run>, annotated with
-amha.dev/expires. They are deleted at the end, also on Ctrl-C (not after a SIGKILL).
+amha.dev/expires (the run's planned length and a margin). They are deleted at the end, also on
+Ctrl-C; after a SIGKILL, kubectl amha drill cleanup removes them and resolves the drill alert.
 
 Exit codes: 0 every drill run passed, 1 a drill FAILED or was INCONCLUSIVE, 2 could not run
 (no drill route, bad input, a drill that could not run, or every drill skipped), 130
@@ -138,6 +139,7 @@ interrupted (the drill alert is resolved, the partition healed and the sink dele
 	f.StringVar(&o.sinkImage, "sink-image", "", "Image of kubectl-amha that runs the sink in the cluster (required: this build has no published image)")
 	f.DurationVar(&o.splitTimeout, "split-timeout", 45*time.Second, "How long the partition waits for the mesh to split")
 	f.BoolVar(&o.recreate, "recreate", false, "Partition: delete the cut-off pod once, so that it restarts behind the policy with no established flows")
+	c.AddCommand(newDrillCleanupCmd(streams, kube))
 	return c
 }
 
@@ -204,6 +206,7 @@ func (o *drillOptions) list() error {
 		fmt.Fprintf(w, "%s\t%s\n", d, drillSummary[d])
 	}
 	fmt.Fprintf(w, "%s\t%s\n", drillAll, "all four in that order; the others are NOT RUN if baseline does not pass")
+	fmt.Fprintf(w, "%s\t%s\n", "cleanup", "remove what a killed drill left (objects, drill alert) and check the mesh: kubectl amha drill cleanup --help")
 	if err := w.Flush(); err != nil {
 		return err
 	}
@@ -295,7 +298,7 @@ func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	run := hex.EncodeToString(b)
-	obj := kube.DrillObject{Namespace: f.Namespace, Run: run, Expires: time.Now().Add(time.Hour)}
+	obj := kube.DrillObject{Namespace: f.Namespace, Run: run, Expires: time.Now().Add(o.planLength())}
 	r := &drillRun{kc: kc, found: f, http: hc, env: &kubeenv.Env{Kube: kc, Src: src, Found: f, Object: obj, Recreate: o.recreate}}
 	c, err := r.env.Snapshot(ctx)
 	if err != nil {
@@ -337,6 +340,12 @@ func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
 		r.report.Drills = append(r.report.Drills, drill.ReportDrill{Drill: d, Alert: run + "-" + d, Result: drill.Result{Expectation: e}})
 	}
 	return r, nil
+}
+
+// planLength bounds how long the run can take, for the expiry of what it creates: after it,
+// the next drill's preflight and drill cleanup take the objects for a killed run's.
+func (o *drillOptions) planLength() time.Duration {
+	return 5*time.Minute + sinkReadyTimeout + time.Duration(len(o.drills))*(wholeTimeout+2*time.Minute+o.splitTimeout)
 }
 
 // printRouteToAdd says why the drill route does not pass and what to add: to alertmanager.yml,
@@ -538,8 +547,8 @@ func (o *drillOptions) clearLeftovers(ctx context.Context, r *drillRun, say func
 		}
 		if time.Now().Before(l.Expires) {
 			return &ExitError{Code: ExitNoCheck, Err: fmt.Errorf("drill run %s left %s in namespace %s, expiring at %s: another drill may be running; "+
-				"wait, or delete them: kubectl delete deployment,service,networkpolicy -n %s -l %s=%s",
-				l.Run, strings.Join(l.Objects, ", "), r.found.Namespace, l.Expires.Format(time.RFC3339), r.found.Namespace, kube.DrillRunLabel, l.Run)}
+				"wait, or when none is: kubectl amha drill cleanup -n %s --force",
+				l.Run, strings.Join(l.Objects, ", "), r.found.Namespace, l.Expires.Format(time.RFC3339), r.found.Namespace)}
 		}
 		deleted, err := r.kc.DeleteDrillObjects(ctx, kube.DrillObject{Namespace: r.found.Namespace, Run: l.Run})
 		if err != nil {

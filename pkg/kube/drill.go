@@ -324,24 +324,26 @@ func (c *Client) Exec(ctx context.Context, namespace, pod, container string, com
 // Leftover is what another drill run left in a namespace: its objects and the latest expiry
 // among them (zero when one has none, or an unreadable one).
 type Leftover struct {
-	Run     string
+	Namespace string
+	Run       string
 	Expires time.Time
 	Objects []string
 }
 
 // DrillLeftovers finds the Deployments, Services and NetworkPolicies labelled as a drill's in
-// the namespace, by run.
+// the namespace ("": every namespace), by namespace and run.
 func (c *Client) DrillLeftovers(ctx context.Context, namespace string) ([]Leftover, error) {
 	lo := metav1.ListOptions{LabelSelector: ManagedByLabel + "=" + ManagedBy + "," + DrillRunLabel}
 	byRun := map[string]*Leftover{}
 	var order []string
 	add := func(kind string, m metav1.ObjectMeta) {
 		run := m.Labels[DrillRunLabel]
-		l := byRun[run]
+		key := m.Namespace + "/" + run
+		l := byRun[key]
 		if l == nil {
-			l = &Leftover{Run: run}
-			byRun[run] = l
-			order = append(order, run)
+			l = &Leftover{Namespace: m.Namespace, Run: run}
+			byRun[key] = l
+			order = append(order, key)
 		}
 		l.Objects = append(l.Objects, kind+"/"+m.Name)
 		exp, err := time.Parse(time.RFC3339, m.Annotations[ExpiresAnno])

@@ -1,0 +1,112 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/amha-dev/kubectl-amha/pkg/cmd"
+	"github.com/amha-dev/kubectl-amha/pkg/drill"
+	"github.com/amha-dev/kubectl-amha/ui"
+)
+
+// The real binary killed with SIGKILL while its partition holds and the drill alert is posted:
+// nothing of its own cleanup runs. `drill cleanup` leaves the run while it has not expired (it
+// may still be going) and says so (exit 2); with --force it deletes the sink and the policy,
+// resolves the drill alert on every replica, and sees the mesh whole again: no object of the
+// drill left, no drill alert active on any replica.
+func TestDrillKilledThenCleanupOnRig(t *testing.T) {
+	// Not parallel: NetworkPolicy enforcement is timing-sensitive on a busy rig (partition_test.go).
+	r := newRig(t)
+	buildDrillImage(t)
+	ns := r.drillCluster(t, "amha-drill-kill", true)
+
+	c := exec.Command(drillBinary, "drill", "partition", "-n", ns, "--kubeconfig", r.kubeconfig, "--yes", "--recreate", "--split-timeout", "90s", "--sink-image", drillImage)
+	var stderr bytes.Buffer
+	pr, pw := io.Pipe()
+	c.Stderr = io.MultiWriter(&stderr, pw)
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	posted := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(pr)
+		once := sync.Once{}
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "posting alert") {
+				once.Do(func() { close(posted) })
+			}
+		}
+	}()
+	select {
+	case <-posted:
+	case <-time.After(150 * time.Second):
+		_ = c.Process.Kill()
+		t.Fatalf("the partition drill did not post its alert within 150s:\n%s", stderr.String())
+	}
+	time.Sleep(time.Second) // the post itself
+	if err := c.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.Wait()
+	pw.Close()
+	t.Logf("killed:\n%s", stderr.String())
+	left := r.managed(t, ns)
+	if !strings.Contains(strings.Join(left, " "), "networkpolicy/amha-drill-partition-") {
+		t.Fatalf("after SIGKILL mid-partition, the drill's objects: %v; want its policy still there", left)
+	}
+	if n := drillAlerts(t, r, ns); n == 0 {
+		t.Fatalf("after SIGKILL the drill alert is active on no replica: the kill came before the post")
+	}
+
+	code, out := amha(t, "drill", "cleanup", "-n", ns, "--kubeconfig", r.kubeconfig)
+	t.Logf("drill cleanup: exit %d\n%s", code, out)
+	if code != cmd.ExitNoCheck || !strings.Contains(out, "not expired until") || !strings.Contains(out, "--force") {
+		t.Errorf("cleanup of an unexpired run without --force: exit %d; want 2, the run named with its expiry and --force", code)
+	}
+	if m := r.managed(t, ns); len(m) != len(left) {
+		t.Errorf("cleanup without --force removed objects of an unexpired run: %v -> %v", left, m)
+	}
+
+	code, out = amha(t, "drill", "cleanup", "-n", ns, "--kubeconfig", r.kubeconfig, "--force")
+	t.Logf("drill cleanup --force: exit %d\n%s", code, out)
+	if code != cmd.ExitOK {
+		t.Errorf("cleanup --force: exit %d, want 0", code)
+	}
+	for _, want := range []string{"deleted", "networkpolicy/amha-drill-partition-", "resolved drill alert(s)", "the mesh is whole", "Nothing of a drill is left."} {
+		if !strings.Contains(out, want) {
+			t.Errorf("cleanup --force does not say %q", want)
+		}
+	}
+	if m := r.managed(t, ns); len(m) > 0 {
+		t.Errorf("objects left after cleanup --force: %v", m)
+	}
+	if n := drillAlerts(t, r, ns); n != 0 {
+		t.Errorf("%d drill alert(s) still active after cleanup", n)
+	}
+	r.eventually(t, 120*time.Second, func(rep ui.StatusReport, _ int) bool {
+		return islands(rep) == 1 && len(rep.Clusters[0].Matrix.Columns) == 3
+	}, "-n", ns)
+}
+
+// drillAlerts counts the active drill alerts over the replicas of the cluster in ns.
+func drillAlerts(t *testing.T, r *rig, ns string) int {
+	t.Helper()
+	rep, _, _ := r.status(t, "-n", ns)
+	n := 0
+	for _, c := range rep.Clusters {
+		for _, rp := range c.Replicas {
+			for _, a := range rp.Alerts {
+				if a.Name == drill.AlertName {
+					n++
+				}
+			}
+		}
+	}
+	return n
+}
