@@ -326,8 +326,8 @@ func (c *Client) Exec(ctx context.Context, namespace, pod, container string, com
 type Leftover struct {
 	Namespace string
 	Run       string
-	Expires time.Time
-	Objects []string
+	Expires   time.Time
+	Objects   []string
 }
 
 // DrillLeftovers finds the Deployments, Services and NetworkPolicies labelled as a drill's in

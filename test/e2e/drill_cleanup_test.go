@@ -1,12 +1,7 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
-	"io"
-	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,35 +21,13 @@ func TestDrillKilledThenCleanupOnRig(t *testing.T) {
 	buildDrillImage(t)
 	ns := r.drillCluster(t, "amha-drill-kill", true)
 
-	c := exec.Command(drillBinary, "drill", "partition", "-n", ns, "--kubeconfig", r.kubeconfig, "--yes", "--recreate", "--split-timeout", "90s", "--sink-image", drillImage)
-	var stderr bytes.Buffer
-	pr, pw := io.Pipe()
-	c.Stderr = io.MultiWriter(&stderr, pw)
-	if err := c.Start(); err != nil {
-		t.Fatal(err)
-	}
-	posted := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(pr)
-		once := sync.Once{}
-		for sc.Scan() {
-			if strings.Contains(sc.Text(), "posting alert") {
-				once.Do(func() { close(posted) })
-			}
-		}
-	}()
-	select {
-	case <-posted:
-	case <-time.After(150 * time.Second):
-		_ = c.Process.Kill()
-		t.Fatalf("the partition drill did not post its alert within 150s:\n%s", stderr.String())
-	}
+	c, stderr, done := startDrill(t, r, "posting alert", 150*time.Second, "partition", "-n", ns, "--yes", "--recreate", "--split-timeout", "90s", "--sink-image", drillImage)
 	time.Sleep(time.Second) // the post itself
 	if err := c.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	_ = c.Wait()
-	pw.Close()
+	done()
 	t.Logf("killed:\n%s", stderr.String())
 	left := r.managed(t, ns)
 	if !strings.Contains(strings.Join(left, " "), "networkpolicy/amha-drill-partition-") {

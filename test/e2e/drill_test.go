@@ -374,34 +374,12 @@ func TestDrillRefusedInconclusiveInterruptedOnRig(t *testing.T) {
 	}
 
 	r.eventually(t, 90*time.Second, healthy, "-n", ns)
-	c := exec.Command(drillBinary, "drill", "partition", "-n", ns, "--kubeconfig", r.kubeconfig, "--yes", "--recreate", "--split-timeout", "90s", "--sink-image", drillImage)
-	var stderr bytes.Buffer
-	pr, pw := io.Pipe()
-	c.Stderr = io.MultiWriter(&stderr, pw)
-	if err := c.Start(); err != nil {
-		t.Fatal(err)
-	}
-	split := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(pr)
-		once := sync.Once{}
-		for sc.Scan() {
-			if strings.Contains(sc.Text(), "the mesh is split") {
-				once.Do(func() { close(split) })
-			}
-		}
-	}()
-	select {
-	case <-split:
-	case <-time.After(90 * time.Second):
-		_ = c.Process.Kill()
-		t.Fatalf("no split within 90s:\n%s", stderr.String())
-	}
+	c, stderr, done := startDrill(t, r, "the mesh is split", 90*time.Second, "partition", "-n", ns, "--yes", "--recreate", "--split-timeout", "90s", "--sink-image", drillImage)
 	if err := c.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
 	err = c.Wait()
-	pw.Close()
+	done()
 	if c.ProcessState.ExitCode() != cmd.ExitInterrupted {
 		t.Errorf("exit %d (%v), want 130:\n%s", c.ProcessState.ExitCode(), err, stderr.String())
 	}
@@ -414,6 +392,38 @@ func TestDrillRefusedInconclusiveInterruptedOnRig(t *testing.T) {
 	r.eventually(t, 120*time.Second, func(rep ui.StatusReport, _ int) bool {
 		return islands(rep) == 1 && len(rep.Clusters[0].Matrix.Columns) == 3
 	}, "-n", ns)
+}
+
+// startDrill starts the real binary's `drill args...` and waits until a line of its progress
+// contains want; done is called once it has exited.
+func startDrill(t *testing.T, r *rig, want string, within time.Duration, args ...string) (c *exec.Cmd, stderr *bytes.Buffer, done func()) {
+	t.Helper()
+	c = exec.Command(drillBinary, append([]string{"drill", "--kubeconfig", r.kubeconfig}, args...)...)
+	stderr = &bytes.Buffer{}
+	pr, pw := io.Pipe()
+	c.Stderr = io.MultiWriter(stderr, pw)
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	seen := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(pr)
+		once := sync.Once{}
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), want) {
+				once.Do(func() { close(seen) })
+			}
+		}
+	}()
+	select {
+	case <-seen:
+	case <-time.After(within):
+		_ = c.Process.Kill()
+		_ = c.Wait()
+		pw.Close()
+		t.Fatalf("drill %s: no %q within %s:\n%s", strings.Join(args, " "), want, within, stderr.String())
+	}
+	return c, stderr, func() { pw.Close() }
 }
 
 // killSource is a static kill(1) for an image that has none: kill -SIGNAL PID.
