@@ -91,9 +91,10 @@ timing model with this cluster's numbers.
   partition     a NetworkPolicy cuts port 9094 (TCP and UDP, both ways) of the last position's
                 pod and allows every other port: 2 notifications, one per side, at group_wait.
                 While it holds, every real alert group that fires is notified by both sides.
-                Most networks do not cut established flows: --recreate deletes the cut-off pod
-                once so that it restarts behind the policy. No split within --split-timeout:
-                INCONCLUSIVE. The policy is deleted at the end.
+                Most networks do not cut established flows: with no split within
+                --split-timeout the cut-off pod is deleted once, so that it restarts behind the
+                policy (--recreate does this at once); still no split 60s later: the network
+                does not enforce NetworkPolicy, INCONCLUSIVE. The policy is deleted at the end.
   all           baseline, stop-sender, crash-sender, partition; if baseline does not pass, the
                 others are NOT RUN.
 
@@ -137,7 +138,7 @@ interrupted (the drill alert is resolved, the partition healed and the sink dele
 	f.BoolVar(&o.yes, "yes", false, "Run without asking")
 	f.StringVarP(&o.output, "output", "o", "table", "Output format: table or json")
 	f.StringVar(&o.sinkImage, "sink-image", "", "Image of kubectl-amha that runs the sink in the cluster (required: this build has no published image)")
-	f.DurationVar(&o.splitTimeout, "split-timeout", 45*time.Second, "How long the partition waits for the mesh to split")
+	f.DurationVar(&o.splitTimeout, "split-timeout", 45*time.Second, "How long the partition waits for the mesh to split before it recreates the cut-off pod (and then 60s more)")
 	f.BoolVar(&o.recreate, "recreate", false, "Partition: delete the cut-off pod once, so that it restarts behind the policy with no established flows")
 	c.AddCommand(newDrillCleanupCmd(streams, kube))
 	return c
@@ -299,7 +300,7 @@ func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
 	_, _ = rand.Read(b)
 	run := hex.EncodeToString(b)
 	obj := kube.DrillObject{Namespace: f.Namespace, Run: run, Expires: time.Now().Add(o.planLength())}
-	r := &drillRun{kc: kc, found: f, http: hc, env: &kubeenv.Env{Kube: kc, Src: src, Found: f, Object: obj, Recreate: o.recreate}}
+	r := &drillRun{kc: kc, found: f, http: hc, env: &kubeenv.Env{Kube: kc, Src: src, Found: f, Object: obj, RecreateAtOnce: o.recreate}}
 	c, err := r.env.Snapshot(ctx)
 	if err != nil {
 		return r, &ExitError{Code: ExitNoCheck, Err: err}
@@ -432,6 +433,8 @@ func (o *drillOptions) does(d string, r *drillRun) string {
 			cut, cut, timing.Format(o.splitTimeout))
 		if o.recreate {
 			s += fmt.Sprintf(" --recreate: deletes pod %s once after the policy, so that it restarts behind it.", cut)
+		} else {
+			s += fmt.Sprintf(" No split within %s: deletes pod %s once, so that it restarts behind the policy.", timing.Format(o.splitTimeout), cut)
 		}
 		return s
 	}
@@ -523,7 +526,7 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 		if rerr != nil {
 			d.Error = rerr.Error()
 		}
-		say(fmt.Sprintf("%s: %s %s", d.Drill, orDash(string(d.Verdict)), d.Explanation+d.Error))
+		say(fmt.Sprintf("%s: %s %s", d.Drill, orDash(string(d.Verdict)), joinNonEmpty(d.Explanation, d.Error)))
 		if d.Drill == drill.Baseline && d.Verdict != drill.Pass {
 			baselinePassed = false
 		}
@@ -557,6 +560,11 @@ func (o *drillOptions) clearLeftovers(ctx context.Context, r *drillRun, say func
 		say(fmt.Sprintf("deleted what drill run %s left, expired at %s: %s", l.Run, l.Expires.Format(time.RFC3339), strings.Join(deleted, ", ")))
 	}
 	return nil
+}
+
+// joinNonEmpty joins the parts that are set with "; ".
+func joinNonEmpty(parts ...string) string {
+	return strings.Join(slices.DeleteFunc(parts, func(s string) bool { return s == "" }), "; ")
 }
 
 func orDash(s string) string {
@@ -611,7 +619,7 @@ func (o *drillOptions) printResults(r *drillRun) error {
 			obs = "-"
 		}
 		e := d.Expectation
-		fmt.Fprintf(w, "%s\t%s\t%d %s\t%s\t%s\n", d.Drill, orDash(string(d.Verdict)), e.Count, window(e), obs, d.Explanation+d.Error)
+		fmt.Fprintf(w, "%s\t%s\t%d %s\t%s\t%s\n", d.Drill, orDash(string(d.Verdict)), e.Count, window(e), obs, joinNonEmpty(d.Explanation, d.Error))
 	}
 	return w.Flush()
 }

@@ -37,6 +37,16 @@ type Prechecker interface {
 	Precheck(ctx context.Context, drill, replica string) error
 }
 
+// Recreater is an Env that can restart a cut-off replica behind the partition's fault, for
+// networks that do not cut established flows. Recreate reports false when it already did
+// (at the fault, when asked to).
+type Recreater interface {
+	Recreate(ctx context.Context, replica string) (bool, error)
+}
+
+// recreateStart is the time a recreated replica is given to start, on top of SplitTimeout.
+const recreateStart = 60 * time.Second
+
 // Sink gives the notifications the drill route delivered for one run.
 type Sink interface {
 	Hits(ctx context.Context, run string) ([]sink.Hit, error)
@@ -104,12 +114,15 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 	}
 	am := &amclient.Client{HTTP: amclient.HTTP(o.HTTP), Timeout: o.Timeout}
 	var heal func(context.Context) error
+	posted := false // the alert is resolved only once it was posted (to the replicas then known)
 	restore := func() error {
 		rctx, cancel := context.WithTimeout(context.Background(), 2*o.Timeout+5*time.Second)
 		defer cancel()
 		var errs []error
-		if err := postAlert(rctx, am, endpoint, o, time.Now(), true); err != nil {
-			errs = append(errs, fmt.Errorf("resolve the drill alert: %w", err))
+		if posted {
+			if err := postAlert(rctx, am, endpoint, o, time.Now(), true); err != nil {
+				errs = append(errs, fmt.Errorf("resolve the drill alert: %w", err))
+			}
 		}
 		if heal != nil {
 			if err := heal(rctx); err != nil {
@@ -131,13 +144,29 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 			return skipOr(e, err)
 		}
 		split, ok := waitSplit(ctx, env, cut, o.SplitTimeout, say)
+		why := fmt.Sprintf("the mesh did not split within %s", timing.Format(o.SplitTimeout))
+		if rc, can := env.(Recreater); !ok && ctx.Err() == nil && can {
+			// Most policy engines do not cut established flows, and memberlist's UDP gossip
+			// keeps its conntrack entry alive: a replacement pod starts behind the policy.
+			var did bool
+			did, err = rc.Recreate(ctx, cut)
+			if err != nil {
+				return Result{}, errors.Join(err, restore())
+			}
+			if did {
+				say("no split within %s: recreated %s behind the policy", timing.Format(o.SplitTimeout), cut)
+				split, ok = waitSplit(ctx, env, cut, o.SplitTimeout+recreateStart, say)
+				why = fmt.Sprintf("the mesh did not split within %s, nor within %s once %s was recreated behind the policy",
+					timing.Format(o.SplitTimeout), timing.Format(o.SplitTimeout+recreateStart), cut)
+			}
+		}
 		if !ok {
 			rerr := restore()
 			if ctx.Err() != nil {
 				return Result{}, ctx.Err()
 			}
-			return Result{Expectation: e, Verdict: Inconclusive, Explanation: fmt.Sprintf("the mesh did not split within %s: "+
-				"this network does not enforce the policy on the live mesh (or its flows outlived it)", o.SplitTimeout)}, rerr
+			return Result{Expectation: e, Verdict: Inconclusive, Explanation: why + ": this network does not enforce NetworkPolicy " +
+				"(no policy controller, or one that ignores this policy); nothing was judged and the policy is deleted"}, rerr
 		}
 		// The cut-off replica may have been recreated behind the fault (a new pod, address
 		// and port-forward): post to the replicas as the split shows them.
@@ -149,6 +178,7 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 	before := webhookTotals(c)
 	t0 := time.Now()
 	say("posting alert %s to %d replicas", Alert(o.Run, o.ExtraLabels), len(endpoint))
+	posted = true
 	if err := postAlert(ctx, am, endpoint, o, t0, false); err != nil {
 		return Result{}, errors.Join(err, restore())
 	}

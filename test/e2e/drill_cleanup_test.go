@@ -7,7 +7,6 @@ import (
 
 	"github.com/amha-dev/kubectl-amha/pkg/cmd"
 	"github.com/amha-dev/kubectl-amha/pkg/drill"
-	"github.com/amha-dev/kubectl-amha/ui"
 )
 
 // The real binary killed with SIGKILL while its partition holds and the drill alert is posted:
@@ -62,9 +61,7 @@ func TestDrillKilledThenCleanupOnRig(t *testing.T) {
 	if n := drillAlerts(t, r, ns); n != 0 {
 		t.Errorf("%d drill alert(s) still active after cleanup", n)
 	}
-	r.eventually(t, 120*time.Second, func(rep ui.StatusReport, _ int) bool {
-		return islands(rep) == 1 && len(rep.Clusters[0].Matrix.Columns) == 3
-	}, "-n", ns)
+	r.eventually(t, 120*time.Second, wholeOf3, "-n", ns)
 }
 
 // drillAlerts counts the active drill alerts over the replicas of the cluster in ns.

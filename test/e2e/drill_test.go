@@ -286,14 +286,20 @@ func TestDrillBaselineOnRig(t *testing.T) {
 }
 
 // Every drill on the operator shape, in order: baseline and stop-sender pass, crash-sender is
-// SKIPPED (the rig's Alertmanager image has no kill), and the partition passes with
-// --recreate (the rig's policy engine does not cut the live mesh). Every object is gone after.
+// SKIPPED (the rig's Alertmanager image has no kill), and the partition passes once it has
+// recreated the cut-off pod (the rig's policy engine does not cut the live mesh). Every object
+// is gone after.
 func TestDrillAllOnRig(t *testing.T) {
 	// Not parallel: NetworkPolicy enforcement is timing-sensitive on a busy rig (partition_test.go).
 	r := newRig(t)
 	buildDrillImage(t)
 	ns := r.drillCluster(t, "amha-drill-all", true)
-	rep, code, _ := r.drill(t, "all", "-n", ns, "--yes", "--sink-image", drillImage, "--recreate", "--split-timeout", "90s", "-o", "json")
+	// No --recreate: the rig's policy engine does not cut the live mesh, so the partition
+	// recreates the cut-off pod itself after --split-timeout.
+	rep, code, errOut := r.drill(t, "all", "-n", ns, "--yes", "--sink-image", drillImage, "--split-timeout", "20s", "-o", "json")
+	if !strings.Contains(errOut, "recreated") {
+		t.Errorf("the partition did not recreate the cut-off pod after --split-timeout:\n%s", errOut)
+	}
 	want := map[string]drill.Verdict{drill.Baseline: drill.Pass, drill.StopSender: drill.Pass, drill.CrashSender: drill.Skipped, drill.Partition: drill.Pass}
 	if len(rep.Drills) != 4 {
 		t.Fatalf("exit %d, %d drills", code, len(rep.Drills))
@@ -319,8 +325,8 @@ func TestDrillAllOnRig(t *testing.T) {
 }
 
 // On one cluster: a PodDisruptionBudget that allows no disruption makes stop-sender SKIPPED
-// (exit 2: nothing ran); a partition without --recreate on this network, which does not cut
-// live flows, is INCONCLUSIVE (exit 1) and leaves no policy; and the real binary stopped by
+// (exit 2: nothing ran); a partition on a network without a policy controller is INCONCLUSIVE
+// (exit 1) after recreating the cut-off pod, and leaves no policy; and the real binary stopped by
 // SIGINT while the partition holds exits 130 with the policy and the sink deleted and the
 // mesh whole again.
 func TestDrillRefusedInconclusiveInterruptedOnRig(t *testing.T) {
@@ -365,15 +371,24 @@ func TestDrillRefusedInconclusiveInterruptedOnRig(t *testing.T) {
 		t.Error("the expired leftover service is still there")
 	}
 
-	rep, code, _ = r.drill(t, "partition", "-n", ns, "--yes", "--sink-image", drillImage, "--split-timeout", "15s", "-o", "json")
-	if code != cmd.ExitFindings || len(rep.Drills) != 1 || rep.Drills[0].Verdict != drill.Inconclusive {
-		t.Errorf("partition without --recreate: exit %d, %+v", code, rep.Drills)
+	// A network that does not enforce NetworkPolicy: the rig with its policy controller stopped.
+	rigNetpol(t, "stop")
+	t.Cleanup(func() { rigNetpol(t, "start") })
+	rep, code, errOut := r.drill(t, "partition", "-n", ns, "--yes", "--sink-image", drillImage, "--split-timeout", "10s", "-o", "json")
+	rigNetpol(t, "start")
+	if code != cmd.ExitFindings || len(rep.Drills) != 1 || rep.Drills[0].Verdict != drill.Inconclusive ||
+		!strings.Contains(rep.Drills[0].Explanation, "does not enforce NetworkPolicy") {
+		t.Errorf("partition without a policy controller: exit %d, %+v; want INCONCLUSIVE, the network does not enforce NetworkPolicy", code, rep.Drills)
+	}
+	if !strings.Contains(errOut, "recreated") {
+		t.Errorf("the cut-off pod was not recreated before the drill gave up:\n%s", errOut)
 	}
 	if m := r.managed(t, ns); len(m) > 0 {
 		t.Errorf("objects left: %v", m)
 	}
 
-	r.eventually(t, 90*time.Second, healthy, "-n", ns)
+	// Whole again (the recreated pod's old address stays a failed peer for a while).
+	r.eventually(t, 90*time.Second, wholeOf3, "-n", ns)
 	c, stderr, done := startDrill(t, r, "the mesh is split", 90*time.Second, "partition", "-n", ns, "--yes", "--recreate", "--split-timeout", "90s", "--sink-image", drillImage)
 	if err := c.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
@@ -389,9 +404,21 @@ func TestDrillRefusedInconclusiveInterruptedOnRig(t *testing.T) {
 	}
 	// Whole again: one island of the 3 (the recreated pod's old address stays listed as a
 	// failed peer until --cluster.reconnect-timeout, so not "healthy").
-	r.eventually(t, 120*time.Second, func(rep ui.StatusReport, _ int) bool {
-		return islands(rep) == 1 && len(rep.Clusters[0].Matrix.Columns) == 3
-	}, "-n", ns)
+	r.eventually(t, 120*time.Second, wholeOf3, "-n", ns)
+}
+
+// wholeOf3 is one island of 3 replicas: a mesh whole again after a pod was recreated, whose
+// old address stays listed as a failed peer until --cluster.reconnect-timeout (so not healthy).
+func wholeOf3(rep ui.StatusReport, _ int) bool {
+	return islands(rep) == 1 && len(rep.Clusters[0].Matrix.Columns) == 3
+}
+
+// rigNetpol stops or starts the rig's NetworkPolicy controller (test/rig/rig.sh netpol).
+func rigNetpol(t *testing.T, verb string) {
+	t.Helper()
+	if out, err := exec.Command("bash", filepath.Join("..", "rig", "rig.sh"), "netpol", verb).CombinedOutput(); err != nil {
+		t.Fatalf("rig.sh netpol %s: %v\n%s", verb, err, out)
+	}
 }
 
 // startDrill starts the real binary's `drill args...` and waits until a line of its progress

@@ -668,9 +668,7 @@ up() {
   wait_for "kubernetes.default via the kube-dns Service $DNS_SVC_IP" 60 kube-proxy \
     "$tools/rigctl" dns -timeout 2s -server "$DNS_SVC_IP:53" kubernetes.default.svc.cluster.local
 
-  start netpol "$netpol/amha-netpol" --kubeconfig "$KUBECONFIG_OUT" --hostname-override "$NODE_NAME" \
-    --metrics-bind-address 127.0.0.1:19080 --v 1
-  wait_for "the policy controller's nftables table" 60 netpol nft list table inet "$NFT_TABLE"
+  start_netpol "$netpol"
   wait_for "default ServiceAccount" 60 kube-controller-manager kubectl -n default get serviceaccount default
   wait "$objects_pid" || { tail_log operator-objects; die "applying prometheus-operator's CRDs and RBAC failed"; }
   start_operator "$operator"
@@ -958,8 +956,29 @@ env_cmd() {
   echo "export PATH=$(k8s_out):\$PATH"
 }
 
+# start_netpol DIR: the NetworkPolicy controller, enforcing once its nftables table exists
+start_netpol() {
+  start netpol "$1/amha-netpol" --kubeconfig "$KUBECONFIG_OUT" --hostname-override "$NODE_NAME" \
+    --metrics-bind-address 127.0.0.1:19080 --v 1
+  wait_for "the policy controller's nftables table" 60 netpol nft list table inet "$NFT_TABLE"
+}
+
+# netpol_cmd stop|start: the NetworkPolicy controller alone, for the tests of a network that
+# does not enforce NetworkPolicy. Stopped, its nftables table goes with it (no stale rules):
+# every flow passes, as on a network without a policy controller.
+netpol_cmd() {
+  need_root
+  alive kubelet || die "the rig is not up"
+  case ${1:-} in
+    stop) stop_proc netpol 15; nft delete table inet "$NFT_TABLE" 2>/dev/null || true ;;
+    start) alive netpol || start_netpol "$(netpol_out)" ;;
+    *) die "usage: $0 netpol stop|start" ;;
+  esac
+}
+
 case ${1:-} in
   up) up ;;
+  netpol) netpol_cmd "${2:-}" ;;
   down) down ;;
   env) env_cmd ;;
   status) status ;;
@@ -968,5 +987,5 @@ case ${1:-} in
     need_root; shift
     alive containerd || die "the rig is not up"
     for _t in "$@"; do /usr/bin/ctr -a "$CTRD_SOCK" -n k8s.io images import "$_t" || die "importing $_t failed"; done ;;
-  *) echo "usage: $0 up|down|env|status|build|import DOCKER-ARCHIVE.tar..." >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|env|status|build|import DOCKER-ARCHIVE.tar...|netpol stop|start" >&2; exit 2 ;;
 esac

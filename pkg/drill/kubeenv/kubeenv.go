@@ -36,9 +36,11 @@ type Env struct {
 	Object kube.DrillObject
 	// Recreate deletes the cut-off pod once after the partition's policy is in place, so that
 	// it restarts with no established flows.
-	Recreate bool
+	RecreateAtOnce bool
 	// Say reports what a fault did.
 	Say func(string)
+
+	recreated map[string]bool
 }
 
 // Snapshot is the found cluster as status sees it.
@@ -95,15 +97,37 @@ func (e *Env) Fault(ctx context.Context, d, replica string) (func(context.Contex
 			return nil, err
 		}
 		e.say("NetworkPolicy amha-drill-partition-%s cuts port %d of %s", replica, kube.MeshPort, replica)
-		if e.Recreate {
-			if err := e.Kube.DeletePod(fctx, ns, replica); err != nil {
+		if e.RecreateAtOnce {
+			if _, err := e.recreate(fctx, replica); err != nil {
 				return heal, err
 			}
-			e.say("deleted %s: its replacement starts behind the policy, with no established flows", replica)
 		}
 		return heal, nil
 	}
 	return nil, nil
+}
+
+// Recreate deletes the cut-off pod once, so that its StatefulSet starts a replacement behind
+// the partition's policy with no established flows; false when it was already recreated.
+func (e *Env) Recreate(ctx context.Context, replica string) (bool, error) {
+	fctx, cancel := context.WithTimeout(ctx, e.Kube.Timeout)
+	defer cancel()
+	return e.recreate(fctx, replica)
+}
+
+func (e *Env) recreate(ctx context.Context, replica string) (bool, error) {
+	if e.recreated[replica] {
+		return false, nil
+	}
+	if err := e.Kube.DeletePod(ctx, e.Found.Namespace, replica); err != nil {
+		return false, err
+	}
+	if e.recreated == nil {
+		e.recreated = map[string]bool{}
+	}
+	e.recreated[replica] = true
+	e.say("deleted %s: its replacement starts behind the policy, with no established flows", replica)
+	return true, nil
 }
 
 // crashWait bounds the wait for the kubelet to see the crashed container.
