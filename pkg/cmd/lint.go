@@ -13,6 +13,7 @@ import (
 	"github.com/amha-dev/kubectl-amha/pkg/lint"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/text"
+	"github.com/amha-dev/kubectl-amha/pkg/version"
 	"github.com/amha-dev/kubectl-amha/ui"
 )
 
@@ -139,7 +140,7 @@ func (o *lintOptions) Run() error {
 	case "json", "yaml":
 		err = ui.Write(&buf, o.output, "LintReport", res)
 	case "sarif":
-		err = ui.WriteSARIF(&buf, res.Findings, version())
+		err = ui.WriteSARIF(&buf, res.Findings, version.String())
 	default:
 		err = o.writeText(&buf, res)
 	}

@@ -19,9 +19,16 @@ import (
 // runSnippets runs `snippets args...` and returns stdout, stderr and the exit code.
 func runSnippets(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
+	return runRoot(t, append([]string{"snippets"}, args...)...)
+}
+
+// runRoot runs the command line args as Main would, on empty stdin, and returns stdout,
+// stderr (with the error Main would print) and the exit code.
+func runRoot(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
 	var out, errOut bytes.Buffer
 	root := NewRoot(genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
-	root.SetArgs(append([]string{"snippets"}, args...))
+	root.SetArgs(args)
 	err := root.Execute()
 	if err == nil {
 		return out.String(), errOut.String(), ExitOK
