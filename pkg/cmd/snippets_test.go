@@ -1,14 +1,12 @@
 package cmd
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/yaml"
 
 	"github.com/amha-dev/kubectl-amha/internal/golden"
@@ -19,24 +17,7 @@ import (
 // runSnippets runs `snippets args...` and returns stdout, stderr and the exit code.
 func runSnippets(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
-	return runRoot(t, append([]string{"snippets"}, args...)...)
-}
-
-// runRoot runs the command line args as Main would, on empty stdin, and returns stdout,
-// stderr (with the error Main would print) and the exit code.
-func runRoot(t *testing.T, args ...string) (string, string, int) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	root := NewRoot(genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
-	root.SetArgs(args)
-	err := root.Execute()
-	if err == nil {
-		return out.String(), errOut.String(), ExitOK
-	}
-	if e, ok := err.(*ExitError); !ok || e.Err != nil {
-		errOut.WriteString("error: " + err.Error() + "\n")
-	}
-	return out.String(), errOut.String(), CodeOf(err)
+	return run(t, append([]string{"snippets"}, args...)...)
 }
 
 func TestSnippetsCommandText(t *testing.T) {

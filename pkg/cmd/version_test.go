@@ -22,24 +22,24 @@ func TestVersionFlagAndCommand(t *testing.T) {
 	want := "kubectl-amha v1.2.3 (commit 0349af888e400752bf3090d0f15ff951dff89576, date 2026-12-05T15:18:16Z, " +
 		runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH + ")\n"
 	for _, args := range [][]string{{"--version"}, {"version"}, {"version", "-o", "text"}} {
-		out, errOut, code := runRoot(t, args...)
+		out, errOut, code := run(t, args...)
 		if code != ExitOK || out != want || errOut != "" {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want 0 and %q", args, code, out, errOut, want)
 		}
 	}
 	// --version is the root's only: snippets --version is the Alertmanager version it writes for.
-	if out, _, code := runRoot(t, "snippets", "--version", "v0.29.0", "--only", "cluster-flags"); code != ExitOK || strings.Contains(out, "kubectl-amha v1.2.3") {
+	if out, _, code := run(t, "snippets", "--version", "v0.29.0", "--only", "cluster-flags"); code != ExitOK || strings.Contains(out, "kubectl-amha v1.2.3") {
 		t.Errorf("snippets --version: exit %d, %q", code, out)
 	}
 	// No -v: kubectl users know it as the log level.
-	if _, errOut, code := runRoot(t, "-v"); code != ExitNoCheck || !strings.Contains(errOut, "unknown shorthand flag: 'v'") {
+	if _, errOut, code := run(t, "-v"); code != ExitNoCheck || !strings.Contains(errOut, "unknown shorthand flag: 'v'") {
 		t.Errorf("-v: exit %d, %q; want 2 and unknown shorthand", code, errOut)
 	}
 }
 
 func TestVersionJSON(t *testing.T) {
 	setVersion(t, "v1.2.3", "abc", "2026-12-05T15:18:16Z")
-	out, errOut, code := runRoot(t, "version", "-o", "json")
+	out, errOut, code := run(t, "version", "-o", "json")
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -54,7 +54,7 @@ func TestVersionJSON(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, got[k], v)
 		}
 	}
-	if _, errOut, code := runRoot(t, "version", "-o", "wide"); code != ExitNoCheck || !strings.Contains(errOut, `--output "wide": want text, json or yaml`) {
+	if _, errOut, code := run(t, "version", "-o", "wide"); code != ExitNoCheck || !strings.Contains(errOut, `--output "wide": want text, json or yaml`) {
 		t.Errorf("-o wide: exit %d, %q", code, errOut)
 	}
 }
@@ -62,7 +62,7 @@ func TestVersionJSON(t *testing.T) {
 // Without link-time values (a test binary has no VCS stamp either), a build says what it is not.
 func TestVersionUnset(t *testing.T) {
 	setVersion(t, "", "", "")
-	out, _, code := runRoot(t, "--version")
+	out, _, code := run(t, "--version")
 	if code != ExitOK || !strings.HasPrefix(out, "kubectl-amha dev (commit unknown, date unknown, ") {
 		t.Errorf("exit %d, %q", code, out)
 	}
