@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -89,6 +90,8 @@ file and line; nothing is printed on stdout).`,
 	c.Flags().StringVarP(&o.output, "output", "o", "text", "output format: text, json, yaml or sarif")
 	c.Flags().StringVar(&o.color, "color", "auto", "colour: auto, always or never (NO_COLOR is honoured)")
 	c.Flags().StringVar(&o.minLevel, "fail-on", "warning", "lowest severity that makes the exit code 1: info, warning or error")
+	completeValues(c, map[string][]string{"output": lintFormats, "color": colorValues, "fail-on": severityValues})
+	_ = c.MarkFlagFilename("filename", "yaml", "yml", "json", "service", "args", "conf")
 	return c
 }
 
@@ -96,10 +99,8 @@ func (o *lintOptions) Complete() error {
 	if len(o.files) == 0 {
 		return usageError("nothing to lint: give -f FILE, -f DIR or -f - (stdin)")
 	}
-	switch o.output {
-	case "text", "json", "yaml", "sarif":
-	default:
-		return usageError("-o %q: want text, json, yaml or sarif", o.output)
+	if !slices.Contains(lintFormats, o.output) {
+		return usageError("-o %q: want %s", o.output, text.Or(lintFormats))
 	}
 	var err error
 	if o.useColor, err = colorFlag(o.color, o.streams.Out); err != nil {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 	"github.com/amha-dev/kubectl-amha/pkg/kube"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/snapshot"
+	"github.com/amha-dev/kubectl-amha/pkg/text"
 	"github.com/amha-dev/kubectl-amha/ui"
 )
 
@@ -90,6 +92,8 @@ at once).`,
 	}
 	o.addTargetFlags(c.Flags())
 	o.addReportFlags(c.Flags())
+	completeValues(c, map[string][]string{"output": statusFormats, "color": colorValues})
+	c.ValidArgsFunction = completeName(kube)
 	return c
 }
 
@@ -154,10 +158,8 @@ func (o *statusOptions) Complete(cmd *cobra.Command, args []string) error {
 }
 
 func (o *statusOptions) Validate() error {
-	switch o.output {
-	case "table", "wide", "json", "yaml":
-	default:
-		return usageError("--output %q: want table, wide, json or yaml", o.output)
+	if !slices.Contains(statusFormats, o.output) {
+		return usageError("--output %q: want %s", o.output, text.Or(statusFormats))
 	}
 	if len(o.urls) > 0 {
 		if o.name != "" || o.allNamespaces || len(o.prometheusPod) > 0 {
@@ -299,7 +301,7 @@ func colorFlag(value string, out io.Writer) (bool, error) {
 	case "auto":
 		return os.Getenv("NO_COLOR") == "" && isTerminal(out), nil
 	}
-	return false, usageError("--color %q: want auto, always or never", value)
+	return false, usageError("--color %q: want %s", value, text.Or(colorValues))
 }
 
 // sameReplica is a URL as a replica's identity: scheme, lower-case host, port (the scheme's

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/amha-dev/kubectl-amha/pkg/text"
 	"github.com/amha-dev/kubectl-amha/pkg/version"
 	"github.com/amha-dev/kubectl-amha/ui"
 )
@@ -32,19 +33,20 @@ Exit codes: 0 printed, 2 bad flags.`,
 			var buf bytes.Buffer
 			info := version.Get()
 			switch output {
-			case "", "text":
+			case "text":
 				fmt.Fprintln(&buf, info.Line())
 			case "json", "yaml":
 				if err := ui.Write(&buf, output, "Version", info); err != nil {
 					return &ExitError{Code: ExitNoCheck, Err: err}
 				}
 			default:
-				return usageError("--output %q: want text, json or yaml", output)
+				return usageError("--output %q: want %s", output, text.Or(versionFormats))
 			}
 			_, err := streams.Out.Write(buf.Bytes())
 			return err
 		},
 	}
 	c.Flags().StringVarP(&output, "output", "o", "text", "Output format: text, json or yaml")
+	completeValues(c, map[string][]string{"output": versionFormats})
 	return c
 }
