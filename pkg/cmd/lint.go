@@ -68,7 +68,8 @@ there that are none of the above are skipped and listed.
 Replica counts are never judged odd or even: gossip has no quorum, so 2 replicas are as
 consistent as 3; more replicas only add failure tolerance and positional wait.
 
-Every check is documented in docs/checks/<id>.md.
+Every finding links its page, docs/checks/<id>.md at this binary's version (text: docs:, JSON:
+doc, SARIF: the rule's helpUri).
 
 Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 bad input (the error names the
 file and line; nothing is printed on stdout).`,
@@ -137,6 +138,7 @@ func (o *lintOptions) Run() error {
 	}
 	// Render fully before writing: a failure leaves stdout empty.
 	var buf bytes.Buffer
+	res.Findings = ui.Linked(res.Findings)
 	switch o.output {
 	case "json", "yaml":
 		err = ui.Write(&buf, o.output, "LintReport", res)

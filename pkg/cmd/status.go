@@ -79,7 +79,7 @@ func newStatusCmd(streams genericiooptions.IOStreams, kube *genericclioptions.Co
 show, for each replica, what its mesh looks like: cluster status (ready, settling, disabled),
 position, members, failed peers, configuration hash, version, alerts and silences; the peer
 matrix (who sees whom); and findings that name the cause, what it does to notifications, and
-the fix. Every finding id has a page under docs/checks/.
+the fix. Every finding links its page under docs/checks/, at this binary's version.
 
 Pod Ready is not mesh health: /-/ready answers 200 even while gossip settles.
 
