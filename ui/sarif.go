@@ -103,7 +103,7 @@ func WriteSARIF(w io.Writer, fs []model.Finding, version string) error {
 		if f.Fix != "" {
 			msg += "\nFix: " + f.Fix
 		}
-		res := sarifResult{RuleID: f.ID, RuleIndex: i, Level: sarifLevel(f.Severity), Message: sarifMessage{Text: msg}}
+		res := sarifResult{RuleID: f.ID, RuleIndex: i, Level: level(f.Severity, "note"), Message: sarifMessage{Text: msg}}
 		for _, l := range f.Locations {
 			var sl sarifLocation
 			if l.File != "" && !strings.HasPrefix(l.File, "<") {
@@ -135,12 +135,14 @@ func WriteSARIF(w io.Writer, fs []model.Finding, version string) error {
 	return err
 }
 
-func sarifLevel(s model.Severity) string {
+// level is a severity as SARIF and GitHub name it: error, warning, and info as they call it
+// ("note", "notice").
+func level(s model.Severity, info string) string {
 	switch s {
 	case model.Error:
 		return "error"
 	case model.Warning:
 		return "warning"
 	}
-	return "note"
+	return info
 }

@@ -25,7 +25,7 @@ var (
 	colorValues     = []string{"auto", "always", "never"}
 	severityValues  = []string{"info", "warning", "error"}
 	statusFormats   = []string{"table", "wide", "json", "yaml"}
-	lintFormats     = []string{"text", "json", "yaml", "sarif"}
+	lintFormats     = []string{"text", "json", "yaml", "sarif", "line", "github"}
 	snippetsFormats = []string{"text", "json", "yaml"}
 	drillFormats    = []string{"table", "json"}
 	versionFormats  = []string{"text", "json", "yaml"}

@@ -52,7 +52,7 @@ func TestCompleteFlagValues(t *testing.T) {
 		{[]string{"status", "-o", ""}, []string{"table", "wide", "json", "yaml"}},
 		{[]string{"status", "--color", ""}, []string{"auto", "always", "never"}},
 		{[]string{"ui", "--color", ""}, colorValues},
-		{[]string{"lint", "-o", ""}, []string{"text", "json", "yaml", "sarif"}},
+		{[]string{"lint", "-o", ""}, []string{"text", "json", "yaml", "sarif", "line", "github"}},
 		{[]string{"lint", "--fail-on", ""}, []string{"info", "warning", "error"}},
 		{[]string{"snippets", "-o", ""}, []string{"text", "json", "yaml"}},
 		{[]string{"snippets", "--only", "flags,prometheus-s"}, []string{"flags,prometheus-static"}},

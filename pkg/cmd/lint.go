@@ -31,7 +31,13 @@ const lintExample = `  # Manifests before they are applied (files, directories, 
   kubectl amha lint -f am-0/alertmanager.service -f am-1/alertmanager.service -f am-0/alertmanager.yml -f am-1/alertmanager.yml
 
   # Code scanning in CI
-  kubectl amha lint -f deploy/ -o sarif > amha.sarif`
+  kubectl amha lint -f deploy/ -o sarif > amha.sarif
+
+  # One line per finding (file:line:col: severity id: message), for editors and problem matchers
+  kubectl amha lint -f deploy/ -o line
+
+  # Annotations on the files of a pull request, in a GitHub Actions step
+  kubectl amha lint -f deploy/ -o github`
 
 type lintOptions struct {
 	streams  genericiooptions.IOStreams
@@ -71,6 +77,17 @@ consistent as 3; more replicas only add failure tolerance and positional wait.
 Every finding links its page, docs/checks/<id>.md at this binary's version (text: docs:, JSON:
 doc, SARIF: the rule's helpUri).
 
+Output formats (-o):
+  text     the findings in blocks, for people (the default)
+  json     the LintReport (docs/json.md); yaml is the same in YAML
+  sarif    SARIF 2.1.0, for code scanning
+  line     one line per finding, as compilers write them, for editors and CI problem matchers:
+             file:line:col: severity id: message
+           (a finding in several files names the others at the end; one in no file starts
+           with kubectl-amha:)
+  github   one GitHub Actions workflow command per finding (::error, ::warning, ::notice
+           with file, line, col and the id as title), shown as annotations on the files
+
 Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 bad input (the error names the
 file and line; nothing is printed on stdout).`,
 		Example: lintExample,
@@ -88,7 +105,7 @@ file and line; nothing is printed on stdout).`,
 		},
 	}
 	c.Flags().StringArrayVarP(&o.files, "filename", "f", nil, "file, directory or - (stdin) to lint; repeatable")
-	c.Flags().StringVarP(&o.output, "output", "o", "text", "output format: text, json, yaml or sarif")
+	c.Flags().StringVarP(&o.output, "output", "o", "text", "output format: text, json, yaml, sarif, line or github")
 	c.Flags().StringVar(&o.color, "color", "auto", "colour: auto, always or never (NO_COLOR is honoured)")
 	c.Flags().StringVar(&o.minLevel, "fail-on", "warning", "lowest severity that makes the exit code 1: info, warning or error")
 	completeValues(c, map[string][]string{"output": lintFormats, "color": colorValues, "fail-on": severityValues})
@@ -144,6 +161,10 @@ func (o *lintOptions) Run() error {
 		err = ui.Write(&buf, o.output, "LintReport", res)
 	case "sarif":
 		err = ui.WriteSARIF(&buf, res.Findings, version.String())
+	case "line":
+		err = ui.WriteLines(&buf, res.Findings)
+	case "github":
+		err = ui.WriteGitHub(&buf, res.Findings)
 	default:
 		err = o.writeText(&buf, res)
 	}
