@@ -20,16 +20,26 @@ import (
 // script that runs it for kubectl-amha itself.
 
 // The flags that take one of a fixed set of values: the commands check their flags against
-// these lists and complete them from the same lists.
+// these lists and complete them from the same lists. The report for people is "text" in every
+// command.
 var (
 	colorValues     = []string{"auto", "always", "never"}
 	severityValues  = []string{"info", "warning", "error"}
-	statusFormats   = []string{"table", "wide", "json", "yaml"}
+	statusFormats   = []string{"text", "wide", "json", "yaml"}
 	lintFormats     = []string{"text", "json", "yaml", "sarif", "line", "github"}
 	snippetsFormats = []string{"text", "json", "yaml"}
-	drillFormats    = []string{"table", "json"}
+	drillFormats    = []string{"text", "json"}
 	versionFormats  = []string{"text", "json", "yaml"}
 )
+
+// formatName is the name of an output format as the commands know it: "table", the text
+// report's name in status and drill before every command called it text, is still taken.
+func formatName(format string) string {
+	if format == "table" {
+		return "text"
+	}
+	return format
+}
 
 // completeValues registers, for each named flag of c, the completion of its fixed values.
 func completeValues(c *cobra.Command, values map[string][]string) {

@@ -49,7 +49,7 @@ func TestCompleteFlagValues(t *testing.T) {
 	}{
 		{[]string{"-o", ""}, statusFormats},
 		{[]string{"--color", ""}, colorValues},
-		{[]string{"status", "-o", ""}, []string{"table", "wide", "json", "yaml"}},
+		{[]string{"status", "-o", ""}, []string{"text", "wide", "json", "yaml"}},
 		{[]string{"status", "--color", ""}, []string{"auto", "always", "never"}},
 		{[]string{"ui", "--color", ""}, colorValues},
 		{[]string{"lint", "-o", ""}, []string{"text", "json", "yaml", "sarif", "line", "github"}},
@@ -57,7 +57,7 @@ func TestCompleteFlagValues(t *testing.T) {
 		{[]string{"snippets", "-o", ""}, []string{"text", "json", "yaml"}},
 		{[]string{"snippets", "--only", "flags,prometheus-s"}, []string{"flags,prometheus-static"}},
 		{[]string{"snippets", "--only", "scenarios,watchdog-"}, []string{"scenarios,watchdog-rule", "scenarios,watchdog-route"}},
-		{[]string{"drill", "-o", ""}, []string{"table", "json"}},
+		{[]string{"drill", "-o", ""}, []string{"text", "json"}},
 		{[]string{"drill", ""}, drills},
 		{[]string{"drill", "p"}, []string{"partition"}},
 		{[]string{"version", "-o", ""}, []string{"text", "json", "yaml"}},
@@ -228,6 +228,29 @@ func TestCompleteBounded(t *testing.T) {
 		}
 		if len(got) != 0 || d != cobra.ShellCompDirectiveNoFileComp {
 			t.Errorf("%q: %q (directive %d), want nothing and no files", args, got, d)
+		}
+	}
+}
+
+// The report for people is text in every command; table, its former name in status and drill,
+// still gives the same report.
+func TestTableIsText(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "am.yml")
+	if err := os.WriteFile(file, []byte("route:\n  receiver: x\nreceivers:\n- name: x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"status", "--url", "http://127.0.0.1:1", "--color", "never"}, // nothing answers: the report still prints
+		{"lint", "-f", file, "--color", "never"},
+		{"snippets", "--only", "cluster-flags"},
+		{"drill"},
+		{"version"},
+	} {
+		text, _, textCode := run(t, append(args, "-o", "text")...)
+		table, errOut, tableCode := run(t, append(args, "-o", "table")...)
+		def, _, defCode := run(t, args...)
+		if text == "" || table != text || def != text || tableCode != textCode || defCode != textCode {
+			t.Errorf("%q: -o table (exit %d, %s) or the default (exit %d) differ from -o text (exit %d):\n%s\n---\n%s", args, tableCode, errOut, defCode, textCode, table, text)
 		}
 	}
 }

@@ -134,7 +134,7 @@ interrupted (the drill alert is resolved, the partition healed and the sink dele
 	f := c.Flags()
 	f.BoolVar(&o.dryRun, "dry-run", false, "Print the plan with this cluster's numbers and change nothing")
 	f.BoolVar(&o.yes, "yes", false, "Run without asking")
-	f.StringVarP(&o.output, "output", "o", "table", "Output format: table or json")
+	f.StringVarP(&o.output, "output", "o", "text", "Output format: text or json (table, the former name of text, still works)")
 	f.StringVar(&o.sinkImage, "sink-image", "", "Image of kubectl-amha that runs the sink in the cluster (required: this build has no published image)")
 	f.DurationVar(&o.splitTimeout, "split-timeout", 45*time.Second, "How long the partition waits for the mesh to split")
 	f.BoolVar(&o.recreate, "recreate", false, "Partition: delete the cut-off pod once, so that it restarts behind the policy with no established flows")
@@ -186,6 +186,7 @@ func (o *drillOptions) Complete(_ *cobra.Command, args []string) error {
 }
 
 func (o *drillOptions) Validate() error {
+	o.output = formatName(o.output)
 	if !slices.Contains(drillFormats, o.output) {
 		return usageError("--output %q: want %s", o.output, text.Or(drillFormats))
 	}
@@ -247,7 +248,7 @@ func (o *drillOptions) Run(ctx context.Context) error {
 	if o.dryRun {
 		return o.printPlan(r)
 	}
-	if o.output == "table" {
+	if o.output == "text" {
 		if err := o.printPlan(r); err != nil {
 			return err
 		}

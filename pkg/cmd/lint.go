@@ -117,6 +117,7 @@ func (o *lintOptions) Complete() error {
 	if len(o.files) == 0 {
 		return usageError("nothing to lint: give -f FILE, -f DIR or -f - (stdin)")
 	}
+	o.output = formatName(o.output)
 	if !slices.Contains(lintFormats, o.output) {
 		return usageError("-o %q: want %s", o.output, text.Or(lintFormats))
 	}

@@ -140,6 +140,7 @@ func (o *snippetsOptions) Complete(cmd *cobra.Command, args []string) error {
 }
 
 func (o *snippetsOptions) Validate() error {
+	o.output = formatName(o.output)
 	if !slices.Contains(snippetsFormats, o.output) {
 		return usageError("--output %q: want %s", o.output, text.Or(snippetsFormats))
 	}

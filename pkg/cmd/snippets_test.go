@@ -150,7 +150,7 @@ func TestSnippetsCommandBadFlags(t *testing.T) {
 		"old version":    {[]string{"--version", "v0.25.0"}, "v0.26"},
 		"zones":          {[]string{"--zones", "a,,b"}, "--zones"},
 		"peer-timeout":   {[]string{"--peer-timeout", "0s"}, "--peer-timeout"},
-		"output":         {[]string{"-o", "table"}, "--output \"table\""},
+		"output":         {[]string{"-o", "xml"}, "--output \"xml\""},
 		"only":           {[]string{"--only", "grafana"}, "unknown snippet \"grafana\""},
 		"out with json":  {[]string{"--out", "x", "-o", "json"}, "--out"},
 		"only with NAME": {[]string{"main", "--only", "flags"}, "--only describes a cluster to generate"},

@@ -115,7 +115,7 @@ func (o *statusOptions) addTargetFlags(f *pflag.FlagSet) {
 // addReportFlags registers status's flags that only a one-off report has: the format and the
 // probe (which writes a silence: not something to repeat every few seconds).
 func (o *statusOptions) addReportFlags(f *pflag.FlagSet) {
-	f.StringVarP(&o.output, "output", "o", "table", "Output format: table, wide, json or yaml")
+	f.StringVarP(&o.output, "output", "o", "text", "Output format: text, wide, json or yaml (table, the former name of text, still works)")
 	f.BoolVar(&o.probe, "probe", false, "Measure gossip propagation: create a silence matching nothing on one replica, time its arrival on the others, expire it")
 	f.DurationVar(&o.probeTimeout, "probe-timeout", 30*time.Second, "How long the probe waits for the silence on each replica")
 }
@@ -158,6 +158,7 @@ func (o *statusOptions) Complete(cmd *cobra.Command, args []string) error {
 }
 
 func (o *statusOptions) Validate() error {
+	o.output = formatName(o.output)
 	if !slices.Contains(statusFormats, o.output) {
 		return usageError("--output %q: want %s", o.output, text.Or(statusFormats))
 	}

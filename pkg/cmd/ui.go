@@ -32,7 +32,7 @@ type uiOptions struct {
 }
 
 func newUICmd(streams genericiooptions.IOStreams, kube *genericclioptions.ConfigFlags) *cobra.Command {
-	o := &uiOptions{statusOptions: statusOptions{streams: streams, kube: kube, output: "table"}}
+	o := &uiOptions{statusOptions: statusOptions{streams: streams, kube: kube, output: "text"}}
 	c := &cobra.Command{
 		Use:   "ui [NAME]",
 		Short: "Watch the mesh live: peer matrix, readiness, findings and changes as they happen",

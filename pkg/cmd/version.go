@@ -32,7 +32,7 @@ Exit codes: 0 printed, 2 bad flags.`,
 		RunE: func(*cobra.Command, []string) error {
 			var buf bytes.Buffer
 			info := version.Get()
-			switch output {
+			switch formatName(output) {
 			case "text":
 				fmt.Fprintln(&buf, info.Line())
 			case "json", "yaml":
