@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
 
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/semver"
@@ -37,18 +38,15 @@ const Unknown = "unknown"
 // Get is this binary's Info.
 func Get() Info {
 	i := Info{Version: Version, Commit: Commit, Date: Date, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		if i.Version == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-			i.Version = bi.Main.Version
-		}
-		for _, s := range bi.Settings {
-			switch {
-			case s.Key == "vcs.revision" && i.Commit == "":
-				i.Commit = s.Value
-			case s.Key == "vcs.time" && i.Date == "":
-				i.Date = s.Value
-			}
-		}
+	b := fromBuild()
+	if i.Version == "" {
+		i.Version = b.Version
+	}
+	if i.Commit == "" {
+		i.Commit = b.Commit
+	}
+	if i.Date == "" {
+		i.Date = b.Date
 	}
 	if i.Version == "" {
 		i.Version = "dev"
@@ -61,6 +59,29 @@ func Get() Info {
 	}
 	return i
 }
+
+// fromBuild is what Go's build information says: the main module's version (a tag or
+// pseudo-version when built from a module or with VCS stamping), the commit and its time. It is
+// read once: every finding's docs link asks for the version.
+var fromBuild = sync.OnceValue(func() Info {
+	var i Info
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return i
+	}
+	if bi.Main.Version != "(devel)" {
+		i.Version = bi.Main.Version
+	}
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			i.Commit = s.Value
+		case "vcs.time":
+			i.Date = s.Value
+		}
+	}
+	return i
+})
 
 // String is the version alone ("v0.1.0", "dev").
 func String() string { return Get().Version }
