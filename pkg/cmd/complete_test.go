@@ -61,6 +61,9 @@ func TestCompleteFlagValues(t *testing.T) {
 		{[]string{"drill", ""}, drills},
 		{[]string{"drill", "p"}, []string{"partition"}},
 		{[]string{"version", "-o", ""}, []string{"text", "json", "yaml"}},
+		// Subcommands; the hidden ones (sink, completion) are not offered.
+		{[]string{""}, []string{"drill", "help", "lint", "snippets", "status", "ui", "version"}},
+		{[]string{"s"}, []string{"snippets", "status"}},
 	} {
 		got, d := complete(t, tc.args...)
 		if !slices.Equal(got, tc.want) || d != cobra.ShellCompDirectiveNoFileComp {
