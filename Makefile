@@ -4,11 +4,18 @@ GO ?= go
 BIN := bin/kubectl-amha
 # As a release builds it (.goreleaser.yaml): without kustomize's Go-plugin loader.
 TAGS := kustomize_disable_go_plugin_support
+# What `kubectl amha --version` prints (pkg/version): the tag of HEAD when it has one (else the
+# version Go reads from git, a pseudo-version, or dev), its commit and the commit's date.
+VERSION ?= $(shell git describe --tags --exact-match --dirty 2>/dev/null)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+DATE ?= $(shell git log -1 --format=%cI 2>/dev/null)
+VPKG := github.com/amha-dev/kubectl-amha/pkg/version
+LDFLAGS := -X $(VPKG).Version=$(VERSION) -X $(VPKG).Commit=$(COMMIT) -X $(VPKG).Date=$(DATE)
 
 .PHONY: build demo test alertmanagers bench clean rig-build rig-up rig-down rig-status rig-smoke
 
 build:
-	$(GO) build -tags $(TAGS) -o $(BIN) ./cmd/kubectl-amha
+	$(GO) build -tags $(TAGS) -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/kubectl-amha
 
 # Builds Alertmanager from the pinned module (once), starts a local 3-replica cluster with a
 # typical fault, runs `kubectl amha status` on it and tears everything down.

@@ -79,7 +79,7 @@ type sarifLogical struct {
 }
 
 // WriteSARIF writes findings as a SARIF 2.1.0 log: each rule is titled with its id's meaning (code
-// spans unquoted) and links its page. version is amha's version.
+// spans unquoted) and links its page at version, amha's version.
 func WriteSARIF(w io.Writer, fs []model.Finding, version string) error {
 	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{
 		Name: "kubectl-amha", InformationURI: "https://github.com/amha-dev/kubectl-amha", Version: version,
@@ -96,14 +96,14 @@ func WriteSARIF(w io.Writer, fs []model.Finding, version string) error {
 				e = findings.Entry{ID: f.ID, Title: f.ID}
 			}
 			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
-				ID: f.ID, ShortDescription: sarifMessage{Text: strings.ReplaceAll(e.Title, "`", "")}, HelpURI: e.DocURL(),
+				ID: f.ID, ShortDescription: sarifMessage{Text: strings.ReplaceAll(e.Title, "`", "")}, HelpURI: findings.DocURLAt(f.ID, version),
 			})
 		}
 		msg := f.Message
 		if f.Fix != "" {
 			msg += "\nFix: " + f.Fix
 		}
-		res := sarifResult{RuleID: f.ID, RuleIndex: i, Level: sarifLevel(f.Severity), Message: sarifMessage{Text: msg}}
+		res := sarifResult{RuleID: f.ID, RuleIndex: i, Level: level(f.Severity, "note"), Message: sarifMessage{Text: msg}}
 		for _, l := range f.Locations {
 			var sl sarifLocation
 			if l.File != "" && !strings.HasPrefix(l.File, "<") {
@@ -135,12 +135,14 @@ func WriteSARIF(w io.Writer, fs []model.Finding, version string) error {
 	return err
 }
 
-func sarifLevel(s model.Severity) string {
+// level is a severity as SARIF and GitHub name it: error, warning, and info as they call it
+// ("note", "notice").
+func level(s model.Severity, info string) string {
 	switch s {
 	case model.Error:
 		return "error"
 	case model.Warning:
 		return "warning"
 	}
-	return "note"
+	return info
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/amha-dev/kubectl-amha/pkg/findings"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 )
 
@@ -21,11 +22,20 @@ func NewStatusReport(cs []model.Cluster) StatusReport {
 		cs = []model.Cluster{}
 	}
 	for i := range cs {
-		if cs[i].Findings == nil {
-			cs[i].Findings = []model.Finding{}
-		}
+		cs[i].Findings = Linked(cs[i].Findings)
 	}
 	return StatusReport{Clusters: cs}
+}
+
+// Linked is a copy of fs (an empty list for none) with each finding's Doc set: the URL of its
+// id's page at this binary's version.
+func Linked(fs []model.Finding) []model.Finding {
+	out := make([]model.Finding, len(fs))
+	for i, f := range fs {
+		f.Doc = findings.DocURL(f.ID)
+		out[i] = f
+	}
+	return out
 }
 
 // TextOptions shape the text report.
@@ -272,6 +282,7 @@ func renderFindings(b *strings.Builder, fs []model.Finding, s Styles) {
 			fmt.Fprintf(b, "    %s\n", s.Dim.Render(d))
 		}
 		fmt.Fprintf(b, "  %s %s\n", s.Bold.Render("fix:"), f.Fix)
+		fmt.Fprintf(b, "  %s %s\n", s.Bold.Render("docs:"), s.Dim.Render(findings.DocURL(f.ID)))
 	}
 }
 

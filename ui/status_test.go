@@ -2,14 +2,17 @@ package ui_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/amha-dev/kubectl-amha/internal/golden"
 	"github.com/amha-dev/kubectl-amha/pkg/mesh"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
+	"github.com/amha-dev/kubectl-amha/pkg/version"
 	"github.com/amha-dev/kubectl-amha/ui"
 )
 
@@ -159,5 +162,33 @@ func TestStatusGolden(t *testing.T) {
 				golden.Check(t, filepath.Join("testdata", "status", name+"."+format), b.Bytes(), *update)
 			})
 		}
+	}
+}
+
+// A release's reports link each finding's page at its own tag: text (docs:) and JSON (doc).
+func TestFindingsLinkTheirPageAtTheVersion(t *testing.T) {
+	old := version.Version
+	t.Cleanup(func() { version.Version = old })
+	version.Version = "v0.3.0"
+	const want = "https://github.com/amha-dev/kubectl-amha/blob/v0.3.0/docs/checks/mesh/island.md"
+	var text, js bytes.Buffer
+	if err := ui.WriteFindings(&text, []model.Finding{islandFinding}, ui.NewStyles(false), ""); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "\n  docs: "+want+"\n") {
+		t.Errorf("text:\n%s\nwant a line docs: %s", text.String(), want)
+	}
+	c := fixtures()["split"]
+	if err := ui.Write(&js, "json", "StatusReport", ui.NewStatusReport([]model.Cluster{c})); err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Clusters []struct{ Findings []struct{ ID, Doc string } }
+	}
+	if err := json.Unmarshal(js.Bytes(), &r); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Clusters[0].Findings[0]; got.ID != "mesh/island" || got.Doc != want {
+		t.Errorf("JSON finding %+v, want doc %s", got, want)
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/amha-dev/kubectl-amha/pkg/kube"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/snapshot"
+	"github.com/amha-dev/kubectl-amha/pkg/text"
 	"github.com/amha-dev/kubectl-amha/pkg/timing"
 	"github.com/amha-dev/kubectl-amha/ui"
 )
@@ -136,11 +137,13 @@ interrupted (the drill alert is resolved, the partition healed and the sink dele
 	f := c.Flags()
 	f.BoolVar(&o.dryRun, "dry-run", false, "Print the plan with this cluster's numbers and change nothing")
 	f.BoolVar(&o.yes, "yes", false, "Run without asking")
-	f.StringVarP(&o.output, "output", "o", "table", "Output format: table or json")
+	f.StringVarP(&o.output, "output", "o", "text", "Output format: text or json (table, the former name of text, still works)")
 	f.StringVar(&o.sinkImage, "sink-image", "", "Image of kubectl-amha that runs the sink in the cluster (required: this build has no published image)")
 	f.DurationVar(&o.splitTimeout, "split-timeout", 45*time.Second, "How long the partition waits for the mesh to split before it recreates the cut-off pod (and then 60s more)")
 	f.BoolVar(&o.recreate, "recreate", false, "Partition: delete the cut-off pod once, so that it restarts behind the policy with no established flows")
 	c.AddCommand(newDrillCleanupCmd(streams, kube))
+	completeValues(c, map[string][]string{"output": drillFormats})
+	c.ValidArgsFunction = completeDrillArgs(kube)
 	return c
 }
 
@@ -187,8 +190,9 @@ func (o *drillOptions) Complete(_ *cobra.Command, args []string) error {
 }
 
 func (o *drillOptions) Validate() error {
-	if o.output != "table" && o.output != "json" {
-		return usageError("--output %q: want table or json", o.output)
+	o.output = formatName(o.output)
+	if !slices.Contains(drillFormats, o.output) {
+		return usageError("--output %q: want %s", o.output, text.Or(drillFormats))
 	}
 	if len(o.drills) > 0 && !o.dryRun && o.sinkImage == "" {
 		return usageError("--sink-image is required: this build of kubectl-amha has no release version, so there is no published " +
@@ -206,7 +210,7 @@ func (o *drillOptions) list() error {
 	for _, d := range drill.Names {
 		fmt.Fprintf(w, "%s\t%s\n", d, drillSummary[d])
 	}
-	fmt.Fprintf(w, "%s\t%s\n", drillAll, "all four in that order; the others are NOT RUN if baseline does not pass")
+	fmt.Fprintf(w, "%s\t%s\n", drillAll, drillSummary[drillAll])
 	fmt.Fprintf(w, "%s\t%s\n", "cleanup", "remove what a killed drill left (objects, drill alert) and check the mesh: kubectl amha drill cleanup --help")
 	if err := w.Flush(); err != nil {
 		return err
@@ -220,6 +224,7 @@ var drillSummary = map[string]string{
 	drill.StopSender:  "evict the position 0 pod before its flush: 1 notification, from position 1",
 	drill.CrashSender: "crash position 0's process (kill -QUIT 1) before its flush: 1 notification, from position 1, up to one peer-timeout late",
 	drill.Partition:   "cut one pod off the mesh port with a NetworkPolicy: 2 notifications, one per side",
+	drillAll:          "all four in that order; the others are NOT RUN if baseline does not pass",
 }
 
 // drillRun is one invocation: the cluster, its numbers, and the objects it creates.
@@ -248,7 +253,7 @@ func (o *drillOptions) Run(ctx context.Context) error {
 	if o.dryRun {
 		return o.printPlan(r)
 	}
-	if o.output == "table" {
+	if o.output == "text" {
 		if err := o.printPlan(r); err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,6 +14,7 @@ import (
 	"github.com/amha-dev/kubectl-amha/pkg/lint"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/text"
+	"github.com/amha-dev/kubectl-amha/pkg/version"
 	"github.com/amha-dev/kubectl-amha/ui"
 )
 
@@ -29,7 +31,13 @@ const lintExample = `  # Manifests before they are applied (files, directories, 
   kubectl amha lint -f am-0/alertmanager.service -f am-1/alertmanager.service -f am-0/alertmanager.yml -f am-1/alertmanager.yml
 
   # Code scanning in CI
-  kubectl amha lint -f deploy/ -o sarif > amha.sarif`
+  kubectl amha lint -f deploy/ -o sarif > amha.sarif
+
+  # One line per finding (file:line:col: severity id: message), for editors and problem matchers
+  kubectl amha lint -f deploy/ -o line
+
+  # Annotations on the files of a pull request, in a GitHub Actions step
+  kubectl amha lint -f deploy/ -o github`
 
 type lintOptions struct {
 	streams  genericiooptions.IOStreams
@@ -66,7 +74,19 @@ there that are none of the above are skipped and listed.
 Replica counts are never judged odd or even: gossip has no quorum, so 2 replicas are as
 consistent as 3; more replicas only add failure tolerance and positional wait.
 
-Every check is documented in docs/checks/<id>.md.
+Every finding links its page, docs/checks/<id>.md at this binary's version (text: docs:, JSON:
+doc, SARIF: the rule's helpUri).
+
+Output formats (-o):
+  text     the findings in blocks, for people (the default)
+  json     the LintReport (docs/json.md); yaml is the same in YAML
+  sarif    SARIF 2.1.0, for code scanning
+  line     one line per finding, as compilers write them, for editors and CI problem matchers:
+             file:line:col: severity id: message
+           (a finding in several files names the others at the end; one in no file starts
+           with kubectl-amha:)
+  github   one GitHub Actions workflow command per finding (::error, ::warning, ::notice
+           with file, line, col and the id as title), shown as annotations on the files
 
 Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 bad input (the error names the
 file and line; nothing is printed on stdout).`,
@@ -85,9 +105,11 @@ file and line; nothing is printed on stdout).`,
 		},
 	}
 	c.Flags().StringArrayVarP(&o.files, "filename", "f", nil, "file, directory or - (stdin) to lint; repeatable")
-	c.Flags().StringVarP(&o.output, "output", "o", "text", "output format: text, json, yaml or sarif")
+	c.Flags().StringVarP(&o.output, "output", "o", "text", "output format: text, json, yaml, sarif, line or github")
 	c.Flags().StringVar(&o.color, "color", "auto", "colour: auto, always or never (NO_COLOR is honoured)")
 	c.Flags().StringVar(&o.minLevel, "fail-on", "warning", "lowest severity that makes the exit code 1: info, warning or error")
+	completeValues(c, map[string][]string{"output": lintFormats, "color": colorValues, "fail-on": severityValues})
+	_ = c.MarkFlagFilename("filename", "yaml", "yml", "json", "service", "args", "conf")
 	return c
 }
 
@@ -95,10 +117,9 @@ func (o *lintOptions) Complete() error {
 	if len(o.files) == 0 {
 		return usageError("nothing to lint: give -f FILE, -f DIR or -f - (stdin)")
 	}
-	switch o.output {
-	case "text", "json", "yaml", "sarif":
-	default:
-		return usageError("-o %q: want text, json, yaml or sarif", o.output)
+	o.output = formatName(o.output)
+	if !slices.Contains(lintFormats, o.output) {
+		return usageError("-o %q: want %s", o.output, text.Or(lintFormats))
 	}
 	var err error
 	if o.useColor, err = colorFlag(o.color, o.streams.Out); err != nil {
@@ -135,11 +156,16 @@ func (o *lintOptions) Run() error {
 	}
 	// Render fully before writing: a failure leaves stdout empty.
 	var buf bytes.Buffer
+	res.Findings = ui.Linked(res.Findings)
 	switch o.output {
 	case "json", "yaml":
 		err = ui.Write(&buf, o.output, "LintReport", res)
 	case "sarif":
-		err = ui.WriteSARIF(&buf, res.Findings, version())
+		err = ui.WriteSARIF(&buf, res.Findings, version.String())
+	case "line":
+		err = ui.WriteLines(&buf, res.Findings)
+	case "github":
+		err = ui.WriteGitHub(&buf, res.Findings)
 	default:
 		err = o.writeText(&buf, res)
 	}

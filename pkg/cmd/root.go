@@ -13,6 +13,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/klog/v2"
+
+	"github.com/amha-dev/kubectl-amha/pkg/version"
 )
 
 // Main runs the command line and returns the process exit code.
@@ -64,6 +66,11 @@ Exit codes: 0 healthy, 1 a warning or error finding, 2 could not check, 130 inte
 		},
 		Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl amha"},
 	}
+	// --version prints what `kubectl amha version` prints. Registered here, not by cobra: cobra
+	// would add -v, which kubectl users know as the log level.
+	root.Version = version.Get().Line()
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.Flags().Bool("version", false, "Print the version, commit and date of kubectl-amha, and exit")
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)

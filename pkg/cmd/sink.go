@@ -16,6 +16,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/amha-dev/kubectl-amha/pkg/sink"
+	"github.com/amha-dev/kubectl-amha/pkg/version"
 )
 
 // maxBodyLimit caps --max-body: with the sink's 64 bodies read at once it bounds its memory.
@@ -125,7 +126,7 @@ func (o *sinkOptions) Run(ctx context.Context) error {
 	}
 	s := sink.New(o.opts)
 	fmt.Fprintf(o.streams.ErrOut, "kubectl-amha sink %s listening on %s: webhooks POST %s, hits GET /hits, delay %s\n",
-		version(), l.Addr(), o.opts.Path, o.opts.Delay)
+		version.String(), l.Addr(), o.opts.Path, o.opts.Delay)
 	err = s.Serve(ctx, l)
 	r := s.Report(sink.Filter{})
 	fmt.Fprintf(o.streams.ErrOut, "%s shut down: %d hits kept, %d bad, %d dropped\n",

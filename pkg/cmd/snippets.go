@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -12,6 +13,7 @@ import (
 	"github.com/amha-dev/kubectl-amha/pkg/kube"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/snippets"
+	"github.com/amha-dev/kubectl-amha/pkg/text"
 	"github.com/amha-dev/kubectl-amha/pkg/timing"
 	"github.com/amha-dev/kubectl-amha/ui"
 )
@@ -118,6 +120,11 @@ written, 130 interrupted.`,
 	f.StringVarP(&o.output, "output", "o", "text", "Output format: text, json or yaml")
 	f.StringVar(&o.outDir, "out", "", "Write one file per snippet into this directory (all or nothing) instead of printing them")
 	f.StringSliceVar(&o.only, "only", nil, "Only these snippet ids or groups, comma-separated")
+	completeValues(c, map[string][]string{"output": snippetsFormats})
+	mustComplete(c, "only", completeList(snippetIDs()))
+	mustComplete(c, "namespace", completeNamespace(kube))
+	_ = c.MarkFlagDirname("out")
+	c.ValidArgsFunction = completeName(kube)
 	return c
 }
 
@@ -133,10 +140,9 @@ func (o *snippetsOptions) Complete(cmd *cobra.Command, args []string) error {
 }
 
 func (o *snippetsOptions) Validate() error {
-	switch o.output {
-	case "text", "json", "yaml":
-	default:
-		return usageError("--output %q: want text, json or yaml", o.output)
+	o.output = formatName(o.output)
+	if !slices.Contains(snippetsFormats, o.output) {
+		return usageError("--output %q: want %s", o.output, text.Or(snippetsFormats))
 	}
 	if o.outDir != "" && o.output != "text" {
 		return usageError("--out writes the snippets as files: it does not combine with -o %s", o.output)

@@ -1,14 +1,12 @@
 package cmd
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/yaml"
 
 	"github.com/amha-dev/kubectl-amha/internal/golden"
@@ -19,17 +17,7 @@ import (
 // runSnippets runs `snippets args...` and returns stdout, stderr and the exit code.
 func runSnippets(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	root := NewRoot(genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
-	root.SetArgs(append([]string{"snippets"}, args...))
-	err := root.Execute()
-	if err == nil {
-		return out.String(), errOut.String(), ExitOK
-	}
-	if e, ok := err.(*ExitError); !ok || e.Err != nil {
-		errOut.WriteString("error: " + err.Error() + "\n")
-	}
-	return out.String(), errOut.String(), CodeOf(err)
+	return run(t, append([]string{"snippets"}, args...)...)
 }
 
 func TestSnippetsCommandText(t *testing.T) {
@@ -162,7 +150,7 @@ func TestSnippetsCommandBadFlags(t *testing.T) {
 		"old version":    {[]string{"--version", "v0.25.0"}, "v0.26"},
 		"zones":          {[]string{"--zones", "a,,b"}, "--zones"},
 		"peer-timeout":   {[]string{"--peer-timeout", "0s"}, "--peer-timeout"},
-		"output":         {[]string{"-o", "table"}, "--output \"table\""},
+		"output":         {[]string{"-o", "xml"}, "--output \"xml\""},
 		"only":           {[]string{"--only", "grafana"}, "unknown snippet \"grafana\""},
 		"out with json":  {[]string{"--out", "x", "-o", "json"}, "--out"},
 		"only with NAME": {[]string{"main", "--only", "flags"}, "--only describes a cluster to generate"},

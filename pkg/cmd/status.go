@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 	"github.com/amha-dev/kubectl-amha/pkg/kube"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/snapshot"
+	"github.com/amha-dev/kubectl-amha/pkg/text"
 	"github.com/amha-dev/kubectl-amha/ui"
 )
 
@@ -77,7 +79,7 @@ func newStatusCmd(streams genericiooptions.IOStreams, kube *genericclioptions.Co
 show, for each replica, what its mesh looks like: cluster status (ready, settling, disabled),
 position, members, failed peers, configuration hash, version, alerts and silences; the peer
 matrix (who sees whom); and findings that name the cause, what it does to notifications, and
-the fix. Every finding id has a page under docs/checks/.
+the fix. Every finding links its page under docs/checks/, at this binary's version.
 
 Pod Ready is not mesh health: /-/ready answers 200 even while gossip settles.
 
@@ -90,6 +92,8 @@ at once).`,
 	}
 	o.addTargetFlags(c.Flags())
 	o.addReportFlags(c.Flags())
+	completeValues(c, map[string][]string{"output": statusFormats, "color": colorValues})
+	c.ValidArgsFunction = completeName(kube)
 	return c
 }
 
@@ -111,7 +115,7 @@ func (o *statusOptions) addTargetFlags(f *pflag.FlagSet) {
 // addReportFlags registers status's flags that only a one-off report has: the format and the
 // probe (which writes a silence: not something to repeat every few seconds).
 func (o *statusOptions) addReportFlags(f *pflag.FlagSet) {
-	f.StringVarP(&o.output, "output", "o", "table", "Output format: table, wide, json or yaml")
+	f.StringVarP(&o.output, "output", "o", "text", "Output format: text, wide, json or yaml (table, the former name of text, still works)")
 	f.BoolVar(&o.probe, "probe", false, "Measure gossip propagation: create a silence matching nothing on one replica, time its arrival on the others, expire it")
 	f.DurationVar(&o.probeTimeout, "probe-timeout", 30*time.Second, "How long the probe waits for the silence on each replica")
 }
@@ -154,10 +158,9 @@ func (o *statusOptions) Complete(cmd *cobra.Command, args []string) error {
 }
 
 func (o *statusOptions) Validate() error {
-	switch o.output {
-	case "table", "wide", "json", "yaml":
-	default:
-		return usageError("--output %q: want table, wide, json or yaml", o.output)
+	o.output = formatName(o.output)
+	if !slices.Contains(statusFormats, o.output) {
+		return usageError("--output %q: want %s", o.output, text.Or(statusFormats))
 	}
 	if len(o.urls) > 0 {
 		if o.name != "" || o.allNamespaces || len(o.prometheusPod) > 0 {
@@ -299,7 +302,7 @@ func colorFlag(value string, out io.Writer) (bool, error) {
 	case "auto":
 		return os.Getenv("NO_COLOR") == "" && isTerminal(out), nil
 	}
-	return false, usageError("--color %q: want auto, always or never", value)
+	return false, usageError("--color %q: want %s", value, text.Or(colorValues))
 }
 
 // sameReplica is a URL as a replica's identity: scheme, lower-case host, port (the scheme's

@@ -32,7 +32,7 @@ type uiOptions struct {
 }
 
 func newUICmd(streams genericiooptions.IOStreams, kube *genericclioptions.ConfigFlags) *cobra.Command {
-	o := &uiOptions{statusOptions: statusOptions{streams: streams, kube: kube, output: "table"}}
+	o := &uiOptions{statusOptions: statusOptions{streams: streams, kube: kube, output: "text"}}
 	c := &cobra.Command{
 		Use:   "ui [NAME]",
 		Short: "Watch the mesh live: peer matrix, readiness, findings and changes as they happen",
@@ -56,6 +56,8 @@ closes every port-forward. Press ? for the keys. NO_COLOR or --color=never turns
 	}
 	o.addTargetFlags(c.Flags())
 	o.addIntervalFlag(c.Flags())
+	completeValues(c, map[string][]string{"color": colorValues})
+	c.ValidArgsFunction = completeName(kube)
 	return c
 }
 
@@ -68,6 +70,8 @@ func setRootRun(root *cobra.Command, streams genericiooptions.IOStreams, kube *g
 	o.addTargetFlags(f)
 	o.addReportFlags(f)
 	o.addIntervalFlag(f)
+	completeValues(root, map[string][]string{"output": statusFormats, "color": colorValues})
+	completeKubeFlags(root, kube)
 	root.Args = cobra.NoArgs // a mistyped subcommand stays an error, not a cluster NAME
 	root.Example = `  # On a terminal, the live view (kubectl amha ui); in a pipe or with -o, the status report
   kubectl amha -n monitoring

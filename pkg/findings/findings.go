@@ -4,7 +4,11 @@
 // the docs tests all read it, so an id is looked up in one place.
 package findings
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/amha-dev/kubectl-amha/pkg/version"
+)
 
 // Context says where an id is found; an id may be found in both.
 type Context int
@@ -34,10 +38,20 @@ func (e Entry) Area() string {
 // Doc is the id's page, relative to the repository root.
 func (e Entry) Doc() string { return "docs/checks/" + e.ID + ".md" }
 
-// DocURL is where the id's page is published.
-func (e Entry) DocURL() string { return docsURL + e.ID + ".md" }
+// DocURL is where the id's page is published, at this binary's version.
+func (e Entry) DocURL() string { return DocURL(e.ID) }
 
-const docsURL = "https://github.com/amha-dev/kubectl-amha/blob/main/docs/checks/"
+// DocURL is the page of a finding id as this binary knows it: docs/checks/<id>.md at the
+// binary's release tag (or commit; main for a development build: version.DocsRef), so that an
+// old binary links to the pages it was built with.
+func DocURL(id string) string { return DocURLAt(id, version.String()) }
+
+// DocURLAt is the page of a finding id at amha version v.
+func DocURLAt(id, v string) string {
+	return repoURL + "/blob/" + version.DocsRef(v) + "/docs/checks/" + id + ".md"
+}
+
+const repoURL = "https://github.com/amha-dev/kubectl-amha"
 
 // All is every id, in documentation order: the live checks, then the configuration checks.
 func All() []Entry { return append([]Entry(nil), index...) }

@@ -9,6 +9,7 @@ import (
 	"github.com/amha-dev/kubectl-amha/pkg/checks"
 	"github.com/amha-dev/kubectl-amha/pkg/findings"
 	"github.com/amha-dev/kubectl-amha/pkg/lint"
+	"github.com/amha-dev/kubectl-amha/pkg/version"
 )
 
 // root is the repository root, seen from this package's directory.
@@ -94,6 +95,29 @@ func TestRegistriesMatchTheIndex(t *testing.T) {
 			if e.Context&r.ctx != 0 && !registered[e.ID] {
 				t.Errorf("the index lists %s in %s's context, but %s does not run it", e.ID, r.name, r.name)
 			}
+		}
+	}
+}
+
+// TestDocURLAtTheBinarysVersion: a release links the pages of its own tag, a build from source
+// main, and every id's URL ends in its page's path.
+func TestDocURLAtTheBinarysVersion(t *testing.T) {
+	old := version.Version
+	t.Cleanup(func() { version.Version = old })
+	for v, want := range map[string]string{
+		"v0.3.0":                             "https://github.com/amha-dev/kubectl-amha/blob/v0.3.0/docs/checks/mesh/island.md",
+		"":                                   "https://github.com/amha-dev/kubectl-amha/blob/main/docs/checks/mesh/island.md",
+		"v0.0.0-20261205154249-0349af8abcde": "https://github.com/amha-dev/kubectl-amha/blob/0349af8abcde/docs/checks/mesh/island.md",
+	} {
+		version.Version = v
+		e, _ := findings.Lookup("mesh/island")
+		if got := e.DocURL(); got != want {
+			t.Errorf("version %q: %s, want %s", v, got, want)
+		}
+	}
+	for _, e := range findings.All() {
+		if u := e.DocURL(); !strings.HasSuffix(u, "/"+e.Doc()) {
+			t.Errorf("%s: %s does not end in its page %s", e.ID, u, e.Doc())
 		}
 	}
 }

@@ -80,6 +80,9 @@ type Finding struct {
 	// Locations point at where the cause is written: a file position (lint) or a live object
 	// and field path (status). Empty for findings drawn from the running mesh.
 	Locations []Location `json:"locations,omitempty"`
+	// Doc is the URL of the id's page at the version of amha that reported it; the reports
+	// fill it in as they print (ui).
+	Doc string `json:"doc,omitempty"`
 }
 
 // Location is a place in a file or a live object. File positions are 1-based; Line 0 means

@@ -47,3 +47,19 @@ func TestDiffLines(t *testing.T) {
 		})
 	}
 }
+
+func TestOr(t *testing.T) {
+	for _, tc := range []struct {
+		in   []string
+		want string
+	}{
+		{nil, ""},
+		{[]string{"json"}, "json"},
+		{[]string{"table", "json"}, "table or json"},
+		{[]string{"text", "json", "yaml", "sarif"}, "text, json, yaml or sarif"},
+	} {
+		if got := text.Or(tc.in); got != tc.want {
+			t.Errorf("Or(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

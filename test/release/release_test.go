@@ -4,6 +4,7 @@ package release
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -13,6 +14,21 @@ import (
 
 	"github.com/amha-dev/kubectl-amha/internal/ptytest"
 )
+
+// archiveFile is an entry of goreleaser's archives.files: a path, or src and its options.
+type archiveFile struct {
+	Src         string `yaml:"src"`
+	StripParent bool   `yaml:"strip_parent"`
+}
+
+func (f *archiveFile) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		f.Src = n.Value
+		return nil
+	}
+	type plain archiveFile
+	return n.Decode((*plain)(f))
+}
 
 func TestKrewManifestMatchesGoreleaser(t *testing.T) {
 	gr, err := os.ReadFile("../../.goreleaser.yaml")
@@ -29,7 +45,8 @@ func TestKrewManifestMatchesGoreleaser(t *testing.T) {
 			GOARCH []string `yaml:"goarch"`
 		} `yaml:"builds"`
 		Archives []struct {
-			NameTemplate string `yaml:"name_template"`
+			NameTemplate string        `yaml:"name_template"`
+			Files        []archiveFile `yaml:"files"`
 		} `yaml:"archives"`
 	}
 	if err := yaml.Unmarshal(gr, &cfg); err != nil {
@@ -65,8 +82,9 @@ func TestKrewManifestMatchesGoreleaser(t *testing.T) {
 				Selector struct {
 					MatchLabels map[string]string `yaml:"matchLabels"`
 				}
-				URI string
-				Bin string
+				URI   string
+				Bin   string
+				Files []struct{ From, To string }
 			}
 		}
 	}
@@ -99,6 +117,37 @@ func TestKrewManifestMatchesGoreleaser(t *testing.T) {
 		if p.Bin != bin {
 			t.Errorf("%s/%s: bin %q, want %q", osName, arch, p.Bin, bin)
 		}
+		// krew installs only the files listed: the binary and the completion script at the root.
+		complete := map[string]string{"windows": "kubectl_complete-amha.cmd"}[osName]
+		if complete == "" {
+			complete = "kubectl_complete-amha"
+		}
+		installed := map[string]bool{}
+		for _, f := range p.Files {
+			if f.To == "." {
+				installed[f.From] = true
+			}
+		}
+		for _, want := range []string{bin, complete} {
+			if !installed[want] {
+				t.Errorf("%s/%s: krew files %v do not install %s", osName, arch, p.Files, want)
+			}
+		}
+	}
+	// Every archive carries both completion scripts at its root, where krew's files take them.
+	var shipped []string
+	for _, f := range cfg.Archives[0].Files {
+		if f.StripParent {
+			m, _ := filepath.Glob(filepath.Join("../..", f.Src))
+			for _, p := range m {
+				shipped = append(shipped, filepath.Base(p))
+			}
+		}
+	}
+	for _, s := range []string{"kubectl_complete-amha", "kubectl_complete-amha.cmd"} {
+		if !slices.Contains(shipped, s) {
+			t.Errorf("the archives do not carry %s at their root (files with strip_parent: %v)", s, shipped)
+		}
 	}
 	slices.Sort(got)
 	slices.Sort(want)
@@ -121,5 +170,40 @@ func TestReleaseLinksNoGoPlugins(t *testing.T) {
 		if slices.Contains(strings.Fields(string(out)), "plugin") {
 			t.Errorf("%s: the release links package plugin; find the importer with `go list -deps -f '{{.ImportPath}}: {{.Imports}}' -tags=%s ./cmd/kubectl-amha | grep ' plugin'`", goos, ptytest.ReleaseTags)
 		}
+	}
+}
+
+// TestCompletionScript: kubectl runs kubectl_complete-amha with the words after "amha" (the last
+// one empty when completing a new word); the script hands each, as it is, to kubectl-amha's
+// __complete, found on PATH.
+func TestCompletionScript(t *testing.T) {
+	script, err := filepath.Abs("../../hack/kubectl_complete-amha")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(script); err != nil || fi.Mode()&0o111 == 0 {
+		t.Fatalf("%s: %v, mode %v: kubectl runs it, so it must be executable", script, err, fi)
+	}
+	bin := t.TempDir()
+	// A kubectl-amha that prints each argument on a line of its own, between brackets.
+	fake := "#!/bin/sh\nfor a in \"$@\"; do printf '[%s]\\n' \"$a\"; done\n"
+	if err := os.WriteFile(filepath.Join(bin, "kubectl-amha"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(script, "status", "-n", "two words", "")
+	cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", script, err, out)
+	}
+	if want := "[__complete]\n[status]\n[-n]\n[two words]\n[]\n"; string(out) != want {
+		t.Errorf("kubectl-amha got\n%s\nwant\n%s", out, want)
+	}
+	cmdScript, err := os.ReadFile("../../hack/kubectl_complete-amha.cmd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(cmdScript), "\r\nkubectl-amha.exe __complete %*\r\n") {
+		t.Errorf("kubectl_complete-amha.cmd does not pass its arguments to kubectl-amha.exe __complete:\n%s", cmdScript)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/amha-dev/kubectl-amha/pkg/findings"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/timing"
 	"github.com/amha-dev/kubectl-amha/pkg/watch"
@@ -406,7 +407,10 @@ func (m Model) findingDetail(f *model.Finding, w int) []string {
 	}
 	out = append(out, s.Bold.Render("fix:"))
 	out = append(out, wrap(f.Fix, w, "  ")...)
-	out = append(out, "  "+s.Dim.Render("docs/checks/"+f.ID+".md"))
+	// The page at this binary's version, whole: a URL cut to the width opens nothing.
+	for _, l := range wrap(findings.DocURL(f.ID), w, "  ") {
+		out = append(out, s.Dim.Render(l))
+	}
 	return out
 }
 
