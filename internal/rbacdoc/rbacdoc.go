@@ -52,13 +52,22 @@ func Read(path string) (Doc, error) {
 	return d, nil
 }
 
-// Role is the Role of that name; an error when the page has none.
-func (d Doc) Role(name string) (rbacv1.Role, error) {
-	r, ok := d.Roles[name]
-	if !ok {
-		return r, fmt.Errorf("docs/rbac.md has no Role %s", name)
+// ReadRoles reads the page at path and returns its Roles of those names, in that order; an
+// error when one is missing.
+func ReadRoles(path string, names ...string) ([]rbacv1.Role, error) {
+	d, err := Read(path)
+	if err != nil {
+		return nil, err
 	}
-	return r, nil
+	out := make([]rbacv1.Role, len(names))
+	for i, n := range names {
+		r, ok := d.Roles[n]
+		if !ok {
+			return nil, fmt.Errorf("%s has no Role %s", path, n)
+		}
+		out[i] = r
+	}
+	return out, nil
 }
 
 // Grants reports whether rules allow verb on resource ("pods" or "pods/exec") of group.

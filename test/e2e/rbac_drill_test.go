@@ -21,18 +21,11 @@ import (
 func TestRBACRolesOfTheDocsOnRig(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
-	doc, err := rbacdoc.Read(filepath.Join("..", "..", "docs", "rbac.md"))
+	roles, err := rbacdoc.ReadRoles(filepath.Join("..", "..", "docs", "rbac.md"), "amha-status", "amha-drill")
 	if err != nil {
 		t.Fatal(err)
 	}
-	statusRole, err := doc.Role("amha-status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	drillRole, err := doc.Role("amha-drill")
-	if err != nil {
-		t.Fatal(err)
-	}
+	statusRole, drillRole := roles[0], roles[1]
 	ns := r.drillCluster(t, "amha-rbac-roles", true)
 
 	t.Run("status", func(t *testing.T) {
