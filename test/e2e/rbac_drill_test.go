@@ -10,6 +10,7 @@ import (
 
 	"github.com/amha-dev/kubectl-amha/internal/rbacdoc"
 	"github.com/amha-dev/kubectl-amha/pkg/cmd"
+	"github.com/amha-dev/kubectl-amha/pkg/drill"
 	"github.com/amha-dev/kubectl-amha/ui"
 )
 
@@ -17,7 +18,7 @@ import (
 // the operator shape with the drill route: status with the status Role sees the whole mesh
 // and judges the configuration as an administrator's run does (nothing it reads was refused);
 // the drill Role passes the drill's rights check; without pods/exec, crash-sender stops
-// before it creates anything, naming the right.
+// before it creates anything, naming the right; the drill Role runs baseline and stop-sender.
 func TestRBACRolesOfTheDocsOnRig(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
@@ -45,8 +46,8 @@ func TestRBACRolesOfTheDocsOnRig(t *testing.T) {
 		}
 	})
 
+	drillUser := &rig{kubeconfig: r.kubeconfigForRole(t, ns, &drillRole), cs: r.cs}
 	t.Run("drill dry run", func(t *testing.T) {
-		drillUser := &rig{kubeconfig: r.kubeconfigForRole(t, ns, &drillRole), cs: r.cs}
 		plan, code, stderr := drillUser.drill(t, "all", "-n", ns, "--dry-run", "-o", "json")
 		if code != cmd.ExitOK || !plan.DryRun || len(plan.Drills) != 4 || len(plan.MissingRights) > 0 || strings.Contains(stderr, "lacks") {
 			t.Errorf("drill all --dry-run with the drill Role: exit %d, missing rights %v, stderr %s", code, plan.MissingRights, stderr)
@@ -79,6 +80,21 @@ func TestRBACRolesOfTheDocsOnRig(t *testing.T) {
 		}
 		if _, code, stderr := u.drill(t, "baseline", "-n", ns, "--dry-run"); code != cmd.ExitOK || strings.Contains(stderr, "lacks") {
 			t.Errorf("baseline --dry-run without pods/exec: exit %d, %s", code, stderr)
+		}
+	})
+
+	// The drill Role runs the baseline (the sink created, read and deleted with those rights
+	// alone) and stop-sender (the eviction).
+	t.Run("drill baseline and stop-sender", func(t *testing.T) {
+		buildDrillImage(t)
+		for _, d := range []string{"baseline", "stop-sender"} {
+			rep, code, _ := drillUser.drill(t, d, "-n", ns, "--yes", "--sink-image", drillImage, "-o", "json")
+			if code != cmd.ExitOK || len(rep.Drills) != 1 || rep.Drills[0].Verdict != drill.Pass {
+				t.Errorf("%s with the drill Role: exit %d, %+v", d, code, rep.Drills)
+			}
+			if m := r.managed(t, ns); len(m) > 0 {
+				t.Errorf("objects left after %s: %v", d, m)
+			}
 		}
 	})
 }
