@@ -102,6 +102,11 @@ timing model with this cluster's numbers.
 Without a drill, the list. --dry-run prints the plan and changes nothing. Without --yes it asks
 on a terminal and refuses otherwise.
 
+Once it has found the cluster, the drill asks the API server (SelfSubjectAccessReview) for
+every right its plan uses in the namespace; without one it stops, naming each missing right and
+the drill that needs it (exit 2, nothing changed). --dry-run names them too and still prints the
+plan (exit 0): it shows what to grant. The Role to grant: docs/rbac.md.
+
 The drill route must be in alertmanager.yml (the drill checks every replica's running
 configuration with Alertmanager's own route matching and stops, printing this, when it is
 missing or would deliver the drill alert anywhere else):
@@ -296,6 +301,10 @@ func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
 		return nil, &ExitError{Code: ExitNoCheck, Err: withFindHint(&kube.AmbiguousError{Where: "namespace " + ns, Found: found}, "", "(kubectl amha drill DRILL NAME)")}
 	}
 	f := &found[0]
+	missing, err := o.checkRights(ctx, kc, f.Namespace, o.streams.ErrOut)
+	if err != nil {
+		return nil, err
+	}
 	// The drill reads no Prometheus wiring: without the dynamic client the snapshots leave it out.
 	snapKC := *kc
 	snapKC.Dyn = nil
@@ -334,7 +343,7 @@ func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
 	}
 	r.params = timing.Params{PeerTimeout: c.PeerTimeout.D(), GroupWait: r.route.GroupWait, GroupInterval: r.route.GroupInterval, RepeatInterval: r.route.RepeatInterval}
 	r.report = drill.Report{
-		Cluster: f.Name, Namespace: f.Namespace, Run: run, DryRun: o.dryRun, Positions: r.positions, Labels: extra,
+		Cluster: f.Name, Namespace: f.Namespace, Run: run, DryRun: o.dryRun, Positions: r.positions, Labels: extra, MissingRights: missing,
 		Timing: drill.ReportTime{PeerTimeout: model.Duration(r.params.PeerTimeout), GroupWait: model.Duration(r.route.GroupWait),
 			GroupInterval: model.Duration(r.route.GroupInterval), RepeatInterval: model.Duration(r.route.RepeatInterval)},
 	}

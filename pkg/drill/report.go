@@ -21,6 +21,9 @@ type Report struct {
 	// the drill route comes from a prometheus-operator AlertmanagerConfig in namespace ns.
 	Labels map[string]string `json:"labels,omitempty"`
 	Drills []ReportDrill     `json:"drills"`
+	// MissingRights are the rights the drills need that the user lacks ("create pods/exec"):
+	// only in a dry run, since a run stops without them.
+	MissingRights []string `json:"missingRights,omitempty"`
 }
 
 // ReportTime is the numbers the expectations were computed from.

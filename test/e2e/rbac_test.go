@@ -18,11 +18,21 @@ import (
 // kubeconfigFor writes a kubeconfig that acts as a new ServiceAccount granted rules in ns.
 func (r *rig) kubeconfigFor(t *testing.T, ns, name string, rules []rbacv1.PolicyRule) string {
 	t.Helper()
+	return r.kubeconfigForRole(t, ns, &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: rules})
+}
+
+// kubeconfigForRole writes a kubeconfig that acts as a new ServiceAccount, named as the role,
+// bound to the role as given (a Role, no ClusterRole), created in ns.
+func (r *rig) kubeconfigForRole(t *testing.T, ns string, role *rbacv1.Role) string {
+	t.Helper()
 	ctx := context.Background()
+	name := role.Name
 	if _, err := r.cs.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.cs.RbacV1().Roles(ns).Create(ctx, &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: rules}, metav1.CreateOptions{}); err != nil {
+	role = role.DeepCopy()
+	role.Namespace = ns
+	if _, err := r.cs.RbacV1().Roles(ns).Create(ctx, role, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := r.cs.RbacV1().RoleBindings(ns).Create(ctx, &rbacv1.RoleBinding{
