@@ -87,8 +87,9 @@ timing model with this cluster's numbers.
   crash-sender  kill -QUIT 1 in position 0's alertmanager container (pods/exec) 2s before its
                 flush: it exits without leaving the mesh; 1 notification, from position 1,
                 within group_wait + peer-timeout. Needs kill in the image (else SKIPPED, before
-                the alert is posted); a crash not seen in the pod's status is INCONCLUSIVE. Real
-                notifications come one peer-timeout late meanwhile.
+                the alert is posted); a crash not seen in the pod's status is INCONCLUSIVE. The
+                crashed pod is deleted after the count (a new pod has no restart back-off).
+                Real notifications come one peer-timeout late meanwhile.
   partition     a NetworkPolicy cuts port 9094 (TCP and UDP, both ways) of the last position's
                 pod and allows every other port: 2 notifications, one per side, at group_wait.
                 While it holds, every real alert group that fires is notified by both sides.
@@ -438,7 +439,7 @@ func (o *drillOptions) does(d string, r *drillRun) string {
 		return fmt.Sprintf("evicts pod %s (position 0) at %s, 3s before its flush (Eviction API; a PodDisruptionBudget that blocks it makes the drill SKIPPED); its StatefulSet recreates it.",
 			r.positions[0], timing.Format(max(gw-3*time.Second, 0)))
 	case drill.CrashSender:
-		return fmt.Sprintf("runs kill -QUIT 1 in container %s of pod %s (position 0) at %s, 2s before its flush (pods/exec; no kill in the image: SKIPPED); the kubelet restarts it.",
+		return fmt.Sprintf("runs kill -QUIT 1 in container %s of pod %s (position 0) at %s, 2s before its flush (pods/exec; no kill in the image: SKIPPED); after the count it deletes the crashed pod, so that its replacement starts without restart back-off.",
 			r.found.Container, r.positions[0], timing.Format(max(gw-2*time.Second, 0)))
 	case drill.Partition:
 		cut := r.positions[len(r.positions)-1]

@@ -38,15 +38,17 @@ var drillNeeds = map[string][]kube.Access{
 		{Verb: "create", Resource: "events"},
 	},
 	drill.StopSender:  {{Verb: "create", Resource: "pods", Subresource: "eviction"}},
-	drill.CrashSender: {{Verb: "create", Resource: "pods", Subresource: "exec"}},
+	// crash-sender deletes the crashed pod afterwards: its replacement starts without the
+	// kubelet's restart back-off.
+	drill.CrashSender: {{Verb: "create", Resource: "pods", Subresource: "exec"}, {Verb: "delete", Resource: "pods"}},
+	// partition deletes the cut-off pod when the mesh does not split (or at once with
+	// --recreate): its replacement starts behind the policy.
 	drill.Partition: {
 		{Verb: "create", Group: "networking.k8s.io", Resource: "networkpolicies"},
 		{Verb: "delete", Group: "networking.k8s.io", Resource: "networkpolicies"},
+		{Verb: "delete", Resource: "pods"},
 	},
 }
-
-// recreateNeeds is what --recreate adds to the partition: it deletes the cut-off pod.
-var recreateNeeds = []kube.Access{{Verb: "delete", Resource: "pods"}}
 
 // neededRight is a right and the drills that need it.
 type neededRight struct {
@@ -55,7 +57,7 @@ type neededRight struct {
 }
 
 // drillRights lists the rights that the drills need, each once, those of every drill first.
-func drillRights(drills []string, recreate bool) []neededRight {
+func drillRights(drills []string) []neededRight {
 	var out []neededRight
 	add := func(who string, as []kube.Access) {
 		for _, a := range as {
@@ -70,9 +72,6 @@ func drillRights(drills []string, recreate bool) []neededRight {
 	add(everyDrill, drillNeeds[everyDrill])
 	for _, d := range drills {
 		add(d, drillNeeds[d])
-		if d == drill.Partition && recreate {
-			add(d+" --recreate", recreateNeeds)
-		}
 	}
 	return out
 }
@@ -81,7 +80,7 @@ func drillRights(drills []string, recreate bool) []neededRight {
 // need in namespace. Without one, the drill stops before it creates anything (exit 2); a dry
 // run says what is missing (on w) and goes on. It returns the missing rights as text.
 func (o *drillOptions) checkRights(ctx context.Context, kc *kube.Client, namespace string, w io.Writer) ([]string, error) {
-	needed := drillRights(o.drills, o.recreate)
+	needed := drillRights(o.drills)
 	checks := make([]kube.Access, len(needed))
 	for i, n := range needed {
 		checks[i] = n.Access

@@ -19,9 +19,9 @@ import (
 	"github.com/amha-dev/kubectl-amha/pkg/kube"
 )
 
-func rightsOf(drills []string, recreate bool) map[string][]string {
+func rightsOf(drills []string) map[string][]string {
 	out := map[string][]string{}
-	for _, n := range drillRights(drills, recreate) {
+	for _, n := range drillRights(drills) {
 		if _, dup := out[n.String()]; dup {
 			panic("listed twice: " + n.String())
 		}
@@ -36,20 +36,18 @@ func TestDrillRightsPerDrill(t *testing.T) {
 	faults := []string{"create pods/eviction", "create pods/exec", "create networkpolicies.networking.k8s.io",
 		"delete networkpolicies.networking.k8s.io", "delete pods"}
 	for _, tc := range []struct {
-		drills   []string
-		recreate bool
-		want     []string // of faults
+		drills []string
+		want   []string // of faults
 	}{
-		{[]string{drill.Baseline}, false, nil},
-		{[]string{drill.StopSender}, false, []string{"create pods/eviction"}},
-		{[]string{drill.CrashSender}, false, []string{"create pods/exec"}},
-		{[]string{drill.Partition}, false, []string{"create networkpolicies.networking.k8s.io", "delete networkpolicies.networking.k8s.io"}},
-		{[]string{drill.Partition}, true, []string{"create networkpolicies.networking.k8s.io", "delete networkpolicies.networking.k8s.io", "delete pods"}},
-		{[]string{drill.Baseline, drill.CrashSender}, true, []string{"create pods/exec"}},
-		{drill.Names, true, faults},
+		{[]string{drill.Baseline}, nil},
+		{[]string{drill.StopSender}, []string{"create pods/eviction"}},
+		{[]string{drill.CrashSender}, []string{"create pods/exec", "delete pods"}},
+		{[]string{drill.Partition}, []string{"create networkpolicies.networking.k8s.io", "delete networkpolicies.networking.k8s.io", "delete pods"}},
+		{[]string{drill.Baseline, drill.StopSender}, []string{"create pods/eviction"}},
+		{drill.Names, faults},
 	} {
-		t.Run(fmt.Sprint(tc.drills, tc.recreate), func(t *testing.T) {
-			got := rightsOf(tc.drills, tc.recreate)
+		t.Run(fmt.Sprint(tc.drills), func(t *testing.T) {
+			got := rightsOf(tc.drills)
 			for _, f := range faults {
 				if _, ok := got[f]; ok != slices.Contains(tc.want, f) {
 					t.Errorf("%s needed: %v, want %v", f, ok, !ok)
@@ -62,7 +60,7 @@ func TestDrillRightsPerDrill(t *testing.T) {
 			}
 		})
 	}
-	if f := rightsOf(drill.Names, true)["delete pods"]; !slices.Equal(f, []string{"partition --recreate"}) {
+	if f := rightsOf(drill.Names)["delete pods"]; !slices.Equal(f, []string{drill.CrashSender, drill.Partition}) {
 		t.Errorf("delete pods for %v", f)
 	}
 }
@@ -79,7 +77,7 @@ func TestDrillRoleOfTheDocs(t *testing.T) {
 		t.Fatalf("docs/rbac.md: Roles %v", slices.Collect(maps.Keys(doc.Roles)))
 	}
 	needed := map[kube.Access]bool{}
-	for _, n := range drillRights(drill.Names, true) {
+	for _, n := range drillRights(drill.Names) {
 		needed[n.Access] = true
 		res := n.Resource
 		if n.Subresource != "" {

@@ -194,7 +194,8 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 		if !sleep(ctx, time.Until(t0.Add(at))) {
 			return Result{}, errors.Join(ctx.Err(), restore())
 		}
-		if _, err := env.Fault(ctx, drill, positions[0]); err != nil {
+		// heal, when set, restores after the count (crash-sender deletes the crashed pod).
+		if heal, err = env.Fault(ctx, drill, positions[0]); err != nil {
 			r, serr := skipOr(e, err)
 			return r, errors.Join(serr, restore())
 		}

@@ -241,7 +241,7 @@ func (c *Client) Evict(ctx context.Context, namespace, pod string, dryRun bool) 
 
 // DeletePod deletes the pod with its own grace period (its controller recreates it).
 func (c *Client) DeletePod(ctx context.Context, namespace, pod string) error {
-	if err := c.CS.CoreV1().Pods(namespace).Delete(ctx, pod, metav1.DeleteOptions{}); err != nil {
+	if err := c.CS.CoreV1().Pods(namespace).Delete(ctx, pod, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
 		return explainAPI(err, "delete pod "+pod, namespace)
 	}
 	return nil

@@ -84,7 +84,7 @@ func (e *Env) Fault(ctx context.Context, d, replica string) (func(context.Contex
 			return nil, err
 		}
 		e.say("sent SIGQUIT to PID 1 of %s (a crash: it exits without leaving the mesh)", replica)
-		return nil, e.crashed(ctx, before)
+		return e.deleteCrashed(replica), e.crashed(ctx, before)
 	case drill.Partition:
 		if name, ok, err := e.meshAllowed(fctx, replica); err != nil {
 			return nil, err
@@ -128,6 +128,26 @@ func (e *Env) recreate(ctx context.Context, replica string) (bool, error) {
 	e.recreated[replica] = true
 	e.say("deleted %s: its replacement starts behind the policy, with no established flows", replica)
 	return true, nil
+}
+
+// deleteCrashed deletes the crashed pod once the drill has counted: the kubelet's restart
+// back-off grows for a container that crashes again, and a new pod starts without it. A
+// CrashLoopBackOff found then is reported, not waited out.
+func (e *Env) deleteCrashed(replica string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if p, err := e.Kube.Pod(ctx, e.Found.Namespace, replica); err == nil {
+			for _, s := range p.Status.ContainerStatuses {
+				if w := s.State.Waiting; s.Name == e.Found.Container && w != nil && w.Reason == "CrashLoopBackOff" {
+					e.say("%s is in CrashLoopBackOff (restarts %d): %s", replica, s.RestartCount, w.Message)
+				}
+			}
+		}
+		if err := e.Kube.DeletePod(ctx, e.Found.Namespace, replica); err != nil {
+			return fmt.Errorf("delete the crashed pod %s: %w", replica, err)
+		}
+		e.say("deleted the crashed pod %s: its replacement starts without the kubelet's restart back-off", replica)
+		return nil
+	}
 }
 
 // crashWait bounds the wait for the kubelet to see the crashed container.
