@@ -58,7 +58,7 @@ func TestCompleteFlagValues(t *testing.T) {
 		{[]string{"snippets", "--only", "flags,prometheus-s"}, []string{"flags,prometheus-static"}},
 		{[]string{"snippets", "--only", "scenarios,watchdog-"}, []string{"scenarios,watchdog-rule", "scenarios,watchdog-route"}},
 		{[]string{"drill", "-o", ""}, []string{"text", "json"}},
-		{[]string{"drill", ""}, drills},
+		{[]string{"drill", ""}, append([]string{"cleanup"}, drills...)},
 		{[]string{"drill", "p"}, []string{"partition"}},
 		{[]string{"version", "-o", ""}, []string{"text", "json", "yaml"}},
 		// Subcommands; the hidden ones (sink, completion) are not offered.

@@ -37,7 +37,7 @@ var drillNeeds = map[string][]kube.Access{
 		{Verb: "list", Group: "networking.k8s.io", Resource: "networkpolicies"},
 		{Verb: "create", Resource: "events"},
 	},
-	drill.StopSender:  {{Verb: "create", Resource: "pods", Subresource: "eviction"}},
+	drill.StopSender: {{Verb: "create", Resource: "pods", Subresource: "eviction"}},
 	// crash-sender deletes the crashed pod afterwards: its replacement starts without the
 	// kubelet's restart back-off.
 	drill.CrashSender: {{Verb: "create", Resource: "pods", Subresource: "exec"}, {Verb: "delete", Resource: "pods"}},
