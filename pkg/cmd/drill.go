@@ -473,6 +473,7 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 	say := func(s string) { fmt.Fprintf(o.streams.ErrOut, "[%5.1fs] %s\n", time.Since(start).Seconds(), s) }
 	r.env.Say = say
 	obj := r.env.Object
+	r.env.Event = o.recorder(r, say)
 	defer func() {
 		cctx, cancel := context.WithTimeout(context.Background(), 2*o.timeout)
 		defer cancel()
@@ -525,6 +526,8 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 			}
 		}
 		say(fmt.Sprintf("drill %s (alert %s)", d.Drill, d.Alert))
+		r.env.Event(false, "DrillStarted", fmt.Sprintf("%s: %s Expects %d notification(s) %s after the alert %s. Real alerts: %s",
+			d.Drill, o.does(d.Drill, r), d.Expectation.Count, window(d.Expectation), drill.Alert(d.Alert, r.report.Labels), realAlerts(d.Drill, r.params)))
 		res, rerr := drill.Run(ctx, r.env, sk, d.Drill, drill.Options{
 			Run: d.Alert, ExtraLabels: r.report.Labels, Timing: r.params, HTTP: r.http, Timeout: o.timeout, SplitTimeout: o.splitTimeout, Progress: say,
 		})
@@ -533,6 +536,7 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 			if rerr != nil && rerr.Error() != ctx.Err().Error() {
 				fmt.Fprintln(o.streams.ErrOut, rerr)
 			}
+			r.env.Event(true, "DrillInterrupted", d.Drill+": interrupted; what it changed was restored")
 			return errInterrupted
 		}
 		if res.Verdict != "" {
@@ -542,6 +546,8 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 			d.Error = rerr.Error()
 		}
 		say(fmt.Sprintf("%s: %s %s", d.Drill, orDash(string(d.Verdict)), joinNonEmpty(d.Explanation, d.Error)))
+		r.env.Event(d.Verdict != drill.Pass && d.Verdict != drill.Skipped, "DrillFinished",
+			fmt.Sprintf("%s: %s %s", d.Drill, orDash(string(d.Verdict)), joinNonEmpty(d.Explanation, d.Error)))
 		if d.Drill == drill.Baseline && d.Verdict != drill.Pass {
 			baselinePassed = false
 		}
@@ -550,6 +556,28 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 		return err
 	}
 	return drillVerdict(r.report.Drills)
+}
+
+// eventTimeout bounds the recording of one Event: a drill never waits long on its journal.
+const eventTimeout = 5 * time.Second
+
+// recorder records the drill's phases as Kubernetes Events on the cluster (the StatefulSet, or
+// the prometheus-operator Alertmanager object), each naming the run and the user. An Event
+// that cannot be recorded is said once and does not stop the drill.
+func (o *drillOptions) recorder(r *drillRun, say func(string)) func(warning bool, reason, message string) {
+	ctx, cancel := context.WithTimeout(context.Background(), eventTimeout)
+	user := r.kc.User(ctx)
+	cancel()
+	var failed bool
+	return func(warning bool, reason, message string) {
+		ctx, cancel := context.WithTimeout(context.Background(), min(eventTimeout, o.timeout))
+		defer cancel()
+		msg := fmt.Sprintf("kubectl-amha drill run %s by %s: %s", r.report.Run, user, message)
+		if err := r.kc.RecordEvent(ctx, r.found, warning, reason, msg); err != nil && !failed {
+			failed = true
+			say(fmt.Sprintf("cannot record the drill's Events (%v); going on without them", err))
+		}
+	}
 }
 
 // clearLeftovers deletes what an earlier run (killed before its cleanup) left once it has

@@ -130,6 +130,8 @@ func TestDrillAlertmanagerConfigOnRig(t *testing.T) {
 	if m := r.managed(t, ns); len(m) > 0 {
 		t.Errorf("objects left after the drill: %v", m)
 	}
+	// The phases are Events on the Alertmanager object, where `kubectl describe` shows them.
+	r.drillEvents(t, ns, "Alertmanager", "main", rep.Run, "DrillStarted", "DrillFinished")
 	t.Logf("done in %s", time.Since(start).Round(time.Second))
 }
 

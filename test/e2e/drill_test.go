@@ -280,6 +280,7 @@ func TestDrillBaselineOnRig(t *testing.T) {
 	if f := firing(d); len(f) != 1 || f[0].Sender != rep.Positions[0] {
 		t.Errorf("firing hits %+v, want 1 from %s (position 0)", f, rep.Positions[0])
 	}
+	r.drillEvents(t, ns, "StatefulSet", "alertmanager-main", rep.Run, "DrillStarted", "DrillFinished")
 	if m := r.managed(t, ns); len(m) > 0 {
 		t.Errorf("objects left after the drill: %v", m)
 	}
@@ -316,6 +317,7 @@ func TestDrillAllOnRig(t *testing.T) {
 	if f := firing(rep.Drills[3]); len(f) == 2 && f[0].Sender == f[1].Sender {
 		t.Errorf("partition: both notifications from %s", f[0].Sender)
 	}
+	r.drillEvents(t, ns, "StatefulSet", "alertmanager-main", rep.Run, "DrillStarted", "DrillFault", "DrillHealed", "DrillFinished")
 	if code != cmd.ExitOK && !t.Failed() {
 		t.Errorf("exit %d, want 0", code)
 	}
@@ -411,6 +413,32 @@ func TestDrillRefusedInconclusiveInterruptedOnRig(t *testing.T) {
 // old address stays listed as a failed peer until --cluster.reconnect-timeout (so not healthy).
 func wholeOf3(rep ui.StatusReport, _ int) bool {
 	return islands(rep) == 1 && len(rep.Clusters[0].Matrix.Columns) == 3
+}
+
+// drillEvents checks that the drill run recorded each reason as an Event on the object (kind,
+// name) `kubectl describe` shows them on, naming the run and a user.
+func (r *rig) drillEvents(t *testing.T, ns, kind, name, run string, reasons ...string) {
+	t.Helper()
+	evs, err := r.cs.CoreV1().Events(ns).List(context.Background(), metav1.ListOptions{FieldSelector: "involvedObject.name=" + name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, e := range evs.Items {
+		if e.InvolvedObject.Kind == kind && e.Source.Component == "kubectl-amha" {
+			got[e.Reason] = e.Message
+		}
+	}
+	for _, reason := range reasons {
+		m, ok := got[reason]
+		if !ok {
+			t.Errorf("no Event %s on %s %s/%s (got %v)", reason, kind, ns, name, got)
+			continue
+		}
+		if !strings.Contains(m, "drill run "+run+" by ") || strings.Contains(m, "unknown user") {
+			t.Errorf("Event %s: %q does not name the run %s and the user", reason, m, run)
+		}
+	}
 }
 
 // rigNetpol stops or starts the rig's NetworkPolicy controller (test/rig/rig.sh netpol).

@@ -39,6 +39,9 @@ type Env struct {
 	RecreateAtOnce bool
 	// Say reports what a fault did.
 	Say func(string)
+	// Event, when set, records a fault or its undoing as a Kubernetes Event on the cluster
+	// (reason, message).
+	Event func(warning bool, reason, message string)
 
 	recreated map[string]bool
 }
@@ -57,6 +60,14 @@ func (e *Env) Snapshot(ctx context.Context) (model.Cluster, error) {
 	return model.Cluster{}, fmt.Errorf("%s/%s is gone", e.Found.Namespace, e.Found.Name)
 }
 
+// record says what happened and records it as an Event.
+func (e *Env) record(reason, format string, a ...any) {
+	e.say(format, a...)
+	if e.Event != nil {
+		e.Event(reason != "DrillHealed", reason, fmt.Sprintf(format, a...))
+	}
+}
+
 func (e *Env) say(format string, a ...any) {
 	if e.Say != nil {
 		e.Say(fmt.Sprintf(format, a...))
@@ -72,7 +83,7 @@ func (e *Env) Fault(ctx context.Context, d, replica string) (func(context.Contex
 	case drill.StopSender:
 		err := e.evict(fctx, replica, false)
 		if err == nil {
-			e.say("evicted %s (a graceful stop)", replica)
+			e.record("DrillFault", "stop-sender: evicted %s (a graceful stop)", replica)
 		}
 		return nil, err
 	case drill.CrashSender:
@@ -83,7 +94,7 @@ func (e *Env) Fault(ctx context.Context, d, replica string) (func(context.Contex
 		if err := e.kill(fctx, replica, "-QUIT"); err != nil {
 			return nil, err
 		}
-		e.say("sent SIGQUIT to PID 1 of %s (a crash: it exits without leaving the mesh)", replica)
+		e.record("DrillFault", "crash-sender: sent SIGQUIT to PID 1 of %s (a crash: it exits without leaving the mesh)", replica)
 		return e.deleteCrashed(replica), e.crashed(ctx, before)
 	case drill.Partition:
 		if name, ok, err := e.meshAllowed(fctx, replica); err != nil {
@@ -96,7 +107,15 @@ func (e *Env) Fault(ctx context.Context, d, replica string) (func(context.Contex
 		if err != nil {
 			return nil, err
 		}
-		e.say("NetworkPolicy amha-drill-partition-%s cuts port %d of %s", replica, kube.MeshPort, replica)
+		e.record("DrillFault", "partition: NetworkPolicy amha-drill-partition-%s cuts port %d of %s: both sides notify every alert group that fires until it is deleted", replica, kube.MeshPort, replica)
+		del := heal
+		heal = func(ctx context.Context) error {
+			if err := del(ctx); err != nil {
+				return err
+			}
+			e.record("DrillHealed", "partition: NetworkPolicy amha-drill-partition-%s deleted: the mesh heals", replica)
+			return nil
+		}
 		if e.RecreateAtOnce {
 			if _, err := e.recreate(fctx, replica); err != nil {
 				return heal, err
@@ -126,7 +145,7 @@ func (e *Env) recreate(ctx context.Context, replica string) (bool, error) {
 		e.recreated = map[string]bool{}
 	}
 	e.recreated[replica] = true
-	e.say("deleted %s: its replacement starts behind the policy, with no established flows", replica)
+	e.record("DrillFault", "partition: deleted %s: its replacement starts behind the policy, with no established flows", replica)
 	return true, nil
 }
 
@@ -145,7 +164,7 @@ func (e *Env) deleteCrashed(replica string) func(context.Context) error {
 		if err := e.Kube.DeletePod(ctx, e.Found.Namespace, replica); err != nil {
 			return fmt.Errorf("delete the crashed pod %s: %w", replica, err)
 		}
-		e.say("deleted the crashed pod %s: its replacement starts without the kubelet's restart back-off", replica)
+		e.record("DrillHealed", "crash-sender: deleted the crashed pod %s: its replacement starts without the kubelet's restart back-off", replica)
 		return nil
 	}
 }
