@@ -12,7 +12,7 @@ DATE ?= $(shell git log -1 --format=%cI 2>/dev/null)
 VPKG := github.com/amha-dev/kubectl-amha/pkg/version
 LDFLAGS := -X $(VPKG).Version=$(VERSION) -X $(VPKG).Commit=$(COMMIT) -X $(VPKG).Date=$(DATE)
 
-.PHONY: build demo test alertmanagers bench clean rig-build rig-up rig-down rig-status rig-smoke
+.PHONY: build demo test alertmanagers bench drill-repeat clean rig-build rig-up rig-down rig-status rig-smoke
 
 build:
 	$(GO) build -tags $(TAGS) -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/kubectl-amha
@@ -30,6 +30,14 @@ alertmanagers:
 # (brought up and down around the run; needs root). AMHA_SKIP_RIG=1 leaves the rig out.
 test:
 	bash hack/test.sh
+
+# Every drill N times on one rig cluster (default 10), with the table of verdicts and wall
+# time against the inherent waits in $(DRILL_REPEAT_OUT). Not part of make test (about 2
+# minutes a run).
+N ?= 10
+DRILL_REPEAT_OUT ?= drill-repeat.txt
+drill-repeat:
+	AMHA_DRILL_REPEAT=$(N) AMHA_DRILL_REPEAT_OUT=$(abspath $(DRILL_REPEAT_OUT)) bash hack/test.sh -count=1 -timeout 180m -v -run '^TestDrillRepeatOnRig$$' ./test/e2e
 
 bench: alertmanagers
 	$(GO) test -run '^$$' -bench . -benchtime 10x ./...

@@ -27,4 +27,9 @@ if [[ -z ${AMHA_KUBECONFIG:-} && ${AMHA_SKIP_RIG:-} != 1 ]]; then
   fi
 fi
 
-go test -count=1 -timeout 40m ./...
+# Arguments replace the go test arguments (make drill-repeat runs one test).
+if (($# > 0)); then
+  go test "$@"
+else
+  go test -count=1 -timeout 40m ./...
+fi

@@ -515,9 +515,13 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 			d.Verdict, d.Explanation = drill.NotRun, "baseline did not pass: nothing else can be judged"
 			continue
 		}
+		began := time.Now()
+		var settle time.Duration
 		if i > 0 {
 			say("waiting for the mesh to be whole")
-			if werr := o.waitWhole(ctx, r); werr != nil {
+			werr := o.waitWhole(ctx, r)
+			settle = time.Since(began)
+			if werr != nil {
 				if ctx.Err() != nil {
 					return errInterrupted
 				}
@@ -541,6 +545,7 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 		}
 		if res.Verdict != "" {
 			d.Result = res
+			d.Wall, d.Waits = model.Duration(time.Since(began)), model.Duration(settle+res.Waited)
 		}
 		if rerr != nil {
 			d.Error = rerr.Error()
@@ -644,7 +649,7 @@ func (o *drillOptions) printResults(r *drillRun) error {
 		return ui.Write(o.streams.Out, "json", "DrillReport", r.report)
 	}
 	w := tabwriter.NewWriter(o.streams.Out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "\nDRILL\tVERDICT\tEXPECTED\tOBSERVED (after the alert, sender)\tEXPLANATION")
+	fmt.Fprintln(w, "\nDRILL\tVERDICT\tEXPECTED\tOBSERVED (after the alert, sender)\tTIME (waits)\tEXPLANATION")
 	for _, d := range r.report.Drills {
 		var hits []string
 		for _, h := range d.Hits {
@@ -662,7 +667,11 @@ func (o *drillOptions) printResults(r *drillRun) error {
 			obs = "-"
 		}
 		e := d.Expectation
-		fmt.Fprintf(w, "%s\t%s\t%d %s\t%s\t%s\n", d.Drill, orDash(string(d.Verdict)), e.Count, window(e), obs, joinNonEmpty(d.Explanation, d.Error))
+		took := "-"
+		if d.Wall > 0 {
+			took = fmt.Sprintf("%s (%s)", timing.Format(d.Wall.D().Round(100*time.Millisecond)), timing.Format(d.Waits.D().Round(100*time.Millisecond)))
+		}
+		fmt.Fprintf(w, "%s\t%s\t%d %s\t%s\t%s\t%s\n", d.Drill, orDash(string(d.Verdict)), e.Count, window(e), obs, took, joinNonEmpty(d.Explanation, d.Error))
 	}
 	return w.Flush()
 }

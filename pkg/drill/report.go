@@ -42,6 +42,11 @@ type ReportDrill struct {
 	Result
 	// Error says why the drill could not run (the verdict is then empty).
 	Error string `json:"error,omitempty"`
+	// Wall is the drill's wall time, from the wait for a whole mesh to its restore; Waits is
+	// the part of it spent in waits the cluster and the model impose (the mesh settling, the
+	// split showing, the count window). Wall/Waits is amha's own overhead.
+	Wall  model.Duration `json:"wall,omitempty"`
+	Waits model.Duration `json:"waits,omitempty"`
 }
 
 // MarshalJSON writes the times as durations ("5.2s"), as every amha report does.

@@ -114,6 +114,7 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 	}
 	am := &amclient.Client{HTTP: amclient.HTTP(o.HTTP), Timeout: o.Timeout}
 	var heal func(context.Context) error
+	var waited time.Duration
 	posted := false // the alert is resolved only once it was posted (to the replicas then known)
 	restore := func() error {
 		rctx, cancel := context.WithTimeout(context.Background(), 2*o.Timeout+5*time.Second)
@@ -143,6 +144,7 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 		if heal, err = env.Fault(ctx, drill, cut); err != nil {
 			return skipOr(e, err)
 		}
+		splitFrom := time.Now()
 		split, ok := waitSplit(ctx, env, cut, o.SplitTimeout, say)
 		why := fmt.Sprintf("the mesh did not split within %s", timing.Format(o.SplitTimeout))
 		if rc, can := env.(Recreater); !ok && ctx.Err() == nil && can {
@@ -168,6 +170,7 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 			return Result{Expectation: e, Verdict: Inconclusive, Explanation: why + ": this network does not enforce NetworkPolicy " +
 				"(no policy controller, or one that ignores this policy); nothing was judged and the policy is deleted"}, rerr
 		}
+		waited += time.Since(splitFrom)
 		// The cut-off replica may have been recreated behind the fault (a new pod, address
 		// and port-forward): post to the replicas as the split shows them.
 		for _, r := range split.Replicas {
@@ -213,10 +216,9 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 	}
 	after, _ := env.Snapshot(ctx)
 	hits := attribute(raw, t0, append(seen, after), before, webhookTotals(after))
-	if err := restore(); err != nil {
-		return Judge(e, hits), err
-	}
-	return Judge(e, hits), nil
+	res := Judge(e, hits)
+	res.Waited = waited + until.Sub(t0)
+	return res, restore()
 }
 
 // Preflight refuses a cluster a drill would judge wrongly, and returns its replicas by

@@ -44,6 +44,10 @@ type Result struct {
 	Verdict     Verdict     `json:"verdict"`
 	// Explanation is one sentence: what was seen and what it means.
 	Explanation string `json:"explanation"`
+	// Waited is the part of the drill's time spent in waits the fault and the model impose:
+	// the split showing, and the count window from the alert to the last expected
+	// notification and its slack.
+	Waited time.Duration `json:"-"`
 }
 
 // Judge compares the firing notifications a drill counted with what it expected.
