@@ -219,6 +219,33 @@ func TestStatusStoppedReplica(t *testing.T) {
 	}
 }
 
+// A replica killed a moment ago is still a member for the others until they notice; given by
+// --url, it is the replica that does not answer, not a member of another cluster.
+func TestStatusKilledReplicaIsNotForeign(t *testing.T) {
+	c := amtest.Start(t, 3, amtest.Options{})
+	c.Replicas[2].Kill()
+	r, code := statusJSON(t, c.URLs(), "--request-timeout=2s")
+	cl := r.Clusters[0]
+	if len(cl.Matrix.Columns) != 3 {
+		t.Fatalf("the others no longer list the killed replica (the test needs them to): %+v", cl.Matrix.Columns)
+	}
+	for _, f := range cl.Findings {
+		if f.ID == "mesh/foreign-peer" {
+			t.Errorf("a plain outage reported as merged clusters: %s", f.Message)
+		}
+	}
+	wantFindings(t, r, code, ExitFindings, "mesh/unreachable")
+	name := cl.Replicas[2].Name
+	if f := cl.Findings[0]; !slices.Equal(f.Objects, []string{name}) || !strings.Contains(f.Message, "connection refused") {
+		t.Errorf("mesh/unreachable: %v %s", f.Objects, f.Message)
+	}
+	for _, col := range cl.Matrix.Columns {
+		if col.Address == c.Replicas[2].ClusterAddr && col.Replica != name {
+			t.Errorf("the killed replica's member %s is claimed by %q, want %s", col.Address, col.Replica, name)
+		}
+	}
+}
+
 func TestStatusVersionSkew(t *testing.T) {
 	c := amtest.Start(t, 3, amtest.Options{Options: localcluster.Options{
 		VersionFor: func(i int) string { return ambuild.Versions[min(i, 1)] },
