@@ -163,19 +163,11 @@ func (o *statusOptions) Validate() error {
 		if o.name != "" || o.allNamespaces || len(o.prometheusPod) > 0 {
 			return usageError("--url talks to replicas directly: it does not combine with a NAME, -A or --prometheus-pod")
 		}
-		seen := map[string]string{}
 		for _, raw := range o.urls {
 			u, err := url.Parse(raw)
 			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
 				return usageError("--url %q: want http://HOST:PORT or https://HOST:PORT", amclient.Redacted(raw))
 			}
-			// One replica written two ways (a default port, a trailing slash, letter case) is
-			// still one replica: as two, it would be a cluster with false findings.
-			key := sameReplica(u)
-			if first, ok := seen[key]; ok {
-				return usageError("--url %q and %q are the same replica", amclient.Redacted(first), amclient.Redacted(raw))
-			}
-			seen[key] = raw
 		}
 	}
 	for _, p := range o.prometheus {
@@ -300,14 +292,4 @@ func colorFlag(value string, out io.Writer) (bool, error) {
 		return os.Getenv("NO_COLOR") == "" && isTerminal(out), nil
 	}
 	return false, usageError("--color %q: want auto, always or never", value)
-}
-
-// sameReplica is a URL as a replica's identity: scheme, lower-case host, port (the scheme's
-// default when none is given) and path without a trailing slash.
-func sameReplica(u *url.URL) string {
-	port := u.Port()
-	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
-	}
-	return u.Scheme + "://" + strings.ToLower(u.Hostname()) + ":" + port + strings.TrimSuffix(u.Path, "/")
 }

@@ -84,7 +84,6 @@ func TestStatusBadFlags(t *testing.T) {
 		want string
 	}{
 		{[]string{"status", "--url", "am-0:9093"}, "want http://HOST:PORT"},
-		{[]string{"status", "--url", "http://a:1", "--url", "http://A:1/"}, "are the same replica"},
 		{[]string{"status", "--url", "http://a:1", "-o", "xml"}, "--output"},
 		{[]string{"status", "--url", "http://a:1", "main"}, "does not combine"},
 		{[]string{"status", "--url", "http://a:1", "--http-config", "/nonexistent/http.yml"}, "/nonexistent/http.yml"},
