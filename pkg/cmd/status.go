@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -136,21 +137,39 @@ func (o *statusOptions) Complete(cmd *cobra.Command, args []string) error {
 	if o.timeout, err = requestTimeout(o.kube); err != nil {
 		return err
 	}
-	o.httpClient = &http.Client{}
-	if o.httpConfig != "" {
-		cfg, _, err := promconfig.LoadHTTPConfigFile(o.httpConfig)
-		if err != nil {
-			return usageError("--http-config %s: %v", o.httpConfig, err)
-		}
-		hc, err := promconfig.NewClientFromConfig(*cfg, "kubectl-amha")
-		if err != nil {
-			return usageError("--http-config %s: %v", o.httpConfig, err)
-		}
-		o.httpClient = hc
+	if o.httpClient, err = o.replicaClient(); err != nil {
+		return err
 	}
 	o.httpClient.Timeout = o.timeout
 	o.useColor, err = colorFlag(o.color, o.streams.Out)
 	return err
+}
+
+// replicaClient is the HTTP client for replicas and Prometheus servers given by URL: from
+// --http-config, and without certificate checks when --insecure-skip-tls-verify is given with
+// --url (with Kubernetes the flag is the API server's, as in kubectl).
+func (o *statusOptions) replicaClient() (*http.Client, error) {
+	insecure := len(o.urls) > 0 && o.kube.Insecure != nil && *o.kube.Insecure
+	if o.httpConfig == "" {
+		if !insecure {
+			return &http.Client{}, nil
+		}
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
+		return &http.Client{Transport: t}, nil
+	}
+	cfg, _, err := promconfig.LoadHTTPConfigFile(o.httpConfig)
+	if err != nil {
+		return nil, usageError("--http-config %s: %v", o.httpConfig, err)
+	}
+	if insecure {
+		cfg.TLSConfig.InsecureSkipVerify = true
+	}
+	hc, err := promconfig.NewClientFromConfig(*cfg, "kubectl-amha")
+	if err != nil {
+		return nil, usageError("--http-config %s: %v", o.httpConfig, err)
+	}
+	return hc, nil
 }
 
 func (o *statusOptions) Validate() error {

@@ -1,10 +1,15 @@
 package cmd
 
 import (
+	"encoding/pem"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -49,13 +54,70 @@ func TestStatusURLCredentials(t *testing.T) {
 // inFrontOfReplica serves handle in front of a real replica (reached through replica).
 func inFrontOfReplica(t *testing.T, handle func(w http.ResponseWriter, r *http.Request, replica http.Handler)) *httptest.Server {
 	t.Helper()
+	return frontOfReplica(t, false, handle)
+}
+
+// frontOfReplica is inFrontOfReplica, over HTTPS with httptest's own certificate when tls is set.
+func frontOfReplica(t *testing.T, tls bool, handle func(w http.ResponseWriter, r *http.Request, replica http.Handler)) *httptest.Server {
+	t.Helper()
 	c := amtest.Start(t, 1, amtest.Options{})
 	backend, err := url.Parse(c.URLs()[0])
 	if err != nil {
 		t.Fatal(err)
 	}
 	proxy := httputil.NewSingleHostReverseProxy(backend)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handle(w, r, proxy) }))
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handle(w, r, proxy) }))
+	if tls {
+		srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshakes the test means to fail
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// A replica behind HTTPS with a certificate amha does not trust: the error says how to trust
+// it (--http-config tls_config ca_file) or not check it; --insecure-skip-tls-verify applies to
+// --url, and so does a tls_config with the CA.
+func TestStatusURLUntrustedCertificate(t *testing.T) {
+	srv := frontOfReplica(t, true, func(w http.ResponseWriter, r *http.Request, replica http.Handler) { replica.ServeHTTP(w, r) })
+	r, code := statusJSON(t, []string{srv.URL})
+	msg := r.Clusters[0].Replicas[0].Error
+	if code != ExitNoCheck {
+		t.Errorf("exit %d, want 2", code)
+	}
+	for _, want := range []string{"x509: certificate signed by unknown authority", "the replica's certificate is not trusted",
+		"--http-config (tls_config: {ca_file: CA.pem}", "insecure_skip_verify: true", "--insecure-skip-tls-verify"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q lacks %q", msg, want)
+		}
+	}
+
+	r, code = statusJSON(t, []string{srv.URL}, "--insecure-skip-tls-verify")
+	if rep := r.Clusters[0].Replicas[0]; code != ExitOK || !rep.OK() || len(rep.Partial) > 0 {
+		t.Errorf("--insecure-skip-tls-verify: exit %d, error %q, partial %v", code, rep.Error, rep.Partial)
+	}
+
+	dir := t.TempDir()
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	if err := os.WriteFile(filepath.Join(dir, "ca.pem"), ca, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := "tls_config:\n  ca_file: " + filepath.Join(dir, "ca.pem") + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "http.yml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, code = statusJSON(t, []string{srv.URL}, "--http-config", filepath.Join(dir, "http.yml"))
+	if rep := r.Clusters[0].Replicas[0]; code != ExitOK || !rep.OK() || len(rep.Partial) > 0 {
+		t.Errorf("--http-config with ca_file: exit %d, error %q, partial %v", code, rep.Error, rep.Partial)
+	}
+	// The flag applies over an --http-config without the CA too.
+	if err := os.WriteFile(filepath.Join(dir, "noca.yml"), []byte("follow_redirects: true\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, code = statusJSON(t, []string{srv.URL}, "--http-config", filepath.Join(dir, "noca.yml"), "--insecure-skip-tls-verify")
+	if rep := r.Clusters[0].Replicas[0]; code != ExitOK || !rep.OK() {
+		t.Errorf("--http-config without ca_file and --insecure-skip-tls-verify: exit %d, error %q", code, rep.Error)
+	}
 }
