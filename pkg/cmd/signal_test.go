@@ -2,8 +2,6 @@ package cmd
 
 import (
 	"bytes"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -11,28 +9,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/amha-dev/kubectl-amha/internal/hostile"
 	"github.com/amha-dev/kubectl-amha/internal/ptytest"
 )
 
 // Ctrl-C while status waits on replicas that do not answer: no report is built from the
 // cancelled requests (no mesh/unreachable, no exit 1), "interrupted" and exit 130, at once.
 func TestStatusInterrupted(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hang := make(chan struct{})
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-hang:
-		case <-r.Context().Done():
-		}
-	})}
-	go func() { _ = srv.Serve(ln) }()
-	defer func() { close(hang); _ = srv.Close() }()
+	url := hostile.Serve(t, hostile.Hang())
 
 	bin := ptytest.Build(t)
-	url := "http://" + ln.Addr().String()
 	// Late (the requests in flight) and early (before any request: the signal must not be lost).
 	for _, after := range []time.Duration{700 * time.Millisecond, 30 * time.Millisecond} {
 		cmd := exec.Command(bin, "status", "--url", url, "--url", url+"/b", "--request-timeout", "30s", "-o", "json")

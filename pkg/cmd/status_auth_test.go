@@ -2,8 +2,6 @@ package cmd
 
 import (
 	"encoding/pem"
-	"io"
-	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -14,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/amha-dev/kubectl-amha/internal/amtest"
+	"github.com/amha-dev/kubectl-amha/internal/hostile"
 )
 
 // A replica behind basic auth, given as --url http://user:pass@host: every request (API and
@@ -66,15 +65,7 @@ func frontOfReplica(t *testing.T, tls bool, handle func(w http.ResponseWriter, r
 		t.Fatal(err)
 	}
 	proxy := httputil.NewSingleHostReverseProxy(backend)
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handle(w, r, proxy) }))
-	if tls {
-		srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshakes the test means to fail
-		srv.StartTLS()
-	} else {
-		srv.Start()
-	}
-	t.Cleanup(srv.Close)
-	return srv
+	return hostile.Server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handle(w, r, proxy) }), tls)
 }
 
 // A replica behind HTTPS with a certificate amha does not trust: the error says how to trust
