@@ -2,6 +2,8 @@ package cmd
 
 import (
 	"encoding/pem"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -59,12 +61,19 @@ func inFrontOfReplica(t *testing.T, handle func(w http.ResponseWriter, r *http.R
 // frontOfReplica is inFrontOfReplica, over HTTPS with httptest's own certificate when tls is set.
 func frontOfReplica(t *testing.T, tls bool, handle func(w http.ResponseWriter, r *http.Request, replica http.Handler)) *httptest.Server {
 	t.Helper()
-	c := amtest.Start(t, 1, amtest.Options{})
-	backend, err := url.Parse(c.URLs()[0])
+	return proxyTo(t, amtest.Start(t, 1, amtest.Options{}).URLs()[0], tls, handle)
+}
+
+// proxyTo serves handle in front of the replica at backend, whose requests the replica
+// handler forwards (errors of requests amha cancels are not logged).
+func proxyTo(t *testing.T, backend string, tls bool, handle func(w http.ResponseWriter, r *http.Request, replica http.Handler)) *httptest.Server {
+	t.Helper()
+	u, err := url.Parse(backend)
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy := httputil.NewSingleHostReverseProxy(backend)
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	proxy.ErrorLog = log.New(io.Discard, "", 0)
 	return hostile.Server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handle(w, r, proxy) }), tls)
 }
 
