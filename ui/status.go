@@ -152,6 +152,9 @@ func renderReplicas(b *strings.Builder, c model.Cluster, s Styles, o TextOptions
 			fmt.Fprintf(b, "  %s %s: %s\n", s.Warning.Render("!"), r.Name, p)
 		}
 	}
+	for _, n := range c.Notes {
+		fmt.Fprintf(b, "  %s %s\n", s.Dim.Render("note:"), n)
+	}
 	for _, r := range c.Replicas {
 		if r.Pod != nil {
 			b.WriteString(s.Dim.Render("  Pod Ready comes from a readiness probe (/-/ready or /), which answers 200 even while gossip settles: it says nothing about the mesh; MESH does.") + "\n")

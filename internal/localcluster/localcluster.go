@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -51,6 +52,9 @@ type Options struct {
 	// Progress receives build messages; may be nil.
 	Progress io.Writer
 }
+
+// labelSeq numbers the clusters a process starts, for their --cluster.label.
+var labelSeq atomic.Int64
 
 // Cluster is a set of running replicas.
 type Cluster struct {
@@ -90,6 +94,9 @@ func Start(ctx context.Context, n int, o Options) (c *Cluster, err error) {
 		}
 		c.tmp = dir
 	}
+	// A label of this cluster's own: a stray packet from another mesh on the same host (another
+	// test's replicas, reusing a port) is dropped instead of merging the two.
+	label := fmt.Sprintf("amha-local/%d-%d", os.Getpid(), labelSeq.Add(1))
 	clusterAddrs := make([]string, n)
 	webAddrs := make([]string, n)
 	for i := range n {
@@ -143,6 +150,7 @@ func Start(ctx context.Context, n int, o Options) (c *Cluster, err error) {
 			"--cluster.pushpull-interval=2s",
 			"--cluster.settle-timeout=1s",
 			"--cluster.reconnect-interval=1s",
+			"--cluster.label=" + label,
 			"--log.level=debug",
 		}
 		for _, peer := range peers {

@@ -5,6 +5,8 @@ package amclient
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -256,6 +258,10 @@ func Explain(err error) error {
 		return explainStatus(api.Code, api.OperationName)
 	case errors.As(err, &ue) && errors.As(err, &ne) && ne.Timeout():
 		return fmt.Errorf("no answer within the request timeout (%s)", ue.URL)
+	case errors.As(err, &ue) && untrusted(err):
+		return fmt.Errorf("%s %s: %v: the replica's certificate is not trusted; give its CA in --http-config "+
+			"(tls_config: {ca_file: CA.pem}, and server_name when the certificate names another host), "+
+			"or do not check it (tls_config: {insecure_skip_verify: true}, or --insecure-skip-tls-verify)", ue.Op, ue.URL, ue.Err)
 	case errors.As(err, &ue):
 		return fmt.Errorf("%s %s: %v", ue.Op, ue.URL, ue.Err)
 	}
@@ -273,6 +279,15 @@ func Explain(err error) error {
 		return fmt.Errorf("the answer is not Alertmanager API JSON: %s", firstLine(msg))
 	}
 	return errors.New(firstLine(msg))
+}
+
+// untrusted reports whether err is a failed check of a server's certificate.
+func untrusted(err error) bool {
+	var ve *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ci x509.CertificateInvalidError
+	return errors.As(err, &ve) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci)
 }
 
 func firstLine(s string) string {

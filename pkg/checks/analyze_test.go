@@ -1,6 +1,7 @@
 package checks_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -86,7 +87,7 @@ func checkCases() []checkCase {
 			},
 		},
 		{
-			name: "unreachable replica given by URL: nothing ties its member to it",
+			name: "unreachable replica given by URL: its member is at the host of its URL, no foreign member",
 			setup: func(c *model.Cluster) {
 				c.Source, c.DesiredReplicas, c.Probe = "url", 0, nil
 				for i := range c.Replicas {
@@ -94,12 +95,56 @@ func checkCases() []checkCase {
 				}
 				unreachable(c, 2, "status: no answer within the request timeout")
 			},
+			want:  []brief{{"mesh/unreachable", model.Error, []string{"am-2"}}},
+			quiet: []string{"mesh/foreign-peer"},
+			verify: func(t *testing.T, c *model.Cluster) {
+				if got := c.Matrix.Columns[2].Replica; got != "am-2" {
+					t.Errorf("the down replica's member is claimed by %q, want am-2", got)
+				}
+			},
+		},
+		{
+			name: "unreachable replica given by URL on a shared host (loopback) with one member too many there: both unclaimed",
+			setup: func(c *model.Cluster) {
+				c.Source, c.DesiredReplicas, c.Probe = "url", 0, nil
+				c.Prometheus = nil
+				foreign := model.Member{Name: "01HX00000000000000000000ZZ", Address: "127.0.0.1:7946"}
+				for i := range c.Replicas {
+					r := &c.Replicas[i]
+					r.Pod = nil
+					r.WebAddresses = []string{fmt.Sprintf("127.0.0.1:%d", 9093+i)}
+					for j := range r.Status.Peers {
+						r.Status.Peers[j].Address = fmt.Sprintf("127.0.0.1:%d", 9194+j)
+					}
+					r.Status.Peers = append(r.Status.Peers, foreign)
+				}
+				unreachable(c, 2, "status: connection refused")
+			},
 			want: []brief{
-				{"mesh/foreign-peer", model.Error, []string{node(2) + " (" + meshAddr(2) + ")"}},
+				{"mesh/foreign-peer", model.Error, []string{"01HX00000000000000000000ZZ (127.0.0.1:7946)", node(2) + " (127.0.0.1:9196)"}},
 				{"mesh/unreachable", model.Error, []string{"am-2"}},
 			},
 			verify: func(t *testing.T, c *model.Cluster) {
-				contains(t, "message", finding(t, c, "mesh/foreign-peer").Message, "a replica amha was not given or could not ask")
+				contains(t, "message", finding(t, c, "mesh/foreign-peer").Message, "It may be a replica amha was not given or could not ask")
+			},
+		},
+		{
+			name: "unreachable replica given by URL whose mesh address is elsewhere: most likely it, said as a note",
+			setup: func(c *model.Cluster) {
+				c.Source, c.DesiredReplicas, c.Probe = "url", 0, nil
+				c.Prometheus = nil
+				for i := range c.Replicas {
+					c.Replicas[i].Pod = nil
+					c.Replicas[i].WebAddresses = []string{fmt.Sprintf("am-%d.example:9093", i)}
+				}
+				unreachable(c, 2, "status: no answer within the request timeout")
+			},
+			want: []brief{
+				{"mesh/unreachable", model.Error, []string{"am-2"}},
+				{"mesh/foreign-peer", model.Info, []string{node(2) + " (" + meshAddr(2) + ")"}},
+			},
+			verify: func(t *testing.T, c *model.Cluster) {
+				contains(t, "message", finding(t, c, "mesh/foreign-peer").Message, "1 replica did not answer", "most likely these are the replicas that did not answer")
 			},
 		},
 

@@ -189,7 +189,16 @@ func (o *lintOptions) Run() error {
 func (o *lintOptions) writeText(buf *bytes.Buffer, res *lint.Result) error {
 	st := ui.NewStyles(o.useColor)
 	r := res.Read
-	fmt.Fprintf(buf, "%s %s, %s, %d alertmanager.yml, %d prometheus.yml\n\n", st.Bold.Render("Read"),
+	fmt.Fprintf(buf, "%s %s, %s, %d alertmanager.yml, %d prometheus.yml\n", st.Bold.Render("Read"),
 		text.Plural(r.Objects, "object", "objects"), text.Plural(r.Workloads, "Alertmanager workload", "Alertmanager workloads"), r.AMConfigs, r.PromConfigs)
+	for _, a := range res.Alternatives {
+		forms := make([]string, len(a.Forms))
+		for i, f := range a.Forms {
+			forms[i] = strings.Join(f, " + ")
+		}
+		fmt.Fprintf(buf, "%s %s: %s (each read with the other files, not with each other)\n", st.Dim.Render("Alternatives"),
+			ui.Clean(a.Set), ui.Clean(strings.Join(forms, " | ")))
+	}
+	buf.WriteString("\n")
 	return ui.WriteFindings(buf, res.Findings, st, "No findings.")
 }

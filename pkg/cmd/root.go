@@ -77,6 +77,7 @@ Exit codes: 0 healthy, 1 a warning or error finding, 2 could not check, 130 inte
 	kube.AddFlags(root.PersistentFlags())
 	// amha never waits without a bound: 0 is the default, not "no timeout" as in kubectl.
 	root.PersistentFlags().Lookup("request-timeout").Usage = "How long one request may take: to the API server, a replica, a Prometheus, a port-forward's set-up (a duration such as 5s; 0 means the default, 10s; negative values are refused)"
+	root.PersistentFlags().Lookup("insecure-skip-tls-verify").Usage = "Do not check server certificates: the API server's, and with --url the replicas' and Prometheus servers' (insecure; --http-config tls_config ca_file checks them)"
 	root.AddCommand(newStatusCmd(streams, kube))
 	root.AddCommand(newLintCmd(streams, kube))
 	root.AddCommand(newSnippetsCmd(streams, kube))

@@ -172,3 +172,54 @@ func TestSnippetsCommandBadFlags(t *testing.T) {
 		})
 	}
 }
+
+// What snippets --out writes, lint -f reads back without a finding: the alternative forms (the
+// plain StatefulSet and the prometheus-operator form, four Prometheus blocks) are read apart,
+// not as one cluster of two workloads sharing Services. Without their first line they would be.
+func TestSnippetsOutPassesLint(t *testing.T) {
+	for name, args := range map[string][]string{
+		"default": nil,
+		"zones":   {"--zones", "a,b,c", "--version", "v0.34.2"},
+		"two":     {"--replicas", "2", "--peer-timeout", "30s"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "out")
+			if _, errOut, code := run(t, append([]string{"snippets", "--out", dir}, args...)...); code != ExitOK {
+				t.Fatalf("snippets --out: exit %d: %s", code, errOut)
+			}
+			out, errOut, code := run(t, "lint", "-f", dir, "--color=never")
+			if code != ExitOK || !strings.Contains(out, "No findings.") {
+				t.Fatalf("lint -f DIR: exit %d\n%s%s", code, out, errOut)
+			}
+			for _, want := range []string{
+				"Alternatives alertmanager: " + filepath.Join(dir, "alertmanager-operator.yaml") + " | " + filepath.Join(dir, "alertmanager.yaml"),
+				"Alternatives prometheus: ",
+			} {
+				if !strings.Contains(out, want) {
+					t.Errorf("lint output lacks %q:\n%s", want, out)
+				}
+			}
+		})
+	}
+	// The same files without the line that makes them alternatives: one cluster of two forms,
+	// and its false finding.
+	dir := t.TempDir()
+	if _, errOut, code := run(t, "snippets", "--out", dir); code != ExitOK {
+		t.Fatal(errOut)
+	}
+	for _, f := range []string{"alertmanager.yaml", "alertmanager-operator.yaml"} {
+		p := filepath.Join(dir, f)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, rest, _ := strings.Cut(string(b), "\n")
+		if err := os.WriteFile(p, []byte(rest), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, _, code := run(t, "lint", "-f", dir, "--color=never")
+	if code != ExitFindings || strings.Contains(out, "Alternatives alertmanager") {
+		t.Errorf("without the alternative lines: exit %d\n%s", code, out)
+	}
+}

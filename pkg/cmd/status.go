@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -140,21 +141,39 @@ func (o *statusOptions) Complete(cmd *cobra.Command, args []string) error {
 	if o.timeout, err = requestTimeout(o.kube); err != nil {
 		return err
 	}
-	o.httpClient = &http.Client{}
-	if o.httpConfig != "" {
-		cfg, _, err := promconfig.LoadHTTPConfigFile(o.httpConfig)
-		if err != nil {
-			return usageError("--http-config %s: %v", o.httpConfig, err)
-		}
-		hc, err := promconfig.NewClientFromConfig(*cfg, "kubectl-amha")
-		if err != nil {
-			return usageError("--http-config %s: %v", o.httpConfig, err)
-		}
-		o.httpClient = hc
+	if o.httpClient, err = o.replicaClient(); err != nil {
+		return err
 	}
 	o.httpClient.Timeout = o.timeout
 	o.useColor, err = colorFlag(o.color, o.streams.Out)
 	return err
+}
+
+// replicaClient is the HTTP client for replicas and Prometheus servers given by URL: from
+// --http-config, and without certificate checks when --insecure-skip-tls-verify is given with
+// --url (with Kubernetes the flag is the API server's, as in kubectl).
+func (o *statusOptions) replicaClient() (*http.Client, error) {
+	insecure := len(o.urls) > 0 && o.kube.Insecure != nil && *o.kube.Insecure
+	if o.httpConfig == "" {
+		if !insecure {
+			return &http.Client{}, nil
+		}
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
+		return &http.Client{Transport: t}, nil
+	}
+	cfg, _, err := promconfig.LoadHTTPConfigFile(o.httpConfig)
+	if err != nil {
+		return nil, usageError("--http-config %s: %v", o.httpConfig, err)
+	}
+	if insecure {
+		cfg.TLSConfig.InsecureSkipVerify = true
+	}
+	hc, err := promconfig.NewClientFromConfig(*cfg, "kubectl-amha")
+	if err != nil {
+		return nil, usageError("--http-config %s: %v", o.httpConfig, err)
+	}
+	return hc, nil
 }
 
 func (o *statusOptions) Validate() error {
@@ -166,19 +185,11 @@ func (o *statusOptions) Validate() error {
 		if o.name != "" || o.allNamespaces || len(o.prometheusPod) > 0 {
 			return usageError("--url talks to replicas directly: it does not combine with a NAME, -A or --prometheus-pod")
 		}
-		seen := map[string]string{}
 		for _, raw := range o.urls {
 			u, err := url.Parse(raw)
 			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
 				return usageError("--url %q: want http://HOST:PORT or https://HOST:PORT", amclient.Redacted(raw))
 			}
-			// One replica written two ways (a default port, a trailing slash, letter case) is
-			// still one replica: as two, it would be a cluster with false findings.
-			key := sameReplica(u)
-			if first, ok := seen[key]; ok {
-				return usageError("--url %q and %q are the same replica", amclient.Redacted(first), amclient.Redacted(raw))
-			}
-			seen[key] = raw
 		}
 	}
 	for _, p := range o.prometheus {
@@ -303,14 +314,4 @@ func colorFlag(value string, out io.Writer) (bool, error) {
 		return os.Getenv("NO_COLOR") == "" && isTerminal(out), nil
 	}
 	return false, usageError("--color %q: want %s", value, text.Or(colorValues))
-}
-
-// sameReplica is a URL as a replica's identity: scheme, lower-case host, port (the scheme's
-// default when none is given) and path without a trailing slash.
-func sameReplica(u *url.URL) string {
-	port := u.Port()
-	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
-	}
-	return u.Scheme + "://" + strings.ToLower(u.Hostname()) + ":" + port + strings.TrimSuffix(u.Path, "/")
 }

@@ -1,44 +1,24 @@
 package cmd
 
 import (
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/amha-dev/kubectl-amha/internal/amtest"
+	"github.com/amha-dev/kubectl-amha/internal/hostile"
 )
 
 // Servers that are not Alertmanagers, next to a real one: each gets a clear per-replica
 // error, the real one is checked, and nothing waits past --request-timeout.
 func TestStatusBadReplicas(t *testing.T) {
-	serve := func(h http.HandlerFunc) string {
-		s := httptest.NewServer(h)
-		t.Cleanup(s.Close)
-		return s.URL
-	}
-	html := serve(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/html")
-		w.Write([]byte("<html><body>Grafana</body></html>"))
-	})
-	notFound := serve(http.NotFound)
-	garbage := serve(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"cluster": {"status": `))
-	})
-	release := make(chan struct{})
-	hang := serve(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	})
-	defer close(release)
-	tlsSrv := httptest.NewTLSServer(http.NotFoundHandler())
-	t.Cleanup(tlsSrv.Close)
+	html := hostile.Serve(t, hostile.HTML())
+	notFound := hostile.Serve(t, http.NotFoundHandler())
+	garbage := hostile.Serve(t, hostile.Garbage())
+	hang := hostile.Serve(t, hostile.Hang())
+	tlsSrv := hostile.ServeTLS(t, http.NotFoundHandler())
 
 	c := amtest.Start(t, 1, amtest.Options{})
 	urls := []string{c.URLs()[0], html, notFound, garbage, hang, tlsSrv.URL}
@@ -84,7 +64,6 @@ func TestStatusBadFlags(t *testing.T) {
 		want string
 	}{
 		{[]string{"status", "--url", "am-0:9093"}, "want http://HOST:PORT"},
-		{[]string{"status", "--url", "http://a:1", "--url", "http://A:1/"}, "are the same replica"},
 		{[]string{"status", "--url", "http://a:1", "-o", "xml"}, "--output"},
 		{[]string{"status", "--url", "http://a:1", "main"}, "does not combine"},
 		{[]string{"status", "--url", "http://a:1", "--http-config", "/nonexistent/http.yml"}, "/nonexistent/http.yml"},
@@ -106,22 +85,11 @@ func TestStatusBadFlags(t *testing.T) {
 // A replica that answers without end: the answer is cut at bounded.MaxAnswer with an error
 // that says so, and amha's memory stays bounded (it grew to 481 MB in 10 s before).
 func TestStatusEndlessAnswer(t *testing.T) {
-	endless := func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"cluster": {"status": "ready", "peers": [`)
-		chunk := []byte(strings.Repeat(`{"name": "x", "address": "1.2.3.4:9094"},`, 1000))
-		for r.Context().Err() == nil {
-			if _, err := w.Write(chunk); err != nil {
-				return
-			}
-		}
-	}
-	srv := httptest.NewServer(http.HandlerFunc(endless))
-	t.Cleanup(srv.Close)
+	srv := hostile.Serve(t, hostile.EndlessStatus())
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	r, code := statusJSON(t, []string{srv.URL}, "--request-timeout=30s")
+	r, code := statusJSON(t, []string{srv}, "--request-timeout=30s")
 	runtime.ReadMemStats(&after)
 	if code != ExitNoCheck {
 		t.Errorf("exit %d, want 2 (no replica answered)", code)

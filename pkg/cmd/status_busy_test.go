@@ -2,10 +2,11 @@ package cmd
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/amha-dev/kubectl-amha/internal/hostile"
 )
 
 // Alertmanager's own GET limit (--web.get-concurrency) answers 503 when busy: amha tries
@@ -25,21 +26,11 @@ func TestStatusBusyAndFailingReplicas(t *testing.T) {
 		}
 		replica.ServeHTTP(w, r)
 	})
-	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "internal error", http.StatusInternalServerError)
-	}))
-	t.Cleanup(failing.Close)
-	alwaysBusy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "busy", http.StatusServiceUnavailable)
-	}))
-	t.Cleanup(alwaysBusy.Close)
+	failing := hostile.Serve(t, hostile.Status(http.StatusInternalServerError, "internal error"))
+	alwaysBusy := hostile.Serve(t, hostile.Status(http.StatusServiceUnavailable, "busy"))
+	elsewhere := hostile.Serve(t, hostile.RedirectTo(flaky.URL))
 
-	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, flaky.URL+r.URL.Path, http.StatusFound)
-	}))
-	t.Cleanup(elsewhere.Close)
-
-	r, _ := statusJSON(t, []string{flaky.URL, failing.URL, alwaysBusy.URL, elsewhere.URL}, "--request-timeout=5s")
+	r, _ := statusJSON(t, []string{flaky.URL, failing, alwaysBusy, elsewhere}, "--request-timeout=5s")
 	reps := r.Clusters[0].Replicas
 	if !reps[0].OK() || len(reps[0].Partial) > 0 {
 		t.Errorf("the replica behind a busy GET limit: error %q, partial %v", reps[0].Error, reps[0].Partial)

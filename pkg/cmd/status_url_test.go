@@ -219,6 +219,65 @@ func TestStatusStoppedReplica(t *testing.T) {
 	}
 }
 
+// A replica killed a moment ago is still a member for the others until they notice; given by
+// --url, it is the replica that does not answer, not a member of another cluster.
+func TestStatusKilledReplicaIsNotForeign(t *testing.T) {
+	c := amtest.Start(t, 3, amtest.Options{})
+	c.Replicas[2].Kill()
+	r, code := statusJSON(t, c.URLs(), "--request-timeout=2s")
+	cl := r.Clusters[0]
+	if len(cl.Matrix.Columns) != 3 {
+		// Memberlist declares a member dead after its suspicion timeout (4 s and more here).
+		t.Fatalf("the others no longer list the killed replica (the test needs them to): %+v, findings %v", cl.Matrix.Columns, findingIDs(r))
+	}
+	for _, f := range cl.Findings {
+		if f.ID == "mesh/foreign-peer" {
+			t.Errorf("a plain outage reported as merged clusters: %s", f.Message)
+		}
+	}
+	wantFindings(t, r, code, ExitFindings, "mesh/unreachable")
+	name := cl.Replicas[2].Name
+	if f := cl.Findings[0]; !slices.Equal(f.Objects, []string{name}) || !strings.Contains(f.Message, "connection refused") {
+		t.Errorf("mesh/unreachable: %v %s", f.Objects, f.Message)
+	}
+	for _, col := range cl.Matrix.Columns {
+		if col.Address == c.Replicas[2].ClusterAddr && col.Replica != name {
+			t.Errorf("the killed replica's member %s is claimed by %q, want %s", col.Address, col.Replica, name)
+		}
+	}
+}
+
+// One replica given as http://127.0.0.1:P and http://localhost:P, or as http://h:p and
+// http://h:p/, is one replica: known by the name it gives itself, reported once with a note,
+// and no finding comes from counting it twice.
+func TestStatusSameReplicaTwoWays(t *testing.T) {
+	c := amtest.Start(t, 2, amtest.Options{})
+	_, port0, _ := strings.Cut(c.Replicas[0].WebAddr, ":")
+	alias := "http://localhost:" + port0
+	urls := []string{c.URLs()[0], alias, c.URLs()[1], c.URLs()[1] + "/"}
+	r, code := statusJSON(t, urls)
+	wantFindings(t, r, code, ExitOK)
+	cl := r.Clusters[0]
+	if len(cl.Replicas) != 2 || cl.Replicas[0].Endpoint != c.URLs()[0] || cl.Replicas[1].Endpoint != c.URLs()[1] {
+		t.Fatalf("replicas %+v, want the two given first", cl.Replicas)
+	}
+	if len(cl.Matrix.Rows) != 2 || len(cl.Matrix.Columns) != 2 {
+		t.Errorf("matrix %+v, want 2 x 2", cl.Matrix)
+	}
+	node := cl.Replicas[0].Status.NodeName
+	want := []string{
+		"--url " + c.URLs()[1] + " and " + c.URLs()[1] + "/ are the same replica: asked once",
+		c.URLs()[0] + " and " + alias + " are the same replica (both say they are " + node + " at " + c.Replicas[0].ClusterAddr + "): reported once, as " + c.Replicas[0].WebAddr,
+	}
+	if !slices.Equal(cl.Notes, want) {
+		t.Errorf("notes\n%q\nwant\n%q", cl.Notes, want)
+	}
+	out, _, code := run(t, append([]string{"status", "--color=never"}, urlArgs(urls)...)...)
+	if code != ExitOK || !strings.Contains(out, "note: "+want[1]) || !strings.Contains(out, "No findings") {
+		t.Errorf("text report, exit %d:\n%s", code, out)
+	}
+}
+
 func TestStatusVersionSkew(t *testing.T) {
 	c := amtest.Start(t, 3, amtest.Options{Options: localcluster.Options{
 		VersionFor: func(i int) string { return ambuild.Versions[min(i, 1)] },

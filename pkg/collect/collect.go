@@ -6,11 +6,15 @@ package collect
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/amha-dev/kubectl-amha/pkg/amclient"
+	"github.com/amha-dev/kubectl-amha/pkg/mesh"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/probe"
 	"github.com/amha-dev/kubectl-amha/pkg/promwire"
@@ -86,8 +90,51 @@ func Collect(ctx context.Context, c model.Cluster, targets []Target, o Options) 
 	}
 	wg.Wait()
 	c.CollectedAt = time.Now()
+	c.Replicas, c.Notes = sameReplicas(c.Replicas, c.Notes)
 	if o.Probe {
 		c.Probe = probe.Run(ctx, cl, c.Replicas, o.ProbeTimeout)
 	}
 	return c
+}
+
+// sameReplicas keeps one of the replicas that are one process reached two ways (localhost
+// and 127.0.0.1, a name and its IP): a replica is known by what it says it is, its node name
+// at its own mesh address in /api/v2/status, not by how it was written. The first is kept, with
+// the other's web addresses (Prometheus may know it by either), and a note names both.
+func sameReplicas(rs []model.Replica, notes []string) ([]model.Replica, []string) {
+	first := map[string]int{}
+	out := rs[:0:0]
+	for _, r := range rs {
+		id := identity(r)
+		if id == "" {
+			out = append(out, r)
+			continue
+		}
+		if i, ok := first[id]; ok {
+			k := &out[i]
+			for _, a := range r.WebAddresses {
+				if !slices.Contains(k.WebAddresses, a) {
+					k.WebAddresses = append(k.WebAddresses, a)
+				}
+			}
+			notes = append(notes, fmt.Sprintf("%s and %s are the same replica (both say they are %s at %s): reported once, as %s",
+				k.Endpoint, r.Endpoint, r.Status.NodeName, strings.TrimPrefix(id, r.Status.NodeName+"@"), k.Name))
+			continue
+		}
+		first[id] = len(out)
+		out = append(out, r)
+	}
+	return out, notes
+}
+
+// identity is a replica's node name at its own mesh address, "" when it did not say (it did
+// not answer, runs without a mesh, or does not list itself).
+func identity(r model.Replica) string {
+	if r.Status == nil || r.Status.NodeName == "" {
+		return ""
+	}
+	if k := mesh.SelfKey(&r); !strings.HasSuffix(k, "@") {
+		return k
+	}
+	return ""
 }

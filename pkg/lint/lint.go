@@ -72,10 +72,12 @@ func runChecks(s *Set, cs []Check) []model.Finding {
 
 // Result is what lint reports: the findings and what it read.
 type Result struct {
-	Inputs   []string        `json:"inputs"`
-	Read     Summary         `json:"read"`
-	Skipped  []string        `json:"skipped,omitempty"`
-	Findings []model.Finding `json:"findings"`
+	Inputs  []string `json:"inputs"`
+	Read    Summary  `json:"read"`
+	Skipped []string `json:"skipped,omitempty"`
+	// Alternatives are the sets of alternative forms read apart, each form its files.
+	Alternatives []AlternativeSet `json:"alternatives,omitempty"`
+	Findings     []model.Finding  `json:"findings"`
 }
 
 // Summary counts what was recognised.
@@ -86,16 +88,35 @@ type Summary struct {
 	PromConfigs int `json:"prometheusConfigs"`
 }
 
-// Lint loads the inputs and runs every check.
+// Lint loads the inputs and runs every check. Inputs that are alternative forms of one thing
+// (AlternativePrefix) are read apart: the checks run over each combination of one form of each
+// set with the other inputs, and the findings of every combination are reported once.
 func Lint(inputs []Input) (*Result, error) {
 	s, err := Load(inputs)
 	if err != nil {
 		return nil, err
 	}
+	combos, alts, err := combinations(inputs)
+	if err != nil {
+		return nil, err
+	}
 	r := &Result{
-		Read:     Summary{Objects: len(s.Objects), Workloads: len(s.Workloads), AMConfigs: len(s.AMConfigs), PromConfigs: len(s.PromConfigs)},
-		Skipped:  s.Skipped,
-		Findings: Run(s),
+		Read:         Summary{Objects: len(s.Objects), Workloads: len(s.Workloads), AMConfigs: len(s.AMConfigs), PromConfigs: len(s.PromConfigs)},
+		Skipped:      s.Skipped,
+		Alternatives: alts,
+	}
+	if len(combos) == 1 {
+		r.Findings = Run(s)
+	} else {
+		seen := map[string]bool{}
+		for _, in := range combos {
+			cs, err := Load(in)
+			if err != nil {
+				return nil, err
+			}
+			r.Findings = unionFindings(r.Findings, Run(cs), seen)
+		}
+		model.SortFindings(r.Findings)
 	}
 	for _, in := range inputs {
 		r.Inputs = append(r.Inputs, in.Name)

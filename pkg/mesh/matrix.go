@@ -4,6 +4,7 @@ package mesh
 
 import (
 	"net"
+	"slices"
 	"sort"
 	"strings"
 
@@ -91,7 +92,7 @@ func SelfKey(r *model.Replica) string {
 }
 
 // Claims maps member names to the replica they are: the replica's own member, or for a
-// replica that could not be asked, a member whose address is that pod's IP. Replicas that
+// replica that could not be asked, a member at its host (see claimsByKey). Replicas that
 // share a --cluster.peer-name share a name here; Build tells them apart by address.
 func Claims(c *model.Cluster) map[string]string {
 	out := map[string]string{}
@@ -102,32 +103,87 @@ func Claims(c *model.Cluster) map[string]string {
 	return out
 }
 
-// claimsByKey is Claims keyed by Key.
+// claimsByKey is Claims keyed by Key. A replica that answered claims its own member. One that
+// did not is known by its host: its pod IP, or the hosts of its web addresses (a --url
+// replica's host and the IPs it resolves to). A host that is this replica's alone gives it
+// every member listed there (a pod IP is one pod's: an old incarnation is still that pod); a
+// host that other replicas share (replicas on one machine, on loopback) gives each replica
+// that did not answer there one member when there are no more members than such replicas, and
+// none otherwise: a member too many is foreign, and which it is cannot be told.
 func claimsByKey(c *model.Cluster) map[string]string {
 	claim := map[string]string{}
-	byIP := map[string]string{}
+	byHost := map[string][]string{} // replicas that did not answer, by host
+	shared := map[string]int{}      // replicas by host, answered or not
 	for i := range c.Replicas {
 		r := &c.Replicas[i]
+		hosts := replicaHosts(r)
+		for _, h := range hosts {
+			shared[h]++
+		}
 		if r.Status != nil && r.Status.NodeName != "" {
 			claim[SelfKey(r)] = r.Name
-		} else if r.Pod != nil && r.Pod.IP != "" {
-			byIP[r.Pod.IP] = r.Name
+			continue
+		}
+		for _, h := range hosts {
+			byHost[h] = append(byHost[h], r.Name)
 		}
 	}
+	if len(byHost) == 0 {
+		return claim
+	}
+	var unclaimed []model.Member
+	listed := map[string]bool{}
 	for _, r := range c.Replicas {
 		if r.Status == nil {
 			continue
 		}
 		for _, p := range r.Status.Peers {
-			if _, ok := claim[Key(p)]; ok {
-				continue
+			k := Key(p)
+			if _, ok := claim[k]; !ok && !listed[k] {
+				listed[k] = true
+				unclaimed = append(unclaimed, p)
 			}
-			if name, ok := byIP[HostOf(p.Address)]; ok {
-				claim[Key(p)] = name
+		}
+	}
+	sort.Slice(unclaimed, func(i, j int) bool { return Key(unclaimed[i]) < Key(unclaimed[j]) })
+	atHost := map[string][]model.Member{}
+	for _, p := range unclaimed {
+		h := HostOf(p.Address)
+		atHost[h] = append(atHost[h], p)
+	}
+	for h, ms := range atHost {
+		names := byHost[h]
+		switch {
+		case len(names) == 1 && shared[h] == 1:
+			for _, p := range ms {
+				claim[Key(p)] = names[0]
+			}
+		case len(ms) <= len(names):
+			// Which is which is not known, only that there are enough replicas for them.
+			for i, p := range ms {
+				claim[Key(p)] = names[i]
 			}
 		}
 	}
 	return claim
+}
+
+// replicaHosts are the hosts a replica that did not answer may be listed at in the mesh: its
+// pod IP and the hosts of its web addresses, each once.
+func replicaHosts(r *model.Replica) []string {
+	var out []string
+	add := func(h string) {
+		if h != "" && !slices.Contains(out, h) {
+			out = append(out, h)
+		}
+	}
+	if r.Pod != nil {
+		add(r.Pod.IP)
+	}
+	for _, a := range r.WebAddresses {
+		add(HostOf(a))
+	}
+	return out
 }
 
 // Clustered are the replicas that answered with gossip enabled.

@@ -47,6 +47,29 @@ func disabled(i int) model.Replica {
 	return r
 }
 
+// urlRep is r given by --url: no pod, known by its web addresses.
+func urlRep(r model.Replica, web ...string) model.Replica {
+	r.Pod, r.WebAddresses = nil, web
+	return r
+}
+
+// onHost puts every replica given by --url on 127.0.0.1, replica i's mesh port 9100+i.
+func onHost(rs ...model.Replica) []model.Replica {
+	for i := range rs {
+		rs[i] = urlRep(rs[i], fmt.Sprintf("127.0.0.1:%d", 9000+i))
+		if rs[i].Status == nil {
+			continue
+		}
+		for j, p := range rs[i].Status.Peers {
+			var k int
+			if _, err := fmt.Sscanf(p.Address, "10.42.0.%d:9094", &k); err == nil {
+				rs[i].Status.Peers[j].Address = fmt.Sprintf("127.0.0.1:%d", 9100+k-10)
+			}
+		}
+	}
+	return rs
+}
+
 func col(i int, replica string) model.MatrixMember {
 	return model.MatrixMember{Name: node(i), Address: addr(i), Replica: replica}
 }
@@ -185,6 +208,29 @@ func TestClaims(t *testing.T) {
 			name:     "unreachable replica without a pod (--url) claims nothing",
 			replicas: []model.Replica{rep(0, 0, 1), func() model.Replica { r := down(1); r.Pod = nil; return r }()},
 			want:     map[string]string{node(0): "am-0"},
+		},
+		{
+			name:     "unreachable --url replica claims the member at the host its URL resolves to",
+			replicas: []model.Replica{rep(0, 0, 1), urlRep(down(1), "am-1.example:9093", "10.42.0.11:9093")},
+			want:     map[string]string{node(0): "am-0", node(1): "am-1"},
+		},
+		{
+			name: "replicas on one host (loopback): each that did not answer claims one member there",
+			replicas: onHost(
+				rep(0, 0, 1, 2, 3), down(1), rep(2, 0, 1, 2, 3), down(3),
+			),
+			want: map[string]string{node(0): "am-0", node(1): "am-1", node(2): "am-2", node(3): "am-3"},
+		},
+		{
+			name: "replicas on one host with more members there than replicas that did not answer: those are not claimed",
+			replicas: onHost(
+				func() model.Replica {
+					r := rep(0, 0, 1)
+					r.Status.Peers = append(r.Status.Peers, model.Member{Name: "01HXFOREIGN000000000000000", Address: "127.0.0.1:7946"})
+					return r
+				}(), down(1),
+			),
+			want: map[string]string{node(0): "am-0"},
 		},
 		{
 			name: "an answered replica does not claim other members at its IP",

@@ -24,6 +24,9 @@ type Cluster struct {
 	Probe      *ProbeResult       `json:"probe,omitempty"`
 	Matrix     *Matrix            `json:"matrix,omitempty"`
 	Findings   []Finding          `json:"findings"`
+	// Notes say what amha made of what it was given, for the reader: one replica given twice
+	// is asked and reported once.
+	Notes []string `json:"notes,omitempty"`
 	// CollectedAt is when the snapshot was taken.
 	CollectedAt time.Time `json:"collectedAt"`
 }

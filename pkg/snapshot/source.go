@@ -7,9 +7,12 @@ package snapshot
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -60,12 +63,51 @@ func (o Options) collect(prom []collect.PrometheusTarget) collect.Options {
 type URLs struct {
 	opts    Options
 	urls    []string
+	notes   []string
 	once    sync.Once
 	targets []collect.Target
 }
 
-// NewURLs returns a source for the given replica URLs.
-func NewURLs(urls []string, o Options) *URLs { return &URLs{opts: o, urls: urls} }
+// NewURLs returns a source for the given replica URLs. A URL that is an earlier one written
+// another way (letter case, the default port, a trailing slash) is left out with a note; one
+// replica reached by two names (localhost and 127.0.0.1) is found out by what it answers
+// (collect.Collect).
+func NewURLs(urls []string, o Options) *URLs {
+	s := &URLs{opts: o}
+	seen := map[string]string{}
+	for _, raw := range urls {
+		u, err := url.Parse(raw)
+		if err != nil {
+			s.urls = append(s.urls, raw)
+			continue
+		}
+		key := sameURL(u)
+		if first, ok := seen[key]; ok {
+			s.notes = append(s.notes, fmt.Sprintf("--url %s and %s are the same replica: asked once", amclient.Redacted(first), amclient.Redacted(raw)))
+			continue
+		}
+		seen[key] = raw
+		s.urls = append(s.urls, raw)
+	}
+	return s
+}
+
+// sameURL is a URL as a replica's address: scheme, lower-case host, port (the scheme's default
+// when none is given) and path without a trailing slash.
+func sameURL(u *url.URL) string {
+	return u.Scheme + "://" + strings.ToLower(u.Hostname()) + ":" + portOf(u) + strings.TrimSuffix(u.Path, "/")
+}
+
+// portOf is a URL's port, or its scheme's default (80 unless https).
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if u.Scheme == "https" {
+		return "443"
+	}
+	return "80"
+}
 
 func (u *URLs) Snapshot(ctx context.Context) ([]model.Cluster, error) {
 	u.once.Do(func() { u.targets = urlTargets(ctx, u.urls, u.opts.Timeout) })
@@ -73,7 +115,7 @@ func (u *URLs) Snapshot(ctx context.Context) ([]model.Cluster, error) {
 	if pt == 0 {
 		pt = model.DefaultPeerTimeout
 	}
-	c := model.Cluster{Name: "replicas", Source: "url", PeerTimeout: model.Duration(pt)}
+	c := model.Cluster{Name: "replicas", Source: "url", PeerTimeout: model.Duration(pt), Notes: slices.Clone(u.notes)}
 	c = collect.Collect(ctx, c, u.targets, u.opts.collect(nil))
 	analyse(&c, u.opts.Checks, nil)
 	return []model.Cluster{c}, nil
@@ -93,13 +135,7 @@ func urlTargets(ctx context.Context, urls []string, timeout time.Duration) []col
 			out[i] = t
 			return
 		}
-		port := u.Port()
-		if port == "" {
-			port = map[string]string{"https": "443"}[u.Scheme]
-			if port == "" {
-				port = "80"
-			}
-		}
+		port := portOf(u)
 		t.Name = net.JoinHostPort(u.Hostname(), port)
 		t.WebAddresses = []string{t.Name}
 		if net.ParseIP(u.Hostname()) == nil {

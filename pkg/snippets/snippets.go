@@ -16,6 +16,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/amha-dev/kubectl-amha/pkg/lint"
 	"github.com/amha-dev/kubectl-amha/pkg/timing"
 )
 
@@ -151,26 +152,42 @@ func Generate(s Spec) ([]Snippet, error) {
 	type gen struct {
 		id, group, title, file string
 		f                      func(Spec) (string, error)
+		alt                    string // SET/FORM: one of the forms of SET, applied one at a time
 	}
 	gens := []gen{
-		{"cluster-flags", "flags", "The --cluster.* flags, each value explained", "cluster-flags.txt", clusterFlags},
-		{"prometheus-endpoints", "prometheus", "Prometheus alerting block: endpoints discovery keeping only the web port", "prometheus-alerting-endpoints.yaml", prometheusEndpoints},
-		{"prometheus-static", "prometheus", "Prometheus alerting block: every replica listed", "prometheus-alerting-static.yaml", prometheusStatic},
-		{"prometheus-dns", "prometheus", "Prometheus alerting block: DNS discovery on the headless Service", "prometheus-alerting-dns.yaml", prometheusDNS},
-		{"prometheus-operator", "prometheus", "prometheus-operator Prometheus: spec.alerting", "prometheus-operator-prometheus.yaml", prometheusOperator},
-		{"statefulset", "kubernetes", "StatefulSet, headless Service, PodDisruptionBudget, NetworkPolicy, config", "alertmanager.yaml", kubernetesObjects},
-		{"alertmanager-operator", "kubernetes", "prometheus-operator Alertmanager, PodDisruptionBudget, NetworkPolicy", "alertmanager-operator.yaml", alertmanagerOperator},
+		{"cluster-flags", "flags", "The --cluster.* flags, each value explained", "cluster-flags.txt", clusterFlags, ""},
+		{"prometheus-endpoints", "prometheus", "Prometheus alerting block: endpoints discovery keeping only the web port", "prometheus-alerting-endpoints.yaml", prometheusEndpoints, "prometheus/endpoints"},
+		{"prometheus-static", "prometheus", "Prometheus alerting block: every replica listed", "prometheus-alerting-static.yaml", prometheusStatic, "prometheus/static"},
+		{"prometheus-dns", "prometheus", "Prometheus alerting block: DNS discovery on the headless Service", "prometheus-alerting-dns.yaml", prometheusDNS, "prometheus/dns"},
+		{"prometheus-operator", "prometheus", "prometheus-operator Prometheus: spec.alerting", "prometheus-operator-prometheus.yaml", prometheusOperator, "prometheus/operator"},
+		{"statefulset", "kubernetes", "StatefulSet, headless Service, PodDisruptionBudget, NetworkPolicy, config", "alertmanager.yaml", kubernetesObjects, "alertmanager/statefulset"},
+		{"alertmanager-operator", "kubernetes", "prometheus-operator Alertmanager, PodDisruptionBudget, NetworkPolicy", "alertmanager-operator.yaml", alertmanagerOperator, "alertmanager/operator"},
 		{"scenarios", "scenarios", "What notifies when: the failure scenarios with this cluster's numbers", "failure-scenarios.txt",
-			func(s Spec) (string, error) { return scenarioTable(s, scenarios), nil }},
-		{"mesh-check", "healthcheck", "Mesh health check (curl + jq): exits non-zero on a broken mesh", "mesh-check.sh", meshCheck},
-		{"watchdog-rule", "healthcheck", "Prometheus rule: the always-firing Watchdog alert", "watchdog-rule.yaml", watchdogRule},
-		{"watchdog-route", "healthcheck", "alertmanager.yml: the dead-man's switch route", "alertmanager-watchdog.yml", watchdogRoute},
+			func(s Spec) (string, error) { return scenarioTable(s, scenarios), nil }, ""},
+		{"mesh-check", "healthcheck", "Mesh health check (curl + jq): exits non-zero on a broken mesh", "mesh-check.sh", meshCheck, ""},
+		{"watchdog-rule", "healthcheck", "Prometheus rule: the always-firing Watchdog alert", "watchdog-rule.yaml", watchdogRule, ""},
+		{"watchdog-route", "healthcheck", "alertmanager.yml: the dead-man's switch route", "alertmanager-watchdog.yml", watchdogRoute, ""},
 	}
 	out := make([]Snippet, 0, len(gens))
 	for _, g := range gens {
 		c, err := g.f(s)
 		if err != nil {
 			return nil, fmt.Errorf("snippet %s: %w", g.id, err)
+		}
+		if g.alt != "" {
+			set, _, _ := strings.Cut(g.alt, "/")
+			var others []string
+			for _, o := range gens {
+				if o.file != g.file && strings.HasPrefix(o.alt, set+"/") {
+					others = append(others, o.file)
+				}
+			}
+			// kubectl amha lint reads the files of one set apart.
+			use := "apply this file or " + others[0] + ", not both"
+			if len(others) > 1 {
+				use = "apply only one of this file, " + strings.Join(others[:len(others)-1], ", ") + " and " + others[len(others)-1]
+			}
+			c = fmt.Sprintf("%s%s; %s\n%s", lint.AlternativePrefix, g.alt, use, c)
 		}
 		out = append(out, Snippet{ID: g.id, Group: g.group, Title: g.title, File: g.file, Content: c})
 	}

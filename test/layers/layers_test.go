@@ -72,3 +72,15 @@ func TestSinkKnowsNoOutsideWorld(t *testing.T) {
 		}
 	}
 }
+
+// The hostile servers are for tests only: no package links them into amha.
+func TestHostileServersOnlyInTests(t *testing.T) {
+	for _, line := range goList(t, "-f", "{{.ImportPath}} {{join .Imports \" \"}}", module+"/...") {
+		pkg, imports, _ := strings.Cut(line, " ")
+		for _, imp := range strings.Fields(imports) {
+			if imp == module+"/internal/hostile" {
+				t.Errorf("%s imports %s outside its tests", pkg, imp)
+			}
+		}
+	}
+}
