@@ -19,6 +19,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/amha-dev/kubectl-amha/pkg/amclient"
 	"github.com/amha-dev/kubectl-amha/pkg/drill"
 	"github.com/amha-dev/kubectl-amha/pkg/drill/kubeenv"
 	"github.com/amha-dev/kubectl-amha/pkg/kube"
@@ -63,6 +64,7 @@ type drillOptions struct {
 	sinkImage    string
 	splitTimeout time.Duration
 	recreate     bool
+	silence      bool
 
 	timeout time.Duration
 	// stdinTerminal is whether the confirmation can be asked (tests set it).
@@ -147,6 +149,7 @@ interrupted (the drill alert is resolved, the partition healed and the sink dele
 	f.StringVar(&o.sinkImage, "sink-image", "", "Image of kubectl-amha that runs the sink in the cluster (required: this build has no published image)")
 	f.DurationVar(&o.splitTimeout, "split-timeout", 45*time.Second, "How long the partition waits for the mesh to split before it recreates the cut-off pod (and then 60s more)")
 	f.BoolVar(&o.recreate, "recreate", false, "Partition: delete the cut-off pod once, so that it restarts behind the policy with no established flows")
+	f.BoolVar(&o.silence, "silence-team-alerts", false, "Silence the team's own alerts the drill makes fire (listed in the plan), on this cluster only, for the run; expired at its end")
 	c.AddCommand(newDrillCleanupCmd(streams, kube))
 	completeValues(c, map[string][]string{"output": drillFormats})
 	c.ValidArgsFunction = completeDrillArgs(kube)
@@ -268,23 +271,40 @@ func (o *drillOptions) Run(ctx context.Context) error {
 		if !o.stdinTerminal() {
 			return usageError("not a terminal to ask on: use --yes to run the drill")
 		}
-		fmt.Fprint(o.streams.ErrOut, "Run it? [y/N] ")
-		answer := make(chan string, 1)
-		go func() {
-			line, _ := bufio.NewReader(o.streams.In).ReadString('\n')
-			answer <- line
-		}()
-		var line string
-		select {
-		case line = <-answer:
-		case <-ctx.Done():
-			return errInterrupted
+		if !o.silence && len(r.report.TeamAlerts) > 0 {
+			yes, err := o.ask(ctx, fmt.Sprintf("Silence %s on %s/%s until %s (expired at the end)? [y/N] ",
+				strings.Join(r.report.TeamAlerts, ", "), r.found.Namespace, r.found.StatefulSet.Name, r.env.Object.Expires.Format("15:04")))
+			if err != nil {
+				return err
+			}
+			o.silence = yes
 		}
-		if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+		yes, err := o.ask(ctx, "Run it? [y/N] ")
+		if err != nil {
+			return err
+		}
+		if !yes {
 			return &ExitError{Code: ExitNoCheck, Err: errors.New("not confirmed: nothing was changed")}
 		}
 	}
 	return o.runDrills(ctx, r)
+}
+
+// ask asks a yes/no question on the terminal; no is the default.
+func (o *drillOptions) ask(ctx context.Context, q string) (bool, error) {
+	fmt.Fprint(o.streams.ErrOut, q)
+	answer := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(o.streams.In).ReadString('\n')
+		answer <- line
+	}()
+	select {
+	case line := <-answer:
+		a := strings.ToLower(strings.TrimSpace(line))
+		return a == "y" || a == "yes", nil
+	case <-ctx.Done():
+		return false, errInterrupted
+	}
 }
 
 // prepare finds the cluster, checks that a drill can run on it (preflight, the drill route on
@@ -347,6 +367,9 @@ func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
 		Cluster: f.Name, Namespace: f.Namespace, Run: run, DryRun: o.dryRun, Positions: r.positions, Labels: extra, MissingRights: missing,
 		Timing: drill.ReportTime{PeerTimeout: model.Duration(r.params.PeerTimeout), GroupWait: model.Duration(r.route.GroupWait),
 			GroupInterval: model.Duration(r.route.GroupInterval), RepeatInterval: model.Duration(r.route.RepeatInterval)},
+	}
+	for _, a := range drill.TeamAlertsFor(o.drills) {
+		r.report.TeamAlerts = append(r.report.TeamAlerts, a.Name)
 	}
 	for _, d := range o.drills {
 		e, err := drill.Expect(d, drill.Cluster{Timing: r.params, Positions: r.positions})
@@ -423,6 +446,17 @@ func (o *drillOptions) printPlan(r *drillRun) error {
 		}
 		fmt.Fprintf(w, "  Why:       %s\n", e.Why)
 		fmt.Fprintf(w, "  Real alerts: %s\n", realAlerts(d.Drill, p))
+	}
+	if ta := drill.TeamAlertsFor(o.drills); len(ta) > 0 {
+		fmt.Fprintf(w, "\nThe team's own alerts these drills may make fire on %s/%s (kube-prometheus mixins):\n", ns, r.found.StatefulSet.Name)
+		for _, a := range ta {
+			fmt.Fprintf(w, "  %-34s %s\n", a.Name, a.Why)
+		}
+		if o.silence {
+			fmt.Fprintf(w, "--silence-team-alerts: silenced on this cluster only (its namespace, pods, StatefulSet) until %s, expired at the end.\n", r.env.Object.Expires.Format(time.RFC3339))
+		} else {
+			fmt.Fprintln(w, "Not silenced: --silence-team-alerts silences them on this cluster only for the run (asked on a terminal).")
+		}
 	}
 	if o.dryRun {
 		fmt.Fprintln(w, "\nDry run: nothing was changed.")
@@ -505,6 +539,15 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 		return &ExitError{Code: ExitNoCheck, Err: err}
 	}
 	say("the sink is Ready: pod " + pod.Name)
+	if o.silence {
+		expire, err := o.silenceTeamAlerts(ctx, r, say)
+		if expire != nil {
+			defer expire()
+		}
+		if err != nil {
+			return &ExitError{Code: ExitNoCheck, Err: err}
+		}
+	}
 	pool := kube.NewPool(r.kc)
 	defer pool.Close()
 	sk := &kubeenv.Sink{Pool: pool, Pod: pod, HTTP: r.http}
@@ -561,6 +604,42 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 		return err
 	}
 	return drillVerdict(r.report.Drills)
+}
+
+// silenceTeamAlerts silences the team's alerts the drills may make fire, on this cluster only,
+// until the run's expiry, and returns what expires them (nil when none was created).
+func (o *drillOptions) silenceTeamAlerts(ctx context.Context, r *drillRun, say func(string)) (func(), error) {
+	c, err := r.env.Snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	endpoints := drill.Endpoints(c)
+	am := &amclient.Client{HTTP: amclient.HTTP(r.http), Timeout: o.timeout}
+	sils := drill.TeamSilences(drill.TeamAlertsFor(o.drills), r.found.Namespace, r.found.StatefulSet.Name, r.report.Run, r.env.Object.Expires)
+	ids, err := drill.CreateSilences(ctx, am, endpoints, sils)
+	if len(ids) == 0 {
+		return nil, err
+	}
+	r.report.Silences = ids
+	say(fmt.Sprintf("silenced %s on this cluster until %s: silence(s) %s", strings.Join(r.report.TeamAlerts, ", "),
+		r.env.Object.Expires.Format("15:04:05"), strings.Join(ids, ", ")))
+	r.env.Event(false, "DrillSilenced", fmt.Sprintf("silenced %s on this cluster for the run: %s", strings.Join(r.report.TeamAlerts, ", "), strings.Join(ids, ", ")))
+	return func() {
+		ectx, cancel := context.WithTimeout(context.Background(), 2*o.timeout)
+		defer cancel()
+		// The replicas as they are now: a pod may have been replaced meanwhile.
+		if c, err := r.env.Snapshot(ectx); err == nil {
+			maps.Copy(endpoints, drill.Endpoints(c))
+		}
+		done, err := drill.ExpireLeft(ectx, am, endpoints, ids, nil)
+		if len(done) > 0 {
+			say("expired the team-alert silence(s) " + strings.Join(done, ", "))
+		}
+		if err != nil || len(done) < len(ids) {
+			fmt.Fprintf(o.streams.ErrOut, "the team-alert silence(s) %s may still be active until %s (%v): kubectl amha drill cleanup -n %s expires them\n",
+				strings.Join(ids, ", "), r.env.Object.Expires.Format(time.RFC3339), err, r.found.Namespace)
+		}
+	}, err
 }
 
 // eventTimeout bounds the recording of one Event: a drill never waits long on its journal.

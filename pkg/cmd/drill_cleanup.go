@@ -41,7 +41,9 @@ func newDrillCleanupCmd(streams genericiooptions.IOStreams, kf *genericclioption
 SIGKILL, the machine went away): the sink Deployment and Service and the partition NetworkPolicy
 labelled app.kubernetes.io/managed-by=kubectl-amha with a run id (amha.dev/drill-run); then resolve
 every drill alert (amha_drill set) still active on the replicas, as the run would have at its end
-(alerts are not gossiped: each replica is told); then check that each mesh is whole again.
+(alerts are not gossiped: each replica is told), and expire the silences of --silence-team-alerts
+(created by kubectl-amha, comment "kubectl-amha drill run <run>"); then check that each mesh is
+whole again.
 
 A run's objects carry an expiry (amha.dev/expires): the drill's planned length and a margin.
 Before it, the run may still be going and its objects are left, named with their expiry;
@@ -185,17 +187,17 @@ func (o *drillCleanupOptions) cluster(ctx context.Context, kc *kube.Client, hc *
 	if err != nil {
 		return false, err
 	}
-	endpoints := map[string]string{}
-	for _, r := range c.Replicas {
-		if r.OK() {
-			endpoints[r.Name] = r.URL()
-		}
-	}
+	endpoints := drill.Endpoints(c)
 	am := &amclient.Client{HTTP: amclient.HTTP(hc), Timeout: o.timeout}
 	resolved, rerr := drill.ResolveLeft(ctx, am, endpoints, func(run string) bool { return kept[run] })
 	if len(resolved) > 0 {
 		fmt.Fprintf(w, "%s: resolved drill alert(s) %s on %d replica(s)\n", name, strings.Join(resolved, ", "), len(endpoints))
 	}
+	expired, serr := drill.ExpireLeft(ctx, am, endpoints, nil, func(run string) bool { return kept[run] })
+	if len(expired) > 0 {
+		fmt.Fprintf(w, "%s: expired the drill's team-alert silence(s) %s\n", name, strings.Join(expired, ", "))
+	}
+	rerr = errors.Join(rerr, serr)
 	if len(endpoints) < len(c.Replicas) {
 		rerr = errors.Join(rerr, fmt.Errorf("%d of %d replicas did not answer: drill alerts on them may stay active until their endsAt", len(c.Replicas)-len(endpoints), len(c.Replicas)))
 	}

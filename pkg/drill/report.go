@@ -20,7 +20,11 @@ type Report struct {
 	// Labels are the drill alert's labels beyond alertname and amha_drill: namespace=<ns> when
 	// the drill route comes from a prometheus-operator AlertmanagerConfig in namespace ns.
 	Labels map[string]string `json:"labels,omitempty"`
-	Drills []ReportDrill     `json:"drills"`
+	// TeamAlerts are the team's own alerts the drills may make fire; Silences the ids of the
+	// silences that muted them for the run (--silence-team-alerts), expired at its end.
+	TeamAlerts []string      `json:"teamAlerts,omitempty"`
+	Silences   []string      `json:"silences,omitempty"`
+	Drills     []ReportDrill `json:"drills"`
 	// MissingRights are the rights the drills need that the user lacks ("create pods/exec"):
 	// only in a dry run, since a run stops without them.
 	MissingRights []string `json:"missingRights,omitempty"`

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -557,10 +558,24 @@ func TestDrillCrashSenderOnRig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, code, errOut := r.drill(t, "crash-sender", "-n", ns, "--yes", "--sink-image", drillImage, "-o", "json")
+	rep, code, errOut := r.drill(t, "crash-sender", "-n", ns, "--yes", "--sink-image", drillImage, "--silence-team-alerts", "-o", "json")
 	if code != cmd.ExitOK || len(rep.Drills) != 1 || rep.Drills[0].Verdict != drill.Pass {
 		t.Fatalf("crash-sender: exit %d, %+v", code, rep.Drills)
 	}
+	// The team's alerts a crash makes fire were silenced for the run (one silence per scope)
+	// and the silences expired at its end.
+	if len(rep.Silences) != 3 || !slices.Contains(rep.TeamAlerts, "KubePodCrashLooping") {
+		t.Errorf("team alerts %v, silences %v: want KubePodCrashLooping among them, 3 silences", rep.TeamAlerts, rep.Silences)
+	}
+	st, _, _ := r.status(t, "-n", ns)
+	for _, c := range st.Clusters {
+		for _, rp := range c.Replicas {
+			if rp.SilenceCount != 0 {
+				t.Errorf("%s holds %d active silence(s) after the drill", rp.Name, rp.SilenceCount)
+			}
+		}
+	}
+	r.drillEvents(t, ns, "StatefulSet", "alertmanager-main", rep.Run, "DrillSilenced", "DrillFault", "DrillHealed")
 	if f := firing(rep.Drills[0]); len(f) != 1 || f[0].Sender != rep.Positions[1] {
 		t.Errorf("firing %+v, want 1 from %s (position 1)", f, rep.Positions[1])
 	}
