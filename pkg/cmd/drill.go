@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -67,8 +68,10 @@ type drillOptions struct {
 	silence      bool
 
 	timeout time.Duration
-	// stdinTerminal is whether the confirmation can be asked (tests set it).
-	stdinTerminal func() bool
+	// stdinTerminal is whether the confirmation can be asked, stdoutTerminal whether the
+	// menu can be shown (tests set them).
+	stdinTerminal  func() bool
+	stdoutTerminal func() bool
 }
 
 func newDrillCmd(streams genericiooptions.IOStreams, kube *genericclioptions.ConfigFlags) *cobra.Command {
@@ -102,8 +105,9 @@ timing model with this cluster's numbers.
   all           baseline, stop-sender, crash-sender, partition; if baseline does not pass, the
                 others are NOT RUN.
 
-Without a drill, the list. --dry-run prints the plan and changes nothing. Without --yes it asks
-on a terminal and refuses otherwise.
+Without a drill: on a terminal, a menu to choose one; on a pipe, the list. --dry-run prints the
+plan and changes nothing. Without --yes it asks on a terminal (also whether to silence the
+team's own alerts the drill makes fire: --silence-team-alerts) and refuses otherwise.
 
 Once it has found the cluster, the drill asks the API server (SelfSubjectAccessReview) for
 every right its plan uses in the namespace; without one it stops, naming each missing right and
@@ -163,10 +167,21 @@ func (o *drillOptions) execute(cmd *cobra.Command, args []string) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	if len(o.drills) == 0 {
-		return o.list()
-	}
 	ctx := cmd.Context() // ends at Ctrl-C or SIGTERM (Main): the drill then restores what it changed
+	if len(o.drills) == 0 {
+		if o.output != "text" || !o.stdinTerminal() || !o.stdoutTerminal() {
+			return o.list()
+		}
+		chosen, err := o.menu(ctx)
+		if err != nil || chosen == nil {
+			return err
+		}
+		o.drills = chosen
+		if o.sinkImage == "" && !o.dryRun {
+			fmt.Fprintln(o.streams.Out, "No --sink-image (this build has no published image to run the sink from): the plan only, as --dry-run.")
+			o.dryRun = true
+		}
+	}
 	return o.Run(ctx)
 }
 
@@ -194,6 +209,9 @@ func (o *drillOptions) Complete(_ *cobra.Command, args []string) error {
 			f, ok := o.streams.In.(*os.File)
 			return ok && isTerminal(f)
 		}
+	}
+	if o.stdoutTerminal == nil {
+		o.stdoutTerminal = func() bool { return isTerminal(o.streams.Out) }
 	}
 	return err
 }
@@ -292,6 +310,12 @@ func (o *drillOptions) Run(ctx context.Context) error {
 
 // ask asks a yes/no question on the terminal; no is the default.
 func (o *drillOptions) ask(ctx context.Context, q string) (bool, error) {
+	a, err := o.readAnswer(ctx, q)
+	return a == "y" || a == "yes", err
+}
+
+// readAnswer prints q and reads one line, lower-cased and trimmed; Ctrl-C ends the wait.
+func (o *drillOptions) readAnswer(ctx context.Context, q string) (string, error) {
 	fmt.Fprint(o.streams.ErrOut, q)
 	answer := make(chan string, 1)
 	go func() {
@@ -300,11 +324,39 @@ func (o *drillOptions) ask(ctx context.Context, q string) (bool, error) {
 	}()
 	select {
 	case line := <-answer:
-		a := strings.ToLower(strings.TrimSpace(line))
-		return a == "y" || a == "yes", nil
+		return strings.ToLower(strings.TrimSpace(line)), nil
 	case <-ctx.Done():
-		return false, errInterrupted
+		return "", errInterrupted
 	}
+}
+
+// menu shows the drills, what each does and expects, and reads the one to run: a number or a
+// name; q (or nothing) quits with nothing done (nil).
+func (o *drillOptions) menu(ctx context.Context) ([]string, error) {
+	w := o.streams.Out
+	fmt.Fprintln(w, "Drills (each prints its plan with this cluster's numbers and asks before it changes anything):")
+	choices := append(slices.Clone(drill.Names), drillAll)
+	for i, d := range choices {
+		fmt.Fprintf(w, "  %d) %-13s %s\n", i+1, d, drillSummary[d])
+	}
+	fmt.Fprintln(w, "After a drill that was killed: kubectl amha drill cleanup.")
+	a, err := o.readAnswer(ctx, fmt.Sprintf("Choose a drill [1-%d, q]: ", len(choices)))
+	if err != nil {
+		return nil, err
+	}
+	if a == "" || a == "q" {
+		fmt.Fprintln(w, "Nothing was run.")
+		return nil, nil
+	}
+	for i, d := range choices {
+		if a == d || a == strconv.Itoa(i+1) {
+			if d == drillAll {
+				return drill.Names, nil
+			}
+			return []string{d}, nil
+		}
+	}
+	return nil, usageError("no drill %q: want 1-%d or a name (%s)", a, len(choices), strings.Join(choices, ", "))
 }
 
 // prepare finds the cluster, checks that a drill can run on it (preflight, the drill route on

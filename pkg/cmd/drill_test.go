@@ -2,9 +2,12 @@ package cmd
 
 import (
 	"bytes"
+	"context"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/amha-dev/kubectl-amha/pkg/drill"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
@@ -45,6 +48,35 @@ func TestDrillInput(t *testing.T) {
 		code, _, errOut := runDrillCmd(t, tc.args...)
 		if code != ExitNoCheck || !strings.Contains(errOut, tc.want) {
 			t.Errorf("%v: exit %d, %q; want 2 and %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}
+
+// On a terminal, drill without a drill shows the menu: a number or a name chooses, q (or
+// nothing) runs nothing, anything else is a usage error.
+func TestDrillMenu(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []string
+		code int
+	}{
+		{"3\n", []string{drill.CrashSender}, ExitOK},
+		{"partition\n", []string{drill.Partition}, ExitOK},
+		{"5\n", drill.Names, ExitOK},
+		{"q\n", nil, ExitOK},
+		{"\n", nil, ExitOK},
+		{"9\n", nil, ExitNoCheck},
+	} {
+		var out, errOut bytes.Buffer
+		o := &drillOptions{streams: genericiooptions.IOStreams{In: strings.NewReader(tc.in), Out: &out, ErrOut: &errOut}}
+		got, err := o.menu(context.Background())
+		if !slices.Equal(got, tc.want) || CodeOf(err) != tc.code && !(err == nil && tc.code == ExitOK) {
+			t.Errorf("%q: %v, %v; want %v, exit %d", tc.in, got, err, tc.want, tc.code)
+		}
+		for _, d := range []string{"1) baseline", "4) partition", "5) all", "drill cleanup"} {
+			if !strings.Contains(out.String(), d) {
+				t.Errorf("the menu lacks %q:\n%s", d, out.String())
+			}
 		}
 	}
 }

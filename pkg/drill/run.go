@@ -121,7 +121,7 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 		defer cancel()
 		var errs []error
 		if posted {
-			if err := postAlert(rctx, am, endpoint, o, time.Now(), true); err != nil {
+			if err := postAlert(rctx, am, endpoint, o, time.Now(), time.Now(), true); err != nil {
 				errs = append(errs, fmt.Errorf("resolve the drill alert: %w", err))
 			}
 		}
@@ -182,7 +182,7 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 	t0 := time.Now()
 	say("posting alert %s to %d replicas", Alert(o.Run, o.ExtraLabels), len(endpoint))
 	posted = true
-	if err := postAlert(ctx, am, endpoint, o, t0, false); err != nil {
+	if err := postAlert(ctx, am, endpoint, o, t0, t0, false); err != nil {
 		return Result{}, errors.Join(err, restore())
 	}
 	pt := o.Timing.WithDefaults().PeerTimeout
@@ -207,6 +207,17 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 	}
 	until := t0.Add(e.To + Slack + pt/2)
 	say("counting notifications until %s after the alert", timing.Format(until.Sub(t0)))
+	// Prometheus sends every firing alert again at its resend delay, with the same startsAt;
+	// so does the drill while it counts, to the replicas it posted to (never to one restarted
+	// inside the window: it is out of endpoint).
+	for next := t0.Add(timing.PrometheusResendDelay); next.Before(until); next = next.Add(timing.PrometheusResendDelay) {
+		if !sleep(ctx, time.Until(next)) {
+			return Result{}, errors.Join(ctx.Err(), restore())
+		}
+		if err := postAlert(ctx, am, endpoint, o, t0, time.Now(), false); err != nil {
+			say("re-posting the alert: %v", err)
+		}
+	}
 	if !sleep(ctx, time.Until(until)) {
 		return Result{}, errors.Join(ctx.Err(), restore())
 	}
@@ -271,15 +282,16 @@ func Alert(run string, extra map[string]string) string {
 	return b.String() + "}"
 }
 
-// postAlert sends the drill alert to every replica, as Prometheus does: startsAt now (an old
-// startsAt would flush at once), endsAt four resend delays later so that an abandoned drill
-// resolves by itself; resolved sets endsAt to at.
-func postAlert(ctx context.Context, am *amclient.Client, endpoints map[string]string, o Options, at time.Time, resolved bool) error {
+// postAlert sends the drill alert to every replica, as Prometheus does: startsAt when it was
+// first posted (an old startsAt on a first post would flush at once), endsAt four resend
+// delays after at (now) so that an abandoned drill resolves by itself; resolved sets endsAt
+// to at.
+func postAlert(ctx context.Context, am *amclient.Client, endpoints map[string]string, o Options, startsAt, at time.Time, resolved bool) error {
 	labels := models.LabelSet{"alertname": AlertName, Label: o.Run}
 	for k, v := range o.ExtraLabels {
 		labels[k] = v
 	}
-	starts := strfmt.DateTime(at)
+	starts := strfmt.DateTime(startsAt)
 	ends := strfmt.DateTime(at.Add(4 * timing.PrometheusResendDelay))
 	if resolved {
 		ends = strfmt.DateTime(at)

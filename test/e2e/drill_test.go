@@ -255,7 +255,10 @@ func TestDrillBaselineOnRig(t *testing.T) {
 	if _, code, errOut := r.drill(t, "baseline", "-n", ns, "--sink-image", drillImage); code != cmd.ExitNoCheck || !strings.Contains(errOut, "use --yes") {
 		t.Errorf("without --yes on a pipe: exit %d, %q", code, errOut)
 	}
-	p := ptytest.Start(t, drillBinary, 120, 40, "drill", "baseline", "-n", ns, "--kubeconfig", r.kubeconfig, "--sink-image", drillImage)
+	// On a terminal, without a drill: the menu; 1 chooses the baseline, whose plan asks.
+	p := ptytest.Start(t, drillBinary, 120, 40, "drill", "-n", ns, "--kubeconfig", r.kubeconfig, "--sink-image", drillImage)
+	p.WaitFor(t, "Choose a drill [1-5, q]", 0, 30*time.Second)
+	p.Press(t, "1\r")
 	p.WaitFor(t, "Run it? [y/N]", 0, 60*time.Second)
 	p.Press(t, "n\r")
 	select {
