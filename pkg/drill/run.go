@@ -65,8 +65,8 @@ func (e *NoEffectError) Error() string { return e.Reason }
 
 // Label names the drill alert's run label; AlertName is its alertname.
 const (
-	Label     = "amha_drill"
-	AlertName = "AmhaDrill"
+	Label     = model.DrillLabel
+	AlertName = model.DrillAlertName
 )
 
 // Options say how one drill runs.
