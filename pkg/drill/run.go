@@ -103,6 +103,9 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 	if err != nil {
 		return Result{}, err
 	}
+	if err := Muted(c, alertLabels(o)); err != nil {
+		return Result{}, err
+	}
 	e, err := Expect(drill, Cluster{Timing: o.Timing, Positions: positions})
 	if err != nil {
 		return Result{}, err
@@ -269,14 +272,18 @@ func Alert(run string, extra map[string]string) string {
 	return b.String() + "}"
 }
 
+// alertLabels are the drill alert's labels: alertname, amha_drill and the extra labels.
+func alertLabels(o Options) map[string]string {
+	labels := map[string]string{"alertname": AlertName, Label: o.Run}
+	maps.Copy(labels, o.ExtraLabels)
+	return labels
+}
+
 // postAlert sends the drill alert to every replica, as Prometheus does: startsAt now (an old
 // startsAt would flush at once), endsAt four resend delays later so that an abandoned drill
 // resolves by itself; resolved sets endsAt to at.
 func postAlert(ctx context.Context, am *amclient.Client, endpoints map[string]string, o Options, at time.Time, resolved bool) error {
-	labels := models.LabelSet{"alertname": AlertName, Label: o.Run}
-	for k, v := range o.ExtraLabels {
-		labels[k] = v
-	}
+	labels := models.LabelSet(alertLabels(o))
 	starts := strfmt.DateTime(at)
 	ends := strfmt.DateTime(at.Add(4 * timing.PrometheusResendDelay))
 	if resolved {
