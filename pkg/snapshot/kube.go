@@ -123,15 +123,15 @@ func (k *Kube) targets(ctx context.Context, reps []kube.Replica) ([]collect.Targ
 	return targets, forwards
 }
 
-// drills are the drill runs whose labelled objects are in the namespace and not expired. Objects
-// that cannot be listed (no right) leave it to the drill alert to tell.
+// drills are the drill runs whose labelled objects are in the namespace and not expired. Kinds
+// that cannot be listed (no right) are left out; without any, the drill alert alone tells.
 func (k *Kube) drills(ctx context.Context, namespace string) []model.DrillRun {
 	if k.opts.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, k.opts.Timeout)
 		defer cancel()
 	}
-	left, err := k.kube.DrillLeftovers(ctx, namespace)
+	left, err := k.kube.DrillsInProgress(ctx, namespace)
 	if err != nil {
 		return nil
 	}
