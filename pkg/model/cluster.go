@@ -24,13 +24,13 @@ type Cluster struct {
 	Prometheus []PrometheusWiring `json:"prometheus,omitempty"`
 	Probe      *ProbeResult       `json:"probe,omitempty"`
 	Matrix     *Matrix            `json:"matrix,omitempty"`
+	Findings   []Finding          `json:"findings"`
+	// CollectedAt is when the snapshot was taken.
+	CollectedAt time.Time `json:"collectedAt"`
 	// Drills are the runs of `kubectl amha drill` in progress on the cluster: their labelled
 	// objects in the namespace (unexpired) or their alert on a replica. The findings they cause
 	// on purpose are marked (Finding.DrillCaused) and kept at info.
-	Drills   []DrillRun `json:"drillInProgress,omitempty"`
-	Findings []Finding  `json:"findings"`
-	// CollectedAt is when the snapshot was taken.
-	CollectedAt time.Time `json:"collectedAt"`
+	Drills []DrillRun `json:"drillInProgress,omitempty"`
 }
 
 // Replica is one Alertmanager process and what it reported.
