@@ -44,6 +44,9 @@ func (meshAlertsDiverge) Run(c *model.Cluster, o Options) []model.Finding {
 		out = append(out, f)
 	}
 	if f, ok := d.finding(rs, func(fp string) bool { return d.drill[fp] }); ok {
+		f.Message = "The drill alert is held by some replicas only: the drill posts it to every replica it can reach, " +
+			"and a replica it evicted, crashed or cut off lacks it until the drill posts it again."
+		f.Fix = "Nothing while the drill runs; if it stays after the drill, run kubectl amha drill cleanup."
 		markDrill(&f, c.Drills)
 		out = append(out, f)
 	}
