@@ -1,10 +1,12 @@
 package checks
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/amha-dev/kubectl-amha/pkg/findings"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 )
 
@@ -66,6 +68,26 @@ func TestNoDrillNoMark(t *testing.T) {
 	for _, f := range c.Findings {
 		if f.DrillCaused || f.Severity == model.Info {
 			t.Errorf("marked without a drill: %+v", f)
+		}
+	}
+}
+
+// The pages that list the findings a drill keeps at info name exactly those.
+func TestDrillCausedDocumented(t *testing.T) {
+	for page, anchor := range map[string]string{
+		"../../docs/json.md":          "While a drill runs",
+		"../../docs/checks/README.md": "While a `kubectl amha drill` runs",
+	} {
+		b, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, para, _ := strings.Cut(string(b), anchor)
+		para, _, _ = strings.Cut(para, "\n\n")
+		for _, e := range findings.All() {
+			if listed := strings.Contains(para, "`"+e.ID+"`"); listed != DrillCaused(e.ID) {
+				t.Errorf("%s: %s listed %v, drill-caused %v", page, e.ID, listed, DrillCaused(e.ID))
+			}
 		}
 	}
 }
