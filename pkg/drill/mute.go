@@ -7,12 +7,15 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	amconfig "github.com/prometheus/alertmanager/config"
+	"github.com/prometheus/alertmanager/dispatch"
 	"github.com/prometheus/alertmanager/featurecontrol"
 	"github.com/prometheus/alertmanager/inhibit"
 	"github.com/prometheus/alertmanager/matcher/compat"
 	"github.com/prometheus/alertmanager/pkg/labels"
+	"github.com/prometheus/alertmanager/timeinterval"
 	prommodel "github.com/prometheus/common/model"
 	"github.com/prometheus/common/promslog"
 
@@ -21,11 +24,12 @@ import (
 
 // Muted stops a drill whose alert would not be notified, or not deduplicated, before anything
 // is posted or created: replicas whose configuration hashes differ (group keys differ, so
-// nothing deduplicates), an active silence on a replica that matches the drill alert, or an
+// nothing deduplicates), an active silence on a replica that matches the drill alert, an
 // inhibit rule of a replica's running configuration that mutes it given the alerts active
-// now. lset is the drill alert's labels. The error names each cause and what to do.
+// now, or a time interval that mutes the drill route now. lset is the drill alert's labels.
+// The error names each cause and what to do.
 func Muted(c model.Cluster, lset map[string]string) error {
-	return errors.Join(configHashesDiffer(c), silenced(c, lset), inhibited(c, lset))
+	return errors.Join(configHashesDiffer(c), silenced(c, lset), inhibited(c, lset), timeMuted(c, lset, time.Now()))
 }
 
 // configHashesDiffer compares alertmanager_config_hash across the replicas that report it.
@@ -106,13 +110,8 @@ func silenceMatchers(in []model.Matcher) (labels.Matchers, error) {
 // drill alert) with the rule's equal labels equal to the drill alert's.
 func inhibited(c model.Cluster, lset map[string]string) error {
 	ls := labelSet(lset)
-	seen := map[string]bool{}
 	var errs []error
-	for _, r := range c.Replicas {
-		if r.Status == nil || r.Status.Config == "" || seen[r.Status.Config] {
-			continue
-		}
-		seen[r.Status.Config] = true
+	for _, r := range distinctConfigs(c) {
 		cfg, err := loadConfig(r.Status.Config)
 		if err != nil {
 			continue // CheckRoute says so
@@ -136,6 +135,56 @@ func inhibited(c model.Cluster, lset map[string]string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// timeMuted finds the routes the drill alert matches whose mute_time_intervals hold now, or
+// whose active_time_intervals do not, as Alertmanager's time-interval stage judges them.
+func timeMuted(c model.Cluster, lset map[string]string, now time.Time) error {
+	var errs []error
+	for _, r := range distinctConfigs(c) {
+		cfg, err := loadConfig(r.Status.Config)
+		if err != nil || cfg.Route == nil {
+			continue
+		}
+		intervals := map[string][]timeinterval.TimeInterval{}
+		for _, ti := range cfg.MuteTimeIntervals {
+			intervals[ti.Name] = ti.TimeIntervals
+		}
+		for _, ti := range cfg.TimeIntervals {
+			intervals[ti.Name] = ti.TimeIntervals
+		}
+		iv := timeinterval.NewIntervener(intervals)
+		for _, m := range dispatch.NewRoute(cfg.Route, nil).Match(labelSet(lset)) {
+			o := m.RouteOpts
+			if in, names, err := iv.Mutes(o.MuteTimeIntervals, now); err == nil && in {
+				errs = append(errs, fmt.Errorf("replica %s's route to %s mutes the drill alert now (mute_time_intervals %s): "+
+					"run the drill outside them, or take them off the drill route", r.Name, o.Receiver, strings.Join(names, ", ")))
+			}
+			if len(o.ActiveTimeIntervals) == 0 {
+				continue
+			}
+			if in, _, err := iv.Mutes(o.ActiveTimeIntervals, now); err == nil && !in {
+				errs = append(errs, fmt.Errorf("replica %s's route to %s is outside its active_time_intervals (%s) now, so the "+
+					"drill alert would not be sent: run the drill inside them, or take them off the drill route",
+					r.Name, o.Receiver, strings.Join(o.ActiveTimeIntervals, ", ")))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// distinctConfigs are the first replica of each running configuration.
+func distinctConfigs(c model.Cluster) []model.Replica {
+	seen := map[string]bool{}
+	var out []model.Replica
+	for _, r := range c.Replicas {
+		if r.Status == nil || r.Status.Config == "" || seen[r.Status.Config] {
+			continue
+		}
+		seen[r.Status.Config] = true
+		out = append(out, r)
+	}
+	return out
 }
 
 // inhibitingAlert is an active alert of a replica that inhibits ls under rule, and the replica.

@@ -124,3 +124,40 @@ func TestMutedConfigHashesDiffer(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// The drill route muted by a time interval that holds now, or outside its active intervals.
+func TestMutedByTimeInterval(t *testing.T) {
+	cfg := func(opts string) string {
+		return `route:
+  receiver: default
+  routes:
+  - matchers: ['amha_drill=~".+"']
+    receiver: amha-drill-sink
+` + opts + `
+receivers:
+- name: default
+- name: amha-drill-sink
+  webhook_configs:
+  - url: http://sink/hook
+time_intervals:
+- name: always
+  time_intervals:
+  - times: [{start_time: "00:00", end_time: "24:00"}]
+- name: long-ago
+  time_intervals:
+  - years: ["1999"]
+`
+	}
+	for _, tc := range []struct{ opts, want string }{
+		{"", ""},
+		{"    mute_time_intervals: [long-ago]", ""},
+		{"    active_time_intervals: [always]", ""},
+		{"    mute_time_intervals: [always]", "mute_time_intervals always"},
+		{"    active_time_intervals: [long-ago]", "outside its active_time_intervals (long-ago)"},
+	} {
+		err := Muted(mutedCluster(cfg(tc.opts)), muteLabels)
+		if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%q: got %v, want %q", tc.opts, err, tc.want)
+		}
+	}
+}
