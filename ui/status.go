@@ -80,6 +80,7 @@ func renderCluster(b *strings.Builder, c model.Cluster, s Styles, o TextOptions)
 	}
 	fmt.Fprintf(b, "%s %s  %s\n", s.Bold.Render("Alertmanager cluster"), s.Bold.Render(name),
 		s.Dim.Render(fmt.Sprintf("(%s; %d of %d replicas answered; peer-timeout %s)", c.Source, ok, want, c.PeerTimeout)))
+	renderDrills(b, c, s)
 	b.WriteString("\n")
 	renderReplicas(b, c, s, o, now)
 	b.WriteString("\n")
@@ -94,6 +95,21 @@ func renderCluster(b *strings.Builder, c model.Cluster, s Styles, o TextOptions)
 	}
 	b.WriteString("\n")
 	renderFindings(b, c.Findings, s)
+}
+
+// renderDrills says which drills are in progress, and what shows them: the findings they
+// cause on purpose are kept at info.
+func renderDrills(b *strings.Builder, c model.Cluster, s Styles) {
+	for _, d := range c.Drills {
+		var seen []string
+		if len(d.Objects) > 0 {
+			seen = append(seen, "objects "+strings.Join(d.Objects, ", "))
+		}
+		if len(d.Alerting) > 0 {
+			seen = append(seen, "its alert on "+strings.Join(d.Alerting, ", "))
+		}
+		fmt.Fprintf(b, "%s %s\n", s.Warning.Render(d.String()), s.Dim.Render("("+strings.Join(seen, "; ")+"; the findings it causes on purpose are kept at info)"))
+	}
 }
 
 func renderReplicas(b *strings.Builder, c model.Cluster, s Styles, o TextOptions, now time.Time) {

@@ -132,7 +132,17 @@ func fixtures() map[string]model.Cluster {
 		},
 		Error: "expire on alertmanager-main-2: connection refused",
 	}
-	return map[string]model.Cluster{"healthy": healthy, "split": split, "failed-replica": failed, "findings": findings, "prometheus-probe": wired}
+	// A partition drill in progress: its split kept at info, marked as the drill's.
+	drill := cluster(replica(0, 0, 64*time.Second, 0, 1), replica(1, 1, 64*time.Second, 0, 1), replica(2, 0, 34*time.Second, 2))
+	expires := collectedAt.Add(9 * time.Minute)
+	drill.Drills = []model.DrillRun{{Run: "1a2b3c4d", Drills: []string{"partition"}, Expires: &expires,
+		Objects:  []string{"deployment/amha-drill-sink", "service/amha-drill-sink", "networkpolicy/amha-drill-partition"},
+		Alerting: []string{"alertmanager-main-0", "alertmanager-main-1", "alertmanager-main-2"}}}
+	island := islandFinding
+	island.Severity, island.DrillCaused = model.Info, true
+	island.Message = "(drill in progress: run 1a2b3c4d; error otherwise) " + island.Message
+	drill.Findings = []model.Finding{island}
+	return map[string]model.Cluster{"healthy": healthy, "split": split, "failed-replica": failed, "findings": findings, "prometheus-probe": wired, "drill": drill}
 }
 
 // TestStatusGolden renders every fixture in every format: testdata/status/<fixture>.<format>;

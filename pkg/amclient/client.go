@@ -182,9 +182,12 @@ func (c *Client) alerts(ctx context.Context, api *amclient.AlertmanagerAPI) ([]m
 		if a == nil || a.Fingerprint == nil {
 			continue
 		}
-		ref := model.AlertRef{Fingerprint: *a.Fingerprint, Name: a.Labels["alertname"]}
+		ref := model.AlertRef{Fingerprint: *a.Fingerprint, Name: a.Labels["alertname"], Labels: a.Labels}
 		if a.UpdatedAt != nil {
 			ref.UpdatedAt = time.Time(*a.UpdatedAt)
+		}
+		if a.EndsAt != nil {
+			ref.EndsAt = time.Time(*a.EndsAt)
 		}
 		out = append(out, ref)
 	}
@@ -205,6 +208,12 @@ func (c *Client) silences(ctx context.Context, api *amclient.AlertmanagerAPI) ([
 			continue
 		}
 		ref := model.SilenceRef{ID: *s.ID}
+		if s.CreatedBy != nil {
+			ref.CreatedBy = *s.CreatedBy
+		}
+		if s.Comment != nil {
+			ref.Comment = *s.Comment
+		}
 		if s.Status != nil && s.Status.State != nil {
 			ref.State = *s.Status.State
 		}
@@ -212,9 +221,20 @@ func (c *Client) silences(ctx context.Context, api *amclient.AlertmanagerAPI) ([
 			ref.UpdatedAt = time.Time(*s.UpdatedAt)
 		}
 		for _, m := range s.Matchers {
-			if m != nil && m.Name != nil && *m.Name == model.ProbeLabel {
+			if m == nil || m.Name == nil {
+				continue
+			}
+			if *m.Name == model.ProbeLabel {
 				ref.Probe = true
 			}
+			mm := model.Matcher{Name: *m.Name, Equal: m.IsEqual == nil || *m.IsEqual}
+			if m.Value != nil {
+				mm.Value = *m.Value
+			}
+			if m.IsRegex != nil {
+				mm.IsRegex = *m.IsRegex
+			}
+			ref.Matchers = append(ref.Matchers, mm)
 		}
 		out = append(out, ref)
 	}

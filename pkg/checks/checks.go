@@ -56,9 +56,11 @@ func Analyze(c *model.Cluster, o Options) {
 	}
 	c.Matrix = mesh.Build(c)
 	c.Findings = nil
+	noteDrillAlerts(c)
 	for _, ch := range All() {
 		c.Findings = append(c.Findings, ch.Run(c, o)...)
 	}
+	markDrillCaused(c)
 	model.SortFindings(c.Findings)
 }
 

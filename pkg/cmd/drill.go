@@ -414,6 +414,11 @@ func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
 			return r, &ExitError{Code: ExitNoCheck, Err: errors.New("no drill route: nothing was changed")}
 		}
 	}
+	labels := maps.Clone(base)
+	maps.Copy(labels, extra)
+	if err := drill.Muted(c, labels); err != nil {
+		return r, &ExitError{Code: ExitNoCheck, Err: fmt.Errorf("%s/%s: the drill alert would not be counted, nothing was changed:\n%w", f.Namespace, f.Name, err)}
+	}
 	r.params = timing.Params{PeerTimeout: c.PeerTimeout.D(), GroupWait: r.route.GroupWait, GroupInterval: r.route.GroupInterval, RepeatInterval: r.route.RepeatInterval}
 	r.report = drill.Report{
 		Cluster: f.Name, Namespace: f.Namespace, Run: run, DryRun: o.dryRun, Positions: r.positions, Labels: extra, MissingRights: missing,

@@ -84,6 +84,10 @@ the fix. Every finding links its page under docs/checks/, at this binary's versi
 
 Pod Ready is not mesh health: /-/ready answers 200 even while gossip settles.
 
+While a kubectl amha drill runs (its labelled objects in the namespace, or its alert on a
+replica), status says "drill in progress" and keeps the findings the drill causes on purpose
+at info, marked as the drill's.
+
 Exit codes: 0 healthy, 1 a warning or error finding, 2 could not check, 130 interrupted
 (Ctrl-C or SIGTERM: nothing is reported from the interrupted requests; a second Ctrl-C exits
 at once).`,

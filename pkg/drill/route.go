@@ -5,15 +5,10 @@ import (
 	"maps"
 	"reflect"
 	"strings"
-	"sync"
 	"time"
 
 	amconfig "github.com/prometheus/alertmanager/config"
 	"github.com/prometheus/alertmanager/dispatch"
-	"github.com/prometheus/alertmanager/featurecontrol"
-	"github.com/prometheus/alertmanager/matcher/compat"
-	prommodel "github.com/prometheus/common/model"
-	"github.com/prometheus/common/promslog"
 )
 
 // SinkReceiver is the receiver the drill route must end at.
@@ -37,27 +32,20 @@ func (e *RouteError) Error() string {
 	return fmt.Sprintf("replica %s: %s", e.Replica, e.Reason)
 }
 
-var initMatchers sync.Once
-
 // CheckRoute matches the drill alert's exact labels against a replica's running configuration
 // (config.original from /api/v2/status) with Alertmanager's own routing, as `amtool config
 // routes test` does: every route matched must end at the receiver amha-drill-sink (or
 // <namespace>/<AlertmanagerConfig>/amha-drill-sink) with exactly one webhook and no other
 // integration. It returns the matched route's timing.
 func CheckRoute(replica, original string, labels map[string]string) (RouteTiming, error) {
-	initMatchers.Do(func() { compat.InitFromFlags(promslog.NewNopLogger(), featurecontrol.NoopFlags{}) })
-	cfg, err := amconfig.Load(original)
+	cfg, err := loadConfig(original)
 	if err != nil {
 		return RouteTiming{}, &RouteError{replica, fmt.Sprintf("its running configuration does not load: %v", err)}
 	}
 	if cfg.Route == nil {
 		return RouteTiming{}, &RouteError{replica, "its running configuration has no route"}
 	}
-	ls := prommodel.LabelSet{}
-	for k, v := range labels {
-		ls[prommodel.LabelName(k)] = prommodel.LabelValue(v)
-	}
-	matched := dispatch.NewRoute(cfg.Route, nil).Match(ls)
+	matched := dispatch.NewRoute(cfg.Route, nil).Match(labelSet(labels))
 	if len(matched) == 0 {
 		return RouteTiming{}, &RouteError{replica, "no route matches the drill alert"}
 	}
@@ -106,7 +94,7 @@ const NamespaceLabel = "namespace"
 // AlertmanagerConfig's route when there is one, as that is the route the team meant.
 func MatchSink(replica, original string, base map[string]string) (extra map[string]string, rt RouteTiming, err error) {
 	candidates := []map[string]string{nil}
-	if cfg, lerr := amconfig.Load(original); lerr == nil {
+	if cfg, lerr := loadConfig(original); lerr == nil {
 		seen := map[string]bool{}
 		for _, r := range cfg.Receivers {
 			parts := strings.Split(r.Name, "/")

@@ -65,8 +65,8 @@ func (e *NoEffectError) Error() string { return e.Reason }
 
 // Label names the drill alert's run label; AlertName is its alertname.
 const (
-	Label     = "amha_drill"
-	AlertName = "AmhaDrill"
+	Label     = model.DrillLabel
+	AlertName = model.DrillAlertName
 )
 
 // Options say how one drill runs.
@@ -101,6 +101,9 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 	}
 	positions, err := Preflight(c)
 	if err != nil {
+		return Result{}, err
+	}
+	if err := Muted(c, alertLabels(o)); err != nil {
 		return Result{}, err
 	}
 	e, err := Expect(drill, Cluster{Timing: o.Timing, Positions: positions})
@@ -282,15 +285,19 @@ func Alert(run string, extra map[string]string) string {
 	return b.String() + "}"
 }
 
+// alertLabels are the drill alert's labels: alertname, amha_drill and the extra labels.
+func alertLabels(o Options) map[string]string {
+	labels := map[string]string{"alertname": AlertName, Label: o.Run}
+	maps.Copy(labels, o.ExtraLabels)
+	return labels
+}
+
 // postAlert sends the drill alert to every replica, as Prometheus does: startsAt when it was
 // first posted (an old startsAt on a first post would flush at once), endsAt four resend
 // delays after at (now) so that an abandoned drill resolves by itself; resolved sets endsAt
 // to at.
 func postAlert(ctx context.Context, am *amclient.Client, endpoints map[string]string, o Options, startsAt, at time.Time, resolved bool) error {
-	labels := models.LabelSet{"alertname": AlertName, Label: o.Run}
-	for k, v := range o.ExtraLabels {
-		labels[k] = v
-	}
+	labels := models.LabelSet(alertLabels(o))
 	starts := strfmt.DateTime(startsAt)
 	ends := strfmt.DateTime(at.Add(4 * timing.PrometheusResendDelay))
 	if resolved {

@@ -14,7 +14,9 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/httpstream"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes/scheme"
@@ -333,20 +335,30 @@ type Leftover struct {
 // DrillLeftovers finds the Deployments, Services and NetworkPolicies labelled as a drill's in
 // the namespace ("": every namespace), by namespace and run.
 func (c *Client) DrillLeftovers(ctx context.Context, namespace string) ([]Leftover, error) {
+	return c.drillObjects(ctx, namespace, false)
+}
+
+// DrillsInProgress is DrillLeftovers for status and the live view: a kind that may not be
+// listed (RBAC) is left out and the others still tell (every drill creates the sink's Service).
+func (c *Client) DrillsInProgress(ctx context.Context, namespace string) ([]Leftover, error) {
+	return c.drillObjects(ctx, namespace, true)
+}
+
+func (c *Client) drillObjects(ctx context.Context, namespace string, skipForbidden bool) ([]Leftover, error) {
 	lo := metav1.ListOptions{LabelSelector: ManagedByLabel + "=" + ManagedBy + "," + DrillRunLabel}
 	byRun := map[string]*Leftover{}
 	var order []string
-	add := func(kind string, m metav1.ObjectMeta) {
-		run := m.Labels[DrillRunLabel]
-		key := m.Namespace + "/" + run
+	add := func(kind string, m metav1.Object) {
+		run := m.GetLabels()[DrillRunLabel]
+		key := m.GetNamespace() + "/" + run
 		l := byRun[key]
 		if l == nil {
-			l = &Leftover{Namespace: m.Namespace, Run: run}
+			l = &Leftover{Namespace: m.GetNamespace(), Run: run}
 			byRun[key] = l
 			order = append(order, key)
 		}
-		l.Objects = append(l.Objects, kind+"/"+m.Name)
-		exp, err := time.Parse(time.RFC3339, m.Annotations[ExpiresAnno])
+		l.Objects = append(l.Objects, kind+"/"+m.GetName())
+		exp, err := time.Parse(time.RFC3339, m.GetAnnotations()[ExpiresAnno])
 		if err != nil {
 			exp = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC) // no readable expiry: never expired
 		}
@@ -354,26 +366,32 @@ func (c *Client) DrillLeftovers(ctx context.Context, namespace string) ([]Leftov
 			l.Expires = exp
 		}
 	}
-	deps, err := c.CS.AppsV1().Deployments(namespace).List(ctx, lo)
-	if err != nil {
-		return nil, explainAPI(err, "list deployments", namespace)
-	}
-	for _, o := range deps.Items {
-		add("deployment", o.ObjectMeta)
-	}
-	svcs, err := c.CS.CoreV1().Services(namespace).List(ctx, lo)
-	if err != nil {
-		return nil, explainAPI(err, "list services", namespace)
-	}
-	for _, o := range svcs.Items {
-		add("service", o.ObjectMeta)
-	}
-	nps, err := c.CS.NetworkingV1().NetworkPolicies(namespace).List(ctx, lo)
-	if err != nil {
-		return nil, explainAPI(err, "list networkpolicies", namespace)
-	}
-	for _, o := range nps.Items {
-		add("networkpolicy", o.ObjectMeta)
+	for _, l := range []struct {
+		kind, resource string
+		list           func() (runtime.Object, error)
+	}{
+		{"deployment", "deployments", func() (runtime.Object, error) { return c.CS.AppsV1().Deployments(namespace).List(ctx, lo) }},
+		{"service", "services", func() (runtime.Object, error) { return c.CS.CoreV1().Services(namespace).List(ctx, lo) }},
+		{"networkpolicy", "networkpolicies", func() (runtime.Object, error) {
+			return c.CS.NetworkingV1().NetworkPolicies(namespace).List(ctx, lo)
+		}},
+	} {
+		list, err := l.list()
+		if err != nil {
+			if skipForbidden && apierrors.IsForbidden(err) {
+				continue
+			}
+			return nil, explainAPI(err, "list "+l.resource, namespace)
+		}
+		items, err := meta.ExtractList(list)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			if m, err := meta.Accessor(it); err == nil {
+				add(l.kind, m)
+			}
+		}
 	}
 	out := make([]Leftover, 0, len(order))
 	for _, r := range order {

@@ -2,13 +2,18 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
 )
 
 func TestSinkPodIsRestricted(t *testing.T) {
@@ -111,5 +116,28 @@ func TestDrillLeftoversByRun(t *testing.T) {
 	if len(got) != 2 || got[0].Run != "old" || !got[0].Expires.Equal(old.Expires) || len(got[0].Objects) != 2 ||
 		got[1].Run != "live" || !got[1].Expires.Equal(live.Expires) || got[1].Objects[0] != "networkpolicy/amha-drill-partition-am-2" {
 		t.Errorf("leftovers %+v", got)
+	}
+}
+
+// status may not list Deployments (its Role has no such right): the sink's Service still tells
+// of the drill, where the drill's own listing fails.
+func TestDrillsInProgressWithoutDeployments(t *testing.T) {
+	cs := fake.NewClientset()
+	cs.PrependReactor("list", "deployments", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Group: "apps", Resource: "deployments"}, "", errors.New("no right"))
+	})
+	c := &Client{CS: cs, Timeout: time.Second}
+	ctx := context.Background()
+	d := DrillObject{Namespace: "ns", Run: "live", Expires: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)}
+	_, svc := SinkObjects(d, "img")
+	if _, err := cs.CoreV1().Services("ns").Create(ctx, svc, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.DrillsInProgress(ctx, "ns")
+	if err != nil || len(got) != 1 || got[0].Run != "live" || got[0].Objects[0] != "service/"+SinkName {
+		t.Errorf("in progress %+v, %v", got, err)
+	}
+	if _, err := c.DrillLeftovers(ctx, "ns"); err == nil {
+		t.Error("DrillLeftovers hid a refused list")
 	}
 }

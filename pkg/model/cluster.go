@@ -1,6 +1,7 @@
 package model
 
 import (
+	"strings"
 	"time"
 )
 
@@ -29,6 +30,10 @@ type Cluster struct {
 	Notes []string `json:"notes,omitempty"`
 	// CollectedAt is when the snapshot was taken.
 	CollectedAt time.Time `json:"collectedAt"`
+	// Drills are the runs of `kubectl amha drill` in progress on the cluster: their labelled
+	// objects in the namespace (unexpired) or their alert on a replica. The findings they cause
+	// on purpose are marked (Finding.DrillCaused) and kept at info.
+	Drills []DrillRun `json:"drillInProgress,omitempty"`
 }
 
 // Replica is one Alertmanager process and what it reported.
@@ -118,6 +123,39 @@ type AlertRef struct {
 	Fingerprint string    `json:"fingerprint"`
 	Name        string    `json:"alertname,omitempty"`
 	UpdatedAt   time.Time `json:"updatedAt"`
+	// Labels and EndsAt are the alert's, for the drill's prechecks and the drill in progress.
+	Labels map[string]string `json:"-"`
+	EndsAt time.Time         `json:"-"`
+}
+
+// Drill is the value of the drill alert's DrillLabel (<run>-<drill>), "" for other alerts.
+func (a AlertRef) Drill() string {
+	if v := a.Labels[DrillLabel]; v != "" {
+		return v
+	}
+	if a.Name == DrillAlertName {
+		return "?"
+	}
+	return ""
+}
+
+// The drill alert: alertname AmhaDrill, DrillLabel=<run>-<drill>.
+const (
+	DrillLabel     = "amha_drill"
+	DrillAlertName = "AmhaDrill"
+)
+
+// DrillRun is one run of `kubectl amha drill` seen in progress.
+type DrillRun struct {
+	Run string `json:"run"`
+	// Drills are the drills whose alert a replica holds (baseline, crash-sender, ...).
+	Drills []string `json:"drills,omitempty"`
+	// Expires is the latest expiry of its objects, else when its alert resolves by itself.
+	Expires *time.Time `json:"expires,omitempty"`
+	// Objects are its labelled objects in the namespace ("service/amha-drill-sink").
+	Objects []string `json:"objects,omitempty"`
+	// Alerting are the replicas that hold its alert.
+	Alerting []string `json:"alerting,omitempty"`
 }
 
 // SilenceRef identifies one silence a replica holds.
@@ -127,6 +165,16 @@ type SilenceRef struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 	// Probe marks a silence of amha's gossip probe (a matcher on ProbeLabel): not the team's.
 	Probe bool `json:"probe,omitempty"`
+	// Matchers and CreatedBy are the silence's, for the drill's prechecks.
+	Matchers  []Matcher `json:"-"`
+	CreatedBy string    `json:"-"`
+	Comment   string    `json:"-"`
+}
+
+// Matcher is one matcher of a silence, as the API gives it.
+type Matcher struct {
+	Name, Value    string
+	IsRegex, Equal bool
 }
 
 // ProbeLabel is the matcher name of amha's probe silences; no alert carries it.
@@ -189,4 +237,14 @@ func (r *Replica) URL() string {
 		return r.Reach
 	}
 	return r.Endpoint
+}
+
+// String is what status and the live view say of a drill in progress:
+// "drill in progress: run 1a2b3c4d, crash-sender, expires 2026-12-05T17:02:00Z".
+func (d DrillRun) String() string {
+	parts := append([]string{"run " + d.Run}, d.Drills...)
+	if d.Expires != nil {
+		parts = append(parts, "expires "+d.Expires.UTC().Format(time.RFC3339))
+	}
+	return "drill in progress: " + strings.Join(parts, ", ")
 }

@@ -83,6 +83,9 @@ type Finding struct {
 	// Doc is the URL of the id's page at the version of amha that reported it; the reports
 	// fill it in as they print (ui).
 	Doc string `json:"doc,omitempty"`
+	// DrillCaused marks a finding that a drill in progress causes on purpose (Cluster.Drills):
+	// kept at info, its message saying so.
+	DrillCaused bool `json:"drillCaused,omitempty"`
 }
 
 // Location is a place in a file or a live object. File positions are 1-based; Line 0 means

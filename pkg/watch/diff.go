@@ -36,6 +36,9 @@ const (
 	PositionChanged Kind = "position-changed"
 	FindingRaised   Kind = "finding-raised"
 	FindingCleared  Kind = "finding-cleared"
+	// DrillStarted and DrillEnded: a run of `kubectl amha drill` is seen in progress, or no longer.
+	DrillStarted Kind = "drill-started"
+	DrillEnded   Kind = "drill-ended"
 	// SnapshotFailed and SnapshotOK are not changes of the cluster but of amha's view of it:
 	// a snapshot could not be taken, or could again.
 	SnapshotFailed Kind = "snapshot-failed"
@@ -131,7 +134,33 @@ func (d *differ) cluster2(p, n *model.Cluster) {
 	for i := range n.Replicas {
 		d.status(pr[n.Replicas[i].Name], &n.Replicas[i], n.PeerTimeout.D())
 	}
+	d.drills(p, n)
 	d.findings(p, n)
+}
+
+// keySet is the set of key(x) over xs.
+func keySet[T any](xs []T, key func(T) string) map[string]bool {
+	out := make(map[string]bool, len(xs))
+	for _, x := range xs {
+		out[key(x)] = true
+	}
+	return out
+}
+
+// drills reports the runs of `kubectl amha drill` that appeared or ended.
+func (d *differ) drills(p, n *model.Cluster) {
+	run := func(r model.DrillRun) string { return r.Run }
+	had, has := keySet(p.Drills, run), keySet(n.Drills, run)
+	for _, r := range n.Drills {
+		if !had[r.Run] {
+			d.add(DrillStarted, r.Run, "%s", r)
+		}
+	}
+	for _, r := range p.Drills {
+		if !has[r.Run] {
+			d.add(DrillEnded, r.Run, "drill run %s ended: its objects and its alert are gone", r.Run)
+		}
+	}
 }
 
 // members reports members that replicas stopped or started seeing. Only replicas that answered
@@ -232,14 +261,15 @@ func (d *differ) status(old, r *model.Replica, peerTimeout time.Duration) {
 }
 
 func (d *differ) findings(p, n *model.Cluster) {
-	had := map[string]bool{}
-	for _, f := range p.Findings {
-		had[f.ID] = true
-	}
+	had := keySet(p.Findings, func(f model.Finding) string { return f.ID })
 	has := map[string]bool{}
 	for _, f := range n.Findings {
 		if !has[f.ID] && !had[f.ID] {
-			d.add(FindingRaised, f.ID, "finding: %s %s", f.Severity, f.ID)
+			if f.DrillCaused {
+				d.add(FindingRaised, f.ID, "finding: %s %s (drill in progress)", f.Severity, f.ID)
+			} else {
+				d.add(FindingRaised, f.ID, "finding: %s %s", f.Severity, f.ID)
+			}
 		}
 		has[f.ID] = true
 	}

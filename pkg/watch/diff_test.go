@@ -181,3 +181,25 @@ func TestDiffUnclaimedMember(t *testing.T) {
 		t.Fatalf("events %+v", evs)
 	}
 }
+
+// A drill starting with the split it causes, then ending: the events say so, and the finding
+// it causes is marked as the drill's.
+func TestDiffDrill(t *testing.T) {
+	drilled := island
+	drilled.Drills = []model.DrillRun{{Run: "1a2b3c4d", Drills: []string{"partition"}}}
+	drilled.Findings = []model.Finding{{ID: "mesh/island", Severity: model.Info, DrillCaused: true}}
+	var got []string
+	for _, e := range Diff([]model.Cluster{healthy}, []model.Cluster{drilled}, t0) {
+		if e.Kind == DrillStarted || e.Kind == FindingRaised {
+			got = append(got, e.Text)
+		}
+	}
+	want := []string{"drill in progress: run 1a2b3c4d, partition", "finding: info mesh/island (drill in progress)"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	evs := Diff([]model.Cluster{drilled}, []model.Cluster{healthy}, t0)
+	if !slices.Contains(kinds(evs), "drill-ended 1a2b3c4d") {
+		t.Fatalf("no drill-ended: %v", kinds(evs))
+	}
+}

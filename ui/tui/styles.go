@@ -88,7 +88,7 @@ func eventTone(k watch.Kind) tone {
 	switch k {
 	case watch.ReplicaDown, watch.MemberLeft, watch.IslandFormed, watch.ClusterGone, watch.FindingRaised, watch.SnapshotFailed:
 		return bad
-	case watch.IslandChanged, watch.Settling, watch.StatusChanged, watch.PositionChanged, watch.ReplicaRemoved:
+	case watch.IslandChanged, watch.Settling, watch.StatusChanged, watch.PositionChanged, watch.ReplicaRemoved, watch.DrillStarted, watch.DrillEnded:
 		return warn
 	case watch.ReplicaUp, watch.MemberJoined, watch.IslandHealed, watch.Settled, watch.FindingCleared, watch.SnapshotOK:
 		return good

@@ -362,3 +362,28 @@ func TestTUIClusters(t *testing.T) {
 		t.Fatalf("events do not name their cluster:\n%s", v)
 	}
 }
+
+// A partition drill in progress: the header and the Drills view say so, and the split it
+// causes reads as info.
+func TestTUIDrillInProgress(t *testing.T) {
+	drilled := func(at time.Time) []model.Cluster {
+		cs := island(at)
+		exp := at.Add(10 * time.Minute)
+		cs[0].Drills = []model.DrillRun{{Run: "1a2b3c4d", Drills: []string{"partition"}, Expires: &exp}}
+		for i := range cs[0].Findings {
+			cs[0].Findings[i].Severity, cs[0].Findings[i].DrillCaused = model.Info, true
+		}
+		return cs
+	}
+	d := newDriver(t, Options{Poll: script(drilled)})
+	d.send(tea.WindowSizeMsg{Width: 160, Height: 40})
+	d.refresh()
+	frame := ansi.Strip(d.m.View())
+	if !strings.Contains(frame, "drill in progress: run 1a2b3c4d, partition, expires 2025-") || !strings.Contains(frame, "2 infos") {
+		t.Fatalf("header:\n%s", frame)
+	}
+	d.keys("5")
+	if frame := ansi.Strip(d.m.View()); !strings.Contains(frame, "kept at info") {
+		t.Fatalf("drills view:\n%s", frame)
+	}
+}

@@ -86,6 +86,9 @@ func (m Model) header(w int) []string {
 
 	t, v := clusterVerdict(c)
 	line2 := s.Tone(t) + " " + s.Paint(t, v)
+	if len(c.Drills) > 0 {
+		line2 = s.Tone(warn) + " " + s.Warning.Render(c.Drills[0].String()) + s.Dim.Render(" · ") + s.Paint(t, v)
+	}
 	if m.err != nil {
 		line2 = s.Tone(warn) + " " + s.Warning.Render("refresh failed, showing "+m.updated.Format("15:04:05")+": "+ui.Clean(firstLine(m.err.Error())))
 	}
@@ -535,6 +538,12 @@ func (m Model) failureLines(f *facts, c *model.Cluster, w int) []string {
 
 func (m Model) drillLines(w int) []string {
 	out := []string{m.styles.Bold.Render("Drills")}
+	if c, _ := m.current(); c != nil && len(c.Drills) > 0 {
+		for _, d := range c.Drills {
+			out = append(out, "  "+m.styles.Warning.Render(d.String()))
+		}
+		return append(out, wrap("The findings the drill causes on purpose are kept at info, marked \"(drill in progress)\".", w, "  ")...)
+	}
 	return append(out, wrap("Reserved: guided drills (partition, crash, slow receiver, restart) will be started from here, "+
 		"with the notifications they cause counted. Nothing runs yet.", w, "  ")...)
 }
