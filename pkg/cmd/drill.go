@@ -395,6 +395,9 @@ func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
 	if r.positions, err = drill.Preflight(c); err != nil {
 		return r, &ExitError{Code: ExitNoCheck, Err: fmt.Errorf("%s/%s: %w", f.Namespace, f.Name, err)}
 	}
+	if why, err := r.env.SinkBlocked(ctx); why != "" || err != nil {
+		return r, &ExitError{Code: ExitNoCheck, Err: errors.Join(err, errorIf(why))}
+	}
 	// The first replica's configuration says which labels reach the sink (namespace=... for
 	// an AlertmanagerConfig's route); every replica must route exactly those to it.
 	base := map[string]string{"alertname": drill.AlertName, drill.Label: run + "-" + drill.Baseline}
@@ -744,6 +747,14 @@ func (o *drillOptions) clearLeftovers(ctx context.Context, r *drillRun, say func
 		say(fmt.Sprintf("deleted what drill run %s left, expired at %s: %s", l.Run, l.Expires.Format(time.RFC3339), strings.Join(deleted, ", ")))
 	}
 	return nil
+}
+
+// errorIf is why as an error, nil when it is empty.
+func errorIf(why string) error {
+	if why == "" {
+		return nil
+	}
+	return errors.New(why)
 }
 
 // joinNonEmpty joins the parts that are set with "; ".

@@ -325,3 +325,22 @@ func k8sPortsMatch(ports []networkingv1.NetworkPolicyPort, port int, proto corev
 	}
 	return false
 }
+
+// PolicyBlocks names the NetworkPolicy of nps (one namespace) that stops a pod labelled from
+// reaching a pod labelled to on port over proto: one that isolates the sender's egress or the
+// receiver's ingress without allowing it. "" when the traffic is allowed. toPorts are the
+// receiver's container ports, for named ports. ipBlocks and namespace selectors count as
+// allowing (pod IPs and namespace labels are not known here).
+func PolicyBlocks(nps []networkingv1.NetworkPolicy, from, to map[string]string, port int, proto corev1.Protocol, toPorts []corev1.ContainerPort) string {
+	pols := make([]k8sPolicy, len(nps))
+	for i := range nps {
+		pols[i] = k8sPolicy{Pol: nps[i]}
+	}
+	if ok, by := k8sAllowed(pols, networkingv1.PolicyTypeEgress, from, to, port, proto, toPorts); !ok && by != nil {
+		return by.Pol.Name + " (egress of the sender)"
+	}
+	if ok, by := k8sAllowed(pols, networkingv1.PolicyTypeIngress, to, from, port, proto, toPorts); !ok && by != nil {
+		return by.Pol.Name + " (ingress of the receiver)"
+	}
+	return ""
+}

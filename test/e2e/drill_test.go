@@ -18,6 +18,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -231,6 +232,21 @@ func TestDrillWithoutRouteOnRig(t *testing.T) {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q", want)
 		}
+	}
+	// A policy that lets the replicas send only to each other: the sink could count nothing,
+	// and the drill says which policy stops it before it creates anything.
+	am := map[string]string{"app.kubernetes.io/name": "alertmanager"}
+	r.apply(t, ns, []runtime.Object{&networkingv1.NetworkPolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: "replicas-egress-only-to-each-other"},
+		Spec: networkingv1.NetworkPolicySpec{
+			PodSelector: metav1.LabelSelector{MatchLabels: am},
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress},
+			Egress:      []networkingv1.NetworkPolicyEgressRule{{To: []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: am}}}}},
+		},
+	}})
+	_, code, errOut = r.drill(t, "baseline", "-n", ns, "--dry-run")
+	if code != cmd.ExitNoCheck || !strings.Contains(errOut, "NetworkPolicy replicas-egress-only-to-each-other (egress of the sender) stops") {
+		t.Errorf("a policy blocking the sink: exit %d, %q; want 2 naming the policy", code, errOut)
 	}
 	if m := r.managed(t, ns); len(m) > 0 {
 		t.Errorf("objects left: %v", m)
