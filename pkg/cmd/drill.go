@@ -66,6 +66,7 @@ type drillOptions struct {
 	splitTimeout time.Duration
 	recreate     bool
 	silence      bool
+	narrow       bool
 
 	timeout time.Duration
 	// stdinTerminal is whether the confirmation can be asked, stdoutTerminal whether the
@@ -102,6 +103,9 @@ timing model with this cluster's numbers.
                 --split-timeout the cut-off pod is deleted once, so that it restarts behind the
                 policy (--recreate does this at once); still no split 60s later: the network
                 does not enforce NetworkPolicy, INCONCLUSIVE. The policy is deleted at the end.
+                A policy of the namespace that already allows 9094 to or from that pod makes
+                it SKIPPED (policies only add allowances); --narrow-policies takes the pod out
+                of such policies for the drill and restores them exactly after.
   all           baseline, stop-sender, crash-sender, partition; if baseline does not pass, the
                 others are NOT RUN.
 
@@ -154,6 +158,7 @@ interrupted (the drill alert is resolved, the partition healed and the sink dele
 	f.DurationVar(&o.splitTimeout, "split-timeout", 45*time.Second, "How long the partition waits for the mesh to split before it recreates the cut-off pod (and then 60s more)")
 	f.BoolVar(&o.recreate, "recreate", false, "Partition: delete the cut-off pod once, so that it restarts behind the policy with no established flows")
 	f.BoolVar(&o.silence, "silence-team-alerts", false, "Silence the team's own alerts the drill makes fire (listed in the plan), on this cluster only, for the run; expired at its end")
+	f.BoolVar(&o.narrow, "narrow-policies", false, "Partition: take the cut-off pod out of the namespace's NetworkPolicies that allow the mesh port to it (else SKIPPED), restored exactly after")
 	c.AddCommand(newDrillCleanupCmd(streams, kube))
 	completeValues(c, map[string][]string{"output": drillFormats})
 	c.ValidArgsFunction = completeDrillArgs(kube)
@@ -387,7 +392,7 @@ func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
 	_, _ = rand.Read(b)
 	run := hex.EncodeToString(b)
 	obj := kube.DrillObject{Namespace: f.Namespace, Run: run, Expires: time.Now().Add(o.planLength())}
-	r := &drillRun{kc: kc, found: f, http: hc, env: &kubeenv.Env{Kube: kc, Src: src, Found: f, Object: obj, RecreateAtOnce: o.recreate}}
+	r := &drillRun{kc: kc, found: f, http: hc, env: &kubeenv.Env{Kube: kc, Src: src, Found: f, Object: obj, RecreateAtOnce: o.recreate, NarrowPolicies: o.narrow}}
 	c, err := r.env.Snapshot(ctx)
 	if err != nil {
 		return r, &ExitError{Code: ExitNoCheck, Err: err}
@@ -730,6 +735,20 @@ func (o *drillOptions) clearLeftovers(ctx context.Context, r *drillRun, say func
 	left, err := r.kc.DrillLeftovers(ctx, r.found.Namespace)
 	if err != nil {
 		return &ExitError{Code: ExitNoCheck, Err: err}
+	}
+	narrowed, err := r.kc.NarrowedPolicies(ctx, r.found.Namespace)
+	if err != nil {
+		return &ExitError{Code: ExitNoCheck, Err: err}
+	}
+	for _, n := range narrowed {
+		if time.Now().Before(n.Expires) {
+			return &ExitError{Code: ExitNoCheck, Err: fmt.Errorf("drill run %s narrowed NetworkPolicy %s, expiring at %s: another drill may be running; "+
+				"wait, or when none is: kubectl amha drill cleanup -n %s --force", n.Run, n.Name, n.Expires.Format(time.RFC3339), n.Namespace)}
+		}
+		if err := r.kc.RestoreNarrowed(ctx, n); err != nil {
+			return &ExitError{Code: ExitNoCheck, Err: err}
+		}
+		say(fmt.Sprintf("restored NetworkPolicy %s, which drill run %s narrowed (expired at %s)", n.Name, n.Run, n.Expires.Format(time.RFC3339)))
 	}
 	for _, l := range left {
 		if l.Run == r.env.Object.Run {

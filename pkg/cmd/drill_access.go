@@ -50,6 +50,14 @@ var drillNeeds = map[string][]kube.Access{
 	},
 }
 
+// narrowNeeds is what --narrow-policies adds to the partition: it reads, narrows and restores
+// the team's NetworkPolicies that allow the mesh port (docs/rbac.md: an extra rule, not in the
+// drill Role).
+var narrowNeeds = []neededRight{
+	{Access: kube.Access{Verb: "get", Group: "networking.k8s.io", Resource: "networkpolicies"}, For: []string{"partition --narrow-policies"}},
+	{Access: kube.Access{Verb: "update", Group: "networking.k8s.io", Resource: "networkpolicies"}, For: []string{"partition --narrow-policies"}},
+}
+
 // neededRight is a right and the drills that need it.
 type neededRight struct {
 	kube.Access
@@ -81,6 +89,9 @@ func drillRights(drills []string) []neededRight {
 // run says what is missing (on w) and goes on. It returns the missing rights as text.
 func (o *drillOptions) checkRights(ctx context.Context, kc *kube.Client, namespace string, w io.Writer) ([]string, error) {
 	needed := drillRights(o.drills)
+	if o.narrow && slices.Contains(o.drills, drill.Partition) {
+		needed = append(needed, narrowNeeds...)
+	}
 	checks := make([]kube.Access, len(needed))
 	for i, n := range needed {
 		checks[i] = n.Access

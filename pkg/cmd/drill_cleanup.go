@@ -39,7 +39,8 @@ func newDrillCleanupCmd(streams genericiooptions.IOStreams, kf *genericclioption
 		Short: "Remove what a drill left behind (after the plugin was killed): its objects, its alert; check the mesh",
 		Long: `Remove what a drill left when it could not clean up after itself (the plugin was killed with
 SIGKILL, the machine went away): the sink Deployment and Service and the partition NetworkPolicy
-labelled app.kubernetes.io/managed-by=kubectl-amha with a run id (amha.dev/drill-run); then resolve
+labelled app.kubernetes.io/managed-by=kubectl-amha with a run id (amha.dev/drill-run), and the
+team's NetworkPolicies --narrow-policies narrowed (restored as they were); then resolve
 every drill alert (amha_drill set) still active on the replicas, as the run would have at its end
 (alerts are not gossiped: each replica is told), and expire the silences of --silence-team-alerts
 (created by kubectl-amha, comment "kubectl-amha drill run <run>"); then check that each mesh is
@@ -119,7 +120,25 @@ func (o *drillCleanupOptions) run(ctx context.Context) error {
 			healing[l.Namespace] = true
 		}
 	}
-	if len(left) == 0 {
+	narrowed, err := kc.NarrowedPolicies(ctx, ns)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for _, n := range narrowed {
+		if time.Now().Before(n.Expires) && !o.force {
+			kept[n.Run] = true
+			fmt.Fprintf(w, "drill run %s in %s: NetworkPolicy %s left narrowed, not expired until %s (--force restores it)\n",
+				n.Run, n.Namespace, n.Name, n.Expires.Format(time.RFC3339))
+			continue
+		}
+		if err := kc.RestoreNarrowed(ctx, n); err != nil {
+			errs = append(errs, fmt.Errorf("drill run %s: restore NetworkPolicy %s/%s: %w", n.Run, n.Namespace, n.Name, err))
+			continue
+		}
+		healing[n.Namespace] = true
+		fmt.Fprintf(w, "drill run %s in %s: restored NetworkPolicy %s as it was\n", n.Run, n.Namespace, n.Name)
+	}
+	if len(left) == 0 && len(narrowed) == 0 {
 		fmt.Fprintf(w, "No drill objects in %s.\n", where)
 	}
 

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,6 +40,9 @@ type Env struct {
 	RecreateAtOnce bool
 	// Say reports what a fault did.
 	Say func(string)
+	// NarrowPolicies lets the partition take the cut-off pod out of the team's policies that
+	// allow the mesh port to it, for the drill's length.
+	NarrowPolicies bool
 	// Event, when set, records a fault or its undoing as a Kubernetes Event on the cluster
 	// (reason, message).
 	Event func(warning bool, reason, message string)
@@ -97,15 +101,38 @@ func (e *Env) Fault(ctx context.Context, d, replica string) (func(context.Contex
 		e.record("DrillFault", "crash-sender: sent SIGQUIT to PID 1 of %s (a crash: it exits without leaving the mesh)", replica)
 		return e.deleteCrashed(replica), e.crashed(ctx, before)
 	case drill.Partition:
-		if name, ok, err := e.meshAllowed(fctx, replica); err != nil {
+		names, err := e.meshAllowed(fctx, replica)
+		if err != nil {
 			return nil, err
-		} else if ok {
-			return nil, &drill.SkipError{Reason: fmt.Sprintf("NetworkPolicy %s already allows port %d to %s: policies only add "+
-				"allowances, so no new policy can cut the mesh while it exists", name, kube.MeshPort, replica)}
+		}
+		if len(names) > 0 && !e.NarrowPolicies {
+			return nil, &drill.SkipError{Reason: fmt.Sprintf("NetworkPolicy %s already allows port %d to or from %s: policies only add "+
+				"allowances, so no new policy can cut the mesh while it exists (--narrow-policies takes the pod out of it for the drill and restores it after)",
+				strings.Join(names, ", "), kube.MeshPort, replica)}
+		}
+		var restores []func(context.Context) error
+		for _, name := range names {
+			restore, err := e.Kube.NarrowPolicy(fctx, e.Object, name, replica)
+			if err != nil {
+				return undo(restores), err
+			}
+			restores = append(restores, restore)
+			e.record("DrillFault", "partition: NetworkPolicy %s narrowed: its allowances no longer apply to %s (restored after the drill)", name, replica)
 		}
 		heal, err := e.Kube.CreateNetworkPolicy(fctx, kube.PartitionPolicy(e.Object, replica, kube.MeshPort))
 		if err != nil {
-			return nil, err
+			return undo(restores), err
+		}
+		if len(restores) > 0 {
+			cut := heal
+			heal = func(ctx context.Context) error {
+				err := cut(ctx)
+				if rerr := undo(restores)(ctx); rerr != nil {
+					return errors.Join(err, rerr)
+				}
+				e.record("DrillHealed", "partition: NetworkPolicy %s restored as it was", strings.Join(names, ", "))
+				return err
+			}
 		}
 		e.record("DrillFault", "partition: NetworkPolicy amha-drill-partition-%s cuts port %d of %s: both sides notify every alert group that fires until it is deleted", replica, kube.MeshPort, replica)
 		del := heal
@@ -166,6 +193,21 @@ func (e *Env) deleteCrashed(replica string) func(context.Context) error {
 		}
 		e.record("DrillHealed", "crash-sender: deleted the crashed pod %s: its replacement starts without the kubelet's restart back-off", replica)
 		return nil
+	}
+}
+
+// undo runs restores in reverse order, each on its own, and joins their errors; nil restores
+// give a nil func.
+func undo(restores []func(context.Context) error) func(context.Context) error {
+	if len(restores) == 0 {
+		return nil
+	}
+	return func(ctx context.Context) error {
+		var errs []error
+		for i := len(restores) - 1; i >= 0; i-- {
+			errs = append(errs, restores[i](ctx))
+		}
+		return errors.Join(errs...)
 	}
 }
 
@@ -272,13 +314,14 @@ func (e *Env) SinkBlocked(ctx context.Context) (string, error) {
 	return "", nil
 }
 
-// meshAllowed finds a NetworkPolicy of the namespace (not the drill's) that selects the pod
-// and allows ingress on the mesh port from every pod or from the pods of the cluster: then no
-// new policy can cut it. Named ports and namespace selectors count as allowing.
-func (e *Env) meshAllowed(ctx context.Context, pod string) (string, bool, error) {
+// meshAllowed finds the NetworkPolicies of the namespace (not the drill's) that select the pod
+// and allow the mesh port to it (ingress) or from it (egress), from or to every pod or the
+// pods of the cluster: while they hold, no new policy can cut it. Named ports and namespace
+// selectors count as allowing.
+func (e *Env) meshAllowed(ctx context.Context, pod string) ([]string, error) {
 	objs, err := e.Kube.Objects(ctx, e.Found)
 	if _, unread := objs.Unread["NetworkPolicy"]; unread {
-		return "", false, err
+		return nil, err
 	}
 	var p *corev1.Pod
 	for i := range e.Found.Pods {
@@ -287,19 +330,29 @@ func (e *Env) meshAllowed(ctx context.Context, pod string) (string, bool, error)
 		}
 	}
 	if p == nil {
-		return "", false, fmt.Errorf("pod %s is not one of %s's", pod, e.Found.Name)
+		return nil, fmt.Errorf("pod %s is not one of %s's", pod, e.Found.Name)
 	}
+	var names []string
 	for _, np := range objs.NetworkPolicies {
-		if np.Labels[kube.ManagedByLabel] == kube.ManagedBy || !selects(np.Spec.PodSelector, p.Labels) || !lint.PolicyIngress(np) {
+		if np.Labels[kube.ManagedByLabel] == kube.ManagedBy || !selects(np.Spec.PodSelector, p.Labels) {
 			continue
 		}
-		for _, r := range np.Spec.Ingress {
-			if portAllowed(r.Ports) && e.peersAllowed(r.From) {
-				return np.Name, true, nil
+		allows := false
+		if lint.PolicyIngress(np) {
+			for _, r := range np.Spec.Ingress {
+				allows = allows || portAllowed(r.Ports) && e.peersAllowed(r.From)
 			}
 		}
+		if slices.Contains(np.Spec.PolicyTypes, networkingv1.PolicyTypeEgress) || len(np.Spec.PolicyTypes) == 0 {
+			for _, r := range np.Spec.Egress {
+				allows = allows || portAllowed(r.Ports) && e.peersAllowed(r.To)
+			}
+		}
+		if allows {
+			names = append(names, np.Name)
+		}
 	}
-	return "", false, nil
+	return names, nil
 }
 
 func selects(sel metav1.LabelSelector, l map[string]string) bool {
