@@ -1,0 +1,14 @@
+// Package sinkimage is the layout of the drills' sink image, shared by the release
+// (hack/sink.Dockerfile, checked by test/release), the rig that builds and runs it
+// (test/e2e) and the Deployment that runs it (pkg/kube.SinkObjects).
+package sinkimage
+
+const (
+	// Binary is the static kubectl-amha in the image, its entrypoint; the Deployment runs
+	// it with the arguments `sink ...`.
+	Binary = "/bin/kubectl-amha"
+	// UID is the image's user and the pod's runAsUser: nobody, not root.
+	UID = 65534
+	// User is UID as a Dockerfile USER (user:group) names it.
+	User = "65534:65534"
+)
