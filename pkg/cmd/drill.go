@@ -145,7 +145,7 @@ interrupted (the drill alert is resolved, the partition healed and the sink dele
 	f := c.Flags()
 	f.BoolVar(&o.dryRun, "dry-run", false, "Print the plan with this cluster's numbers and change nothing")
 	f.BoolVar(&o.yes, "yes", false, "Run without asking")
-	f.StringVarP(&o.output, "output", "o", "text", "Output format: text or json (table, the former name of text, still works)")
+	f.StringVarP(&o.output, "output", "o", "text", "Output format: text, json, jsonpath=TEMPLATE or go-template=TEMPLATE (table, the former name of text, still works)")
 	f.StringVar(&o.sinkImage, "sink-image", "", "Image of kubectl-amha that runs the sink in the cluster (required: this build has no published image)")
 	f.DurationVar(&o.splitTimeout, "split-timeout", 45*time.Second, "How long the partition waits for the mesh to split before it recreates the cut-off pod (and then 60s more)")
 	f.BoolVar(&o.recreate, "recreate", false, "Partition: delete the cut-off pod once, so that it restarts behind the policy with no established flows")
@@ -200,7 +200,9 @@ func (o *drillOptions) Complete(_ *cobra.Command, args []string) error {
 
 func (o *drillOptions) Validate() error {
 	o.output = formatName(o.output)
-	if !slices.Contains(drillFormats, o.output) {
+	if isTmpl, err := checkTemplate(o.output); err != nil {
+		return err
+	} else if !isTmpl && !slices.Contains(drillFormats, o.output) {
 		return usageError("--output %q: want %s", o.output, text.Or(drillFormats))
 	}
 	if len(o.drills) > 0 && !o.dryRun && o.sinkImage == "" {
@@ -416,8 +418,8 @@ func indent(s string) string {
 // printPlan says, with the cluster's numbers, what each drill will do, what Alertmanager
 // should do and why, what it creates, and what it does to the team's real alerts.
 func (o *drillOptions) printPlan(r *drillRun) error {
-	if o.output == "json" {
-		return ui.Write(o.streams.Out, "json", "DrillReport", r.report)
+	if structured(o.output) {
+		return templateErr(o.output, ui.Write(o.streams.Out, o.output, "DrillReport", r.report))
 	}
 	w := o.streams.Out
 	p := r.params
@@ -724,8 +726,8 @@ func (o *drillOptions) waitWhole(ctx context.Context, r *drillRun) error {
 }
 
 func (o *drillOptions) printResults(r *drillRun) error {
-	if o.output == "json" {
-		return ui.Write(o.streams.Out, "json", "DrillReport", r.report)
+	if structured(o.output) {
+		return templateErr(o.output, ui.Write(o.streams.Out, o.output, "DrillReport", r.report))
 	}
 	w := tabwriter.NewWriter(o.streams.Out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "\nDRILL\tVERDICT\tEXPECTED\tOBSERVED (after the alert, sender)\tTIME (waits)\tEXPLANATION")
