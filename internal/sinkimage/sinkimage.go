@@ -3,7 +3,11 @@
 // (test/e2e) and the Deployment that runs it (pkg/kube.SinkObjects).
 package sinkimage
 
+import "github.com/amha-dev/kubectl-amha/pkg/version"
+
 const (
+	// Repository is where a release publishes the image, tagged with the release's tag.
+	Repository = "ghcr.io/amha-dev/kubectl-amha"
 	// Binary is the static kubectl-amha in the image, its entrypoint; the Deployment runs
 	// it with the arguments `sink ...`.
 	Binary = "/bin/kubectl-amha"
@@ -12,3 +16,12 @@ const (
 	// User is UID as a Dockerfile USER (user:group) names it.
 	User = "65534:65534"
 )
+
+// ForVersion is the image a release of version v published, or "" when v is no release
+// (a development build, a pseudo-version, a dirty build).
+func ForVersion(v string) string {
+	if !version.IsRelease(v) {
+		return ""
+	}
+	return Repository + ":" + v
+}

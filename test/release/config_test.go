@@ -112,8 +112,9 @@ func TestGoreleaserConfig(t *testing.T) {
 			t.Errorf("the sink image is not built for %s (platforms %v)", p, d.Platforms)
 		}
 	}
-	if len(d.Images) == 0 || !slices.Contains(d.Tags, "{{ .Tag }}") {
-		t.Errorf("dockers_v2 images %v tags %v: the image is published at the release's tag", d.Images, d.Tags)
+	// drill's --sink-image of a release is Repository:<its tag> (sinkimage.ForVersion).
+	if !slices.Contains(d.Images, sinkimage.Repository) || !slices.Contains(d.Tags, "{{ .Tag }}") {
+		t.Errorf("dockers_v2 images %v tags %v: a release publishes %s:<tag>, the image its drills run", d.Images, d.Tags, sinkimage.Repository)
 	}
 	df, err := os.ReadFile(filepath.Join("../..", d.Dockerfile))
 	if err != nil {
