@@ -97,6 +97,9 @@ func TestGoreleaserConfig(t *testing.T) {
 			t.Errorf("before hook %q: a release builds from the committed go.mod and go.sum", h)
 		}
 	}
+	if !slices.Contains(cfg.Before.Hooks, "go mod verify") {
+		t.Errorf("before hooks %v: go mod verify checks the modules against the committed go.sum", cfg.Before.Hooks)
+	}
 	if !slices.Contains(cfg.Builds[0].Flags, "-mod=readonly") {
 		t.Errorf("build flags %v: -mod=readonly, so that a go.sum short of an entry fails the release", cfg.Builds[0].Flags)
 	}
