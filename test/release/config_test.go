@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/amha-dev/kubectl-amha/internal/sinkimage"
+	"github.com/amha-dev/kubectl-amha/pkg/kube"
 )
 
 // workflow is the part of a GitHub Actions workflow the tests read.
@@ -146,5 +147,27 @@ func TestGoreleaserConfig(t *testing.T) {
 	var entry []string
 	if e := inst["ENTRYPOINT"]; len(e) != 1 || json.Unmarshal([]byte(e[0]), &entry) != nil || !slices.Equal(entry, []string{sinkimage.Binary}) {
 		t.Errorf("%s: ENTRYPOINT %v, want [%q] (the Deployment passes `sink ...` as its arguments)", d.Dockerfile, inst["ENTRYPOINT"], sinkimage.Binary)
+	}
+}
+
+// TestSinkDeploymentRunsTheImage: the drill's Deployment runs the image as it is laid out: its
+// entrypoint with `sink ...` as arguments, as the image's non-root user, on a read-only root
+// filesystem (the image has nothing to write).
+func TestSinkDeploymentRunsTheImage(t *testing.T) {
+	dep, _ := kube.SinkObjects(kube.DrillObject{Namespace: "ns", Run: "r"}, sinkimage.ForVersion("v0.1.0"))
+	pod := dep.Spec.Template.Spec
+	if len(pod.Containers) != 1 {
+		t.Fatalf("%d containers", len(pod.Containers))
+	}
+	c := pod.Containers[0]
+	if c.Image != sinkimage.Repository+":v0.1.0" || len(c.Command) != 0 || len(c.Args) == 0 || c.Args[0] != "sink" {
+		t.Errorf("image %s command %v args %v: want the image's entrypoint (%s) run as `sink ...`", c.Image, c.Command, c.Args, sinkimage.Binary)
+	}
+	sc := c.SecurityContext
+	if sc == nil || sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem {
+		t.Errorf("the sink's root filesystem is not read-only: %+v", sc)
+	}
+	if u := pod.SecurityContext.RunAsUser; u == nil || *u != sinkimage.UID || *u == 0 {
+		t.Errorf("runAsUser %v, want the image's user %d", u, sinkimage.UID)
 	}
 }
