@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
+	"debug/elf"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -53,9 +54,17 @@ func krewTool(t *testing.T, name string) string {
 func releaseArchives(t *testing.T, dir, tag string) map[string]string {
 	t.Helper()
 	cfg := readGoreleaser(t)
-	bin, err := os.ReadFile(ptytest.Build(t))
+	built := ptytest.Build(t)
+	bin, err := os.ReadFile(built)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Static, as the sink image (from scratch, no libc) needs it: no ELF interpreter.
+	if f, err := elf.Open(built); err == nil {
+		if f.Section(".interp") != nil {
+			t.Errorf("%s is dynamically linked: the release (CGO_ENABLED=0) and its scratch image need it static", built)
+		}
+		f.Close()
 	}
 	var extra []string // paths relative to the repository root, stored under their base name
 	for _, f := range cfg.Archives[0].Files {
