@@ -188,8 +188,13 @@ func TestKrewManifestValidates(t *testing.T) {
 	dir := t.TempDir()
 	sums := releaseArchives(t, dir, tag)
 	manifest := filepath.Join(dir, "amha.yaml") // krew requires <plugin name>.yaml
-	if err := os.WriteFile(manifest, renderKrew(t, tag, sums), 0o644); err != nil {
+	rendered := renderKrew(t, tag, sums)
+	if err := os.WriteFile(manifest, rendered, 0o644); err != nil {
 		t.Fatal(err)
+	}
+	// The caveats link the RBAC page of the release, not of main.
+	if !bytes.Contains(rendered, []byte("/blob/"+tag+"/docs/rbac.md")) || bytes.Contains(rendered, []byte("/blob/main/")) {
+		t.Errorf("the manifest does not link docs/rbac.md at %s:\n%s", tag, rendered)
 	}
 	if out, err := exec.Command(validator, "-manifest", manifest, "-skip-install").CombinedOutput(); err != nil {
 		m, _ := os.ReadFile(manifest)
