@@ -19,8 +19,8 @@ type Envelope struct {
 }
 
 // Write prints body as a report of the given kind, in format "json" (indented) or "yaml" (the
-// same field names; multi-line strings as literal blocks): apiVersion and kind first, then
-// body's fields. body must marshal to a JSON object. Nothing is written unless all of it
+// same field names; multi-line strings as literal blocks), apiVersion and kind first, then
+// body's fields; or through a template (TemplateFormats) applied to that JSON. body must marshal to a JSON object. Nothing is written unless all of it
 // rendered.
 func Write(w io.Writer, format, kind string, body any) error {
 	doc, err := envelop(kind, body)
@@ -41,7 +41,12 @@ func Write(w io.Writer, format, kind string, body any) error {
 			return err
 		}
 	default:
-		return fmt.Errorf("output format %q: want json or yaml", format)
+		if !IsTemplate(format) {
+			return fmt.Errorf("output format %q: want json or yaml", format)
+		}
+		if out, err = writeTemplate(format, doc); err != nil {
+			return err
+		}
 	}
 	_, err = w.Write(out)
 	return err

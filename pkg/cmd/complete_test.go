@@ -62,7 +62,7 @@ func TestCompleteFlagValues(t *testing.T) {
 		{[]string{"drill", "p"}, []string{"partition"}},
 		{[]string{"version", "-o", ""}, []string{"text", "json", "yaml"}},
 		// Subcommands; the hidden ones (sink, completion) are not offered.
-		{[]string{""}, []string{"drill", "help", "lint", "snippets", "status", "ui", "version"}},
+		{[]string{""}, []string{"drill", "help", "lint", "options", "snippets", "status", "ui", "version"}},
 		{[]string{"s"}, []string{"snippets", "status"}},
 	} {
 		got, d := complete(t, tc.args...)

@@ -20,6 +20,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/amha-dev/kubectl-amha/internal/sinkimage"
 	"github.com/amha-dev/kubectl-amha/pkg/amclient"
 	"github.com/amha-dev/kubectl-amha/pkg/drill"
 	"github.com/amha-dev/kubectl-amha/pkg/drill/kubeenv"
@@ -28,6 +29,7 @@ import (
 	"github.com/amha-dev/kubectl-amha/pkg/snapshot"
 	"github.com/amha-dev/kubectl-amha/pkg/text"
 	"github.com/amha-dev/kubectl-amha/pkg/timing"
+	"github.com/amha-dev/kubectl-amha/pkg/version"
 	"github.com/amha-dev/kubectl-amha/ui"
 )
 
@@ -37,8 +39,8 @@ const drillExample = `  # The drills, one line each
   # What the baseline would do on this cluster, with its numbers; changes nothing
   kubectl amha drill baseline -n monitoring --dry-run
 
-  # Run it (the sink image: see --sink-image)
-  kubectl amha drill baseline -n monitoring --yes --sink-image registry.example/kubectl-amha:v0.1.0
+  # Run it (a release runs the sink from the image it published; else see --sink-image)
+  kubectl amha drill baseline -n monitoring --yes
 
   # Every drill, in order, for CI
   kubectl amha drill all main -n monitoring --yes --sink-image IMAGE -o json`
@@ -153,8 +155,8 @@ interrupted (the drill alert is resolved, the partition healed and the sink dele
 	f := c.Flags()
 	f.BoolVar(&o.dryRun, "dry-run", false, "Print the plan with this cluster's numbers and change nothing")
 	f.BoolVar(&o.yes, "yes", false, "Run without asking")
-	f.StringVarP(&o.output, "output", "o", "text", "Output format: text or json (table, the former name of text, still works)")
-	f.StringVar(&o.sinkImage, "sink-image", "", "Image of kubectl-amha that runs the sink in the cluster (required: this build has no published image)")
+	f.StringVarP(&o.output, "output", "o", "text", "Output format: text, json, jsonpath=TEMPLATE or go-template=TEMPLATE (table, the former name of text, still works)")
+	f.StringVar(&o.sinkImage, "sink-image", sinkimage.ForVersion(version.String()), "Image of kubectl-amha that runs the sink in the cluster (a release's default: the image it published; a development build has none, so it is required)")
 	f.DurationVar(&o.splitTimeout, "split-timeout", 45*time.Second, "How long the partition waits for the mesh to split before it recreates the cut-off pod (and then 60s more)")
 	f.BoolVar(&o.recreate, "recreate", false, "Partition: delete the cut-off pod once, so that it restarts behind the policy with no established flows")
 	f.BoolVar(&o.silence, "silence-team-alerts", false, "Silence the team's own alerts the drill makes fire (listed in the plan), on this cluster only, for the run; expired at its end")
@@ -223,12 +225,14 @@ func (o *drillOptions) Complete(_ *cobra.Command, args []string) error {
 
 func (o *drillOptions) Validate() error {
 	o.output = formatName(o.output)
-	if !slices.Contains(drillFormats, o.output) {
+	if isTmpl, err := checkTemplate(o.output); err != nil {
+		return err
+	} else if !isTmpl && !slices.Contains(drillFormats, o.output) {
 		return usageError("--output %q: want %s", o.output, text.Or(drillFormats))
 	}
 	if len(o.drills) > 0 && !o.dryRun && o.sinkImage == "" {
-		return usageError("--sink-image is required: this build of kubectl-amha has no release version, so there is no published " +
-			"image to run the sink from; build one (the binary, static, as /bin/kubectl-amha) and name it")
+		return usageError("--sink-image is required: this build of kubectl-amha (%s) has no release version, so there is no published "+
+			"image to run the sink from; build one (the binary, static, as %s, user %s: hack/sink.Dockerfile) and name it", version.String(), sinkimage.Binary, sinkimage.User)
 	}
 	if o.splitTimeout <= 0 {
 		return usageError("--split-timeout must be positive")
@@ -481,8 +485,8 @@ func indent(s string) string {
 // printPlan says, with the cluster's numbers, what each drill will do, what Alertmanager
 // should do and why, what it creates, and what it does to the team's real alerts.
 func (o *drillOptions) printPlan(r *drillRun) error {
-	if o.output == "json" {
-		return ui.Write(o.streams.Out, "json", "DrillReport", r.report)
+	if structured(o.output) {
+		return templateErr(o.output, ui.Write(o.streams.Out, o.output, "DrillReport", r.report))
 	}
 	w := o.streams.Out
 	p := r.params
@@ -811,8 +815,8 @@ func (o *drillOptions) waitWhole(ctx context.Context, r *drillRun) error {
 }
 
 func (o *drillOptions) printResults(r *drillRun) error {
-	if o.output == "json" {
-		return ui.Write(o.streams.Out, "json", "DrillReport", r.report)
+	if structured(o.output) {
+		return templateErr(o.output, ui.Write(o.streams.Out, o.output, "DrillReport", r.report))
 	}
 	w := tabwriter.NewWriter(o.streams.Out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "\nDRILL\tVERDICT\tEXPECTED\tOBSERVED (after the alert, sender)\tTIME (waits)\tEXPLANATION")

@@ -35,12 +35,25 @@ func TestDrillListsWithoutADrill(t *testing.T) {
 	}
 }
 
+// TestDrillSinkImageOfARelease: a release runs the sink from the image it published (the
+// release workflow pushes it at the tag); a development build names none.
+func TestDrillSinkImageOfARelease(t *testing.T) {
+	setVersion(t, "v1.2.3", "abc", "2026-12-05T15:18:16Z")
+	if out, _, _ := run(t, "drill", "--help"); !strings.Contains(out, `(default "ghcr.io/amha-dev/kubectl-amha:v1.2.3")`) {
+		t.Errorf("drill --help of v1.2.3 does not default --sink-image to its image:\n%s", out)
+	}
+	setVersion(t, "v1.2.3-dirty", "abc", "2026-12-05T15:18:16Z")
+	if code, _, errOut := runDrillCmd(t, "baseline", "-n", "x"); code != ExitNoCheck || !strings.Contains(errOut, "--sink-image is required: this build of kubectl-amha (v1.2.3-dirty) has no release version") {
+		t.Errorf("a dirty build: exit %d, %q; want --sink-image required", code, errOut)
+	}
+}
+
 func TestDrillInput(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
-		{[]string{"baseline", "-n", "x"}, "--sink-image is required: this build of kubectl-amha has no release version"},
+		{[]string{"baseline", "-n", "x"}, ") has no release version, so there is no published image"},
 		{[]string{"nope", "main"}, `unknown drill "nope"`},
 		{[]string{"baseline", "-o", "yaml", "--dry-run"}, `--output "yaml"`},
 		{[]string{"partition", "--split-timeout", "0s", "--dry-run"}, "--split-timeout must be positive"},

@@ -87,6 +87,9 @@ Output formats (-o):
            with kubectl-amha:)
   github   one GitHub Actions workflow command per finding (::error, ::warning, ::notice
            with file, line, col and the id as title), shown as annotations on the files
+  jsonpath=TEMPLATE, go-template=TEMPLATE (and jsonpath-file=, go-template-file=)
+           as kubectl's -o, applied to the JSON report:
+             -o jsonpath='{range .findings[*]}{.id}{"\n"}{end}'
 
 Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 bad input (the error names the
 file and line; nothing is printed on stdout).`,
@@ -105,7 +108,7 @@ file and line; nothing is printed on stdout).`,
 		},
 	}
 	c.Flags().StringArrayVarP(&o.files, "filename", "f", nil, "file, directory or - (stdin) to lint; repeatable")
-	c.Flags().StringVarP(&o.output, "output", "o", "text", "output format: text, json, yaml, sarif, line or github")
+	c.Flags().StringVarP(&o.output, "output", "o", "text", "output format: text, json, yaml, sarif, line, github, jsonpath=TEMPLATE or go-template=TEMPLATE")
 	c.Flags().StringVar(&o.color, "color", "auto", "colour: auto, always or never (NO_COLOR is honoured)")
 	c.Flags().StringVar(&o.minLevel, "fail-on", "warning", "lowest severity that makes the exit code 1: info, warning or error")
 	completeValues(c, map[string][]string{"output": lintFormats, "color": colorValues, "fail-on": severityValues})
@@ -118,7 +121,9 @@ func (o *lintOptions) Complete() error {
 		return usageError("nothing to lint: give -f FILE, -f DIR or -f - (stdin)")
 	}
 	o.output = formatName(o.output)
-	if !slices.Contains(lintFormats, o.output) {
+	if isTmpl, err := checkTemplate(o.output); err != nil {
+		return err
+	} else if !isTmpl && !slices.Contains(lintFormats, o.output) {
 		return usageError("-o %q: want %s", o.output, text.Or(lintFormats))
 	}
 	var err error
@@ -157,14 +162,14 @@ func (o *lintOptions) Run() error {
 	// Render fully before writing: a failure leaves stdout empty.
 	var buf bytes.Buffer
 	res.Findings = ui.Linked(res.Findings)
-	switch o.output {
-	case "json", "yaml":
+	switch {
+	case structured(o.output):
 		err = ui.Write(&buf, o.output, "LintReport", res)
-	case "sarif":
+	case o.output == "sarif":
 		err = ui.WriteSARIF(&buf, res.Findings, version.String())
-	case "line":
+	case o.output == "line":
 		err = ui.WriteLines(&buf, res.Findings)
-	case "github":
+	case o.output == "github":
 		err = ui.WriteGitHub(&buf, res.Findings)
 	default:
 		err = o.writeText(&buf, res)

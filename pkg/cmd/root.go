@@ -85,6 +85,8 @@ Exit codes: 0 healthy, 1 a warning or error finding, 2 could not check, 130 inte
 	root.AddCommand(newVersionCmd(streams))
 	root.AddCommand(newDrillCmd(streams, kube))
 	root.AddCommand(newSinkCmd(streams))
+	root.AddCommand(newOptionsCmd())
+	root.SetUsageTemplate(usageTemplate)
 	setRootRun(root, streams, kube)
 	return root
 }

@@ -117,7 +117,7 @@ written, 130 interrupted.`,
 	f.DurationVar(&o.timing.GroupInterval, "group-interval", timing.DefaultGroupInterval, "The route's group_interval")
 	f.DurationVar(&o.timing.RepeatInterval, "repeat-interval", timing.DefaultRepeatInterval, "The route's repeat_interval")
 	f.DurationVar(&o.timing.ReceiverLatency, "receiver-latency", 0, "How long one send to the receiver takes, for the scenario table")
-	f.StringVarP(&o.output, "output", "o", "text", "Output format: text, json or yaml")
+	f.StringVarP(&o.output, "output", "o", "text", "Output format: text, json, yaml, jsonpath=TEMPLATE or go-template=TEMPLATE")
 	f.StringVar(&o.outDir, "out", "", "Write one file per snippet into this directory (all or nothing) instead of printing them")
 	f.StringSliceVar(&o.only, "only", nil, "Only these snippet ids or groups, comma-separated")
 	completeValues(c, map[string][]string{"output": snippetsFormats})
@@ -141,7 +141,9 @@ func (o *snippetsOptions) Complete(cmd *cobra.Command, args []string) error {
 
 func (o *snippetsOptions) Validate() error {
 	o.output = formatName(o.output)
-	if !slices.Contains(snippetsFormats, o.output) {
+	if isTmpl, err := checkTemplate(o.output); err != nil {
+		return err
+	} else if !isTmpl && !slices.Contains(snippetsFormats, o.output) {
 		return usageError("--output %q: want %s", o.output, text.Or(snippetsFormats))
 	}
 	if o.outDir != "" && o.output != "text" {
@@ -190,13 +192,12 @@ func (o *snippetsOptions) Run(ctx context.Context) error {
 		}
 		return nil
 	}
-	switch o.output {
-	case "json", "yaml":
+	if structured(o.output) {
 		r, err := snippets.NewReport(spec, selected)
 		if err != nil {
 			return err
 		}
-		return ui.Write(o.streams.Out, o.output, "SnippetsReport", r)
+		return templateErr(o.output, ui.Write(o.streams.Out, o.output, "SnippetsReport", r))
 	}
 	return snippets.WriteText(o.streams.Out, selected)
 }

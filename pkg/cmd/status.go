@@ -120,7 +120,7 @@ func (o *statusOptions) addTargetFlags(f *pflag.FlagSet) {
 // addReportFlags registers status's flags that only a one-off report has: the format and the
 // probe (which writes a silence: not something to repeat every few seconds).
 func (o *statusOptions) addReportFlags(f *pflag.FlagSet) {
-	f.StringVarP(&o.output, "output", "o", "text", "Output format: text, wide, json or yaml (table, the former name of text, still works)")
+	f.StringVarP(&o.output, "output", "o", "text", "Output format: text, wide, json, yaml, jsonpath=TEMPLATE or go-template=TEMPLATE (table, the former name of text, still works)")
 	f.BoolVar(&o.probe, "probe", false, "Measure gossip propagation: create a silence matching nothing on one replica, time its arrival on the others, expire it")
 	f.DurationVar(&o.probeTimeout, "probe-timeout", 30*time.Second, "How long the probe waits for the silence on each replica")
 }
@@ -182,7 +182,9 @@ func (o *statusOptions) replicaClient() (*http.Client, error) {
 
 func (o *statusOptions) Validate() error {
 	o.output = formatName(o.output)
-	if !slices.Contains(statusFormats, o.output) {
+	if isTmpl, err := checkTemplate(o.output); err != nil {
+		return err
+	} else if !isTmpl && !slices.Contains(statusFormats, o.output) {
 		return usageError("--output %q: want %s", o.output, text.Or(statusFormats))
 	}
 	if len(o.urls) > 0 {
@@ -295,9 +297,8 @@ func (o *statusOptions) source() (snapshot.Source, error) {
 
 func (o *statusOptions) print(cs []model.Cluster) error {
 	w := o.streams.Out
-	switch o.output {
-	case "json", "yaml":
-		return ui.Write(w, o.output, "StatusReport", ui.NewStatusReport(cs))
+	if structured(o.output) {
+		return templateErr(o.output, ui.Write(w, o.output, "StatusReport", ui.NewStatusReport(cs)))
 	}
 	return ui.WriteText(w, cs, ui.NewStyles(o.useColor), ui.TextOptions{Wide: o.output == "wide"})
 }

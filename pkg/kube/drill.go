@@ -21,6 +21,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/remotecommand"
+
+	"github.com/amha-dev/kubectl-amha/internal/sinkimage"
 )
 
 // The drills' objects: every object a drill creates carries these labels and the expiry
@@ -61,7 +63,7 @@ func SinkObjects(d DrillObject, image string) (*appsv1.Deployment, *corev1.Servi
 	sel := map[string]string{"app.kubernetes.io/name": SinkName, DrillRunLabel: d.Run}
 	one := int32(1)
 	yes, no := true, false
-	nobody := int64(65534)
+	nobody := int64(sinkimage.UID)
 	dep := &appsv1.Deployment{
 		ObjectMeta: d.meta(SinkName, map[string]string{"app.kubernetes.io/name": SinkName}),
 		Spec: appsv1.DeploymentSpec{

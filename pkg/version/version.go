@@ -108,3 +108,9 @@ func DocsRef(v string) string {
 	}
 	return v
 }
+
+// IsRelease tells whether v is a release tag ("v0.1.0", "v0.2.0-rc.1"): what a release build
+// or `go install ...@v0.1.0` reports, not a pseudo-version, a dirty build or "dev".
+func IsRelease(v string) bool {
+	return semver.IsValid(v) && semver.Build(v) == "" && !module.IsPseudoVersion(v) && !strings.HasSuffix(v, "-dirty")
+}

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -27,13 +28,15 @@ import (
 
 	"github.com/amha-dev/kubectl-amha/internal/ambuild"
 	"github.com/amha-dev/kubectl-amha/internal/ptytest"
+	"github.com/amha-dev/kubectl-amha/internal/sinkimage"
 	"github.com/amha-dev/kubectl-amha/pkg/cmd"
 	"github.com/amha-dev/kubectl-amha/pkg/drill"
 	"github.com/amha-dev/kubectl-amha/ui"
 )
 
-// drillImage is the sink's image as the rig makes images: the static binary as
-// /bin/kubectl-amha, user 65534, imported into the rig's containerd.
+// drillImage is the sink's image as the rig makes images, in the release image's layout
+// (internal/sinkimage): the static binary as /bin/kubectl-amha, user 65534, imported into the
+// rig's containerd.
 const drillImage = "amha.local/kubectl-amha:drill"
 
 // sharedDir holds what several tests use (the drill's binary); removed after the last test.
@@ -78,7 +81,7 @@ func buildDrillImage(t *testing.T) {
 		}
 		tar := filepath.Join(t.TempDir(), "kubectl-amha-drill.tar")
 		steps := [][]string{
-			{rigctl, "mkimage", "-o", tar, "-name", drillImage, "-add", bin + ":/bin/kubectl-amha", "-user", "65534", "-entrypoint", `["/bin/kubectl-amha"]`},
+			{rigctl, "mkimage", "-o", tar, "-name", drillImage, "-add", bin + ":" + sinkimage.Binary, "-user", strconv.Itoa(sinkimage.UID), "-entrypoint", `["` + sinkimage.Binary + `"]`},
 			{"bash", filepath.Join("..", "rig", "rig.sh"), "import", tar},
 		}
 		for _, s := range steps {

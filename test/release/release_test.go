@@ -30,28 +30,52 @@ func (f *archiveFile) UnmarshalYAML(n *yaml.Node) error {
 	return n.Decode((*plain)(f))
 }
 
-func TestKrewManifestMatchesGoreleaser(t *testing.T) {
+// goreleaserConfig is the part of .goreleaser.yaml the tests read.
+type goreleaserConfig struct {
+	ProjectName string `yaml:"project_name"`
+	Before      struct {
+		Hooks []string `yaml:"hooks"`
+	} `yaml:"before"`
+	Builds []struct {
+		ID     string   `yaml:"id"`
+		Binary string   `yaml:"binary"`
+		Env    []string `yaml:"env"`
+		Flags  []string `yaml:"flags"`
+		Tags   []string `yaml:"tags"`
+		GOOS   []string `yaml:"goos"`
+		GOARCH []string `yaml:"goarch"`
+	} `yaml:"builds"`
+	Archives []struct {
+		NameTemplate string        `yaml:"name_template"`
+		Files        []archiveFile `yaml:"files"`
+	} `yaml:"archives"`
+	Dockers []struct {
+		IDs        []string `yaml:"ids"`
+		Dockerfile string   `yaml:"dockerfile"`
+		Images     []string `yaml:"images"`
+		Tags       []string `yaml:"tags"`
+		Platforms  []string `yaml:"platforms"`
+	} `yaml:"dockers_v2"`
+}
+
+func readGoreleaser(t *testing.T) goreleaserConfig {
+	t.Helper()
 	gr, err := os.ReadFile("../../.goreleaser.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cfg struct {
-		ProjectName string `yaml:"project_name"`
-		Builds      []struct {
-			Binary string   `yaml:"binary"`
-			Env    []string `yaml:"env"`
-			Tags   []string `yaml:"tags"`
-			GOOS   []string `yaml:"goos"`
-			GOARCH []string `yaml:"goarch"`
-		} `yaml:"builds"`
-		Archives []struct {
-			NameTemplate string        `yaml:"name_template"`
-			Files        []archiveFile `yaml:"files"`
-		} `yaml:"archives"`
-	}
+	var cfg goreleaserConfig
 	if err := yaml.Unmarshal(gr, &cfg); err != nil {
 		t.Fatalf(".goreleaser.yaml: %v", err)
 	}
+	if len(cfg.Builds) != 1 || len(cfg.Archives) != 1 {
+		t.Fatalf(".goreleaser.yaml: %d builds, %d archives; the tests read one of each", len(cfg.Builds), len(cfg.Archives))
+	}
+	return cfg
+}
+
+func TestKrewManifestMatchesGoreleaser(t *testing.T) {
+	cfg := readGoreleaser(t)
 	if cfg.Builds[0].Binary != "kubectl-amha" {
 		t.Fatalf("binary %q: kubectl finds plugins named kubectl-<name>", cfg.Builds[0].Binary)
 	}
@@ -62,7 +86,7 @@ func TestKrewManifestMatchesGoreleaser(t *testing.T) {
 	if !slices.Contains(cfg.Builds[0].Env, "CGO_ENABLED=0") {
 		t.Errorf("goreleaser env %v: releases are static (CGO_ENABLED=0), as the tests build them", cfg.Builds[0].Env)
 	}
-	krew, err := os.ReadFile("../../krew/amha.yaml")
+	krew, err := os.ReadFile("../../.krew.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +113,7 @@ func TestKrewManifestMatchesGoreleaser(t *testing.T) {
 		}
 	}
 	if err := yaml.Unmarshal([]byte(text), &plugin); err != nil {
-		t.Fatalf("krew/amha.yaml: %v\n%s", err, text)
+		t.Fatalf(".krew.yaml: %v\n%s", err, text)
 	}
 	if plugin.Metadata.Name != "amha" {
 		t.Fatalf("plugin name %q", plugin.Metadata.Name)
