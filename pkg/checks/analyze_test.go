@@ -513,6 +513,31 @@ func checkCases() []checkCase {
 			quiet: []string{"mesh/notify-failing"},
 		},
 
+		// mesh/drill-leftover
+		{
+			name: "a killed partition drill left its policy",
+			setup: func(c *model.Cluster) {
+				exp := time.Now().Add(-time.Minute)
+				c.DrillLeftovers = []model.DrillRun{{Run: "ab12", Expires: &exp,
+					Objects: []string{"deployment/amha-drill-sink", "service/amha-drill-sink", "networkpolicy/amha-drill-partition-am-2"}}}
+			},
+			want: []brief{{"mesh/drill-leftover", model.Warning, []string{"deployment/amha-drill-sink", "service/amha-drill-sink", "networkpolicy/amha-drill-partition-am-2"}}},
+			verify: func(t *testing.T, c *model.Cluster) {
+				f := finding(t, c, "mesh/drill-leftover")
+				if !strings.Contains(f.Message, "still cuts port 9094 of am-2") || !strings.Contains(f.Fix, "kubectl amha drill cleanup -n ") {
+					t.Errorf("message %q, fix %q", f.Message, f.Fix)
+				}
+			},
+		},
+		{
+			name: "a drill in progress, its objects not expired",
+			setup: func(c *model.Cluster) {
+				exp := time.Now().Add(time.Hour)
+				c.Drills = []model.DrillRun{{Run: "ab12", Expires: &exp, Objects: []string{"service/amha-drill-sink"}}}
+			},
+			quiet: []string{"mesh/drill-leftover"},
+		},
+
 		// mesh/slow-receiver
 		{
 			name: "receiver p99 equal to the peer timeout",

@@ -42,6 +42,7 @@ func All() []Check {
 		meshFailedPeers{},
 		meshNotifyFailing{},
 		meshSlowReceiver{},
+		meshDrillLeftover{},
 		meshSlowGossip{},
 		prometheusNotAllReplicas{},
 		prometheusLoadBalancer{},

@@ -26,6 +26,7 @@ import (
 	"github.com/amha-dev/kubectl-amha/pkg/drill/kubeenv"
 	"github.com/amha-dev/kubectl-amha/pkg/kube"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
+	"github.com/amha-dev/kubectl-amha/pkg/sink"
 	"github.com/amha-dev/kubectl-amha/pkg/snapshot"
 	"github.com/amha-dev/kubectl-amha/pkg/text"
 	"github.com/amha-dev/kubectl-amha/pkg/timing"
@@ -207,6 +208,9 @@ func (o *drillOptions) Complete(_ *cobra.Command, args []string) error {
 		return usageError("unknown drill %q: want one of %s or %s", args[0], strings.Join(drill.Names, ", "), drillAll)
 	}
 	if len(args) == 1 {
+		if d := nearDrill(args[0]); d != "" {
+			return usageError("unknown drill %q: did you mean %s? (a cluster NAME comes after the drill: kubectl amha drill DRILL NAME)", args[0], d)
+		}
 		o.name = args[0]
 	}
 	var err error
@@ -223,12 +227,49 @@ func (o *drillOptions) Complete(_ *cobra.Command, args []string) error {
 	return err
 }
 
+// nearDrill is the drill (or all) that s is a likely misspelling of: the same letters in
+// another case or with _ for -, or at most two edits away; "" when none.
+func nearDrill(s string) string {
+	n := strings.ReplaceAll(strings.ToLower(s), "_", "-")
+	for _, d := range append(slices.Clone(drill.Names), drillAll) {
+		if n == d || len(n) > 3 && editDistance(n, d) <= 2 {
+			return d
+		}
+	}
+	return ""
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
 func (o *drillOptions) Validate() error {
 	o.output = formatName(o.output)
 	if isTmpl, err := checkTemplate(o.output); err != nil {
 		return err
 	} else if !isTmpl && !slices.Contains(drillFormats, o.output) {
 		return usageError("--output %q: want %s", o.output, text.Or(drillFormats))
+	}
+	if len(o.drills) == 0 && (o.yes || o.dryRun || o.output != "text") {
+		return usageError("no drill given: name one (%s or %s) before NAME; without one, a terminal shows the menu and a pipe the list",
+			strings.Join(drill.Names, ", "), drillAll)
 	}
 	if len(o.drills) > 0 && !o.dryRun && o.sinkImage == "" {
 		return usageError("--sink-image is required: this build of kubectl-amha (%s) has no release version, so there is no published "+
@@ -621,6 +662,7 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 	defer pool.Close()
 	sk := &kubeenv.Sink{Pool: pool, Pod: pod, HTTP: r.http}
 	baselinePassed := true
+	ended := map[string]time.Time{} // when each drill resolved its alert
 	for i := range r.report.Drills {
 		d := &r.report.Drills[i]
 		if !baselinePassed {
@@ -647,6 +689,7 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 		res, rerr := drill.Run(ctx, r.env, sk, d.Drill, drill.Options{
 			Run: d.Alert, ExtraLabels: r.report.Labels, Timing: r.params, HTTP: r.http, Timeout: o.timeout, SplitTimeout: o.splitTimeout, Progress: say,
 		})
+		ended[d.Alert] = time.Now()
 		if ctx.Err() != nil {
 			// What could not be restored (the alert resolved, the partition healed) is said.
 			if rerr != nil && rerr.Error() != ctx.Err().Error() {
@@ -668,6 +711,9 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 		if d.Drill == drill.Baseline && d.Verdict != drill.Pass {
 			baselinePassed = false
 		}
+	}
+	if err := o.awaitResolved(ctx, r, sk, ended, say); err != nil {
+		return err
 	}
 	if err := o.printResults(r); err != nil {
 		return err
@@ -709,6 +755,71 @@ func (o *drillOptions) silenceTeamAlerts(ctx context.Context, r *drillRun, say f
 				strings.Join(ids, ", "), r.env.Object.Expires.Format(time.RFC3339), err, r.found.Namespace)
 		}
 	}, err
+}
+
+// awaitResolved waits, before the sink is deleted, for the resolved notification of every
+// drill alert that was notified: it comes at the group's next flush, up to group_interval
+// after the drill resolved it (one peer-timeout more per replica that did not send). A sink
+// deleted before it leaves every replica retrying a failed notification, and
+// mesh/notify-failing in status.
+func (o *drillOptions) awaitResolved(ctx context.Context, r *drillRun, sk drill.Sink, ended map[string]time.Time, say func(string)) error {
+	p := r.params.WithDefaults()
+	var waiting []string
+	deadline := time.Time{}
+	for _, d := range r.report.Drills {
+		if len(firing(d.Hits)) == 0 || ended[d.Alert].IsZero() {
+			continue
+		}
+		waiting = append(waiting, d.Alert)
+		deadline = later(deadline, ended[d.Alert].Add(p.GroupInterval+time.Duration(len(r.positions)-1)*p.PeerTimeout+drill.Slack))
+	}
+	if len(waiting) == 0 {
+		return nil
+	}
+	say(fmt.Sprintf("waiting up to %s for the resolved notification(s) (group_interval %s): a sink deleted before them leaves the replicas retrying",
+		timing.Format(time.Until(deadline).Round(time.Second)), timing.Format(p.GroupInterval)))
+	for len(waiting) > 0 {
+		var still []string
+		for _, a := range waiting {
+			hits, err := sk.Hits(ctx, a)
+			if err != nil || !slices.ContainsFunc(hits, func(h sink.Hit) bool { return h.Status == "resolved" }) {
+				still = append(still, a)
+			}
+		}
+		waiting = still
+		if len(waiting) == 0 {
+			say("the resolved notification(s) arrived")
+			return nil
+		}
+		if time.Now().After(deadline) {
+			say("no resolved notification for " + strings.Join(waiting, ", ") + " by the deadline: the replicas may retry at the deleted sink (mesh/notify-failing)")
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return errInterrupted
+		case <-time.After(time.Second):
+		}
+	}
+	return nil
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// firing are the hits of firing notifications.
+func firing(hits []drill.Hit) []drill.Hit {
+	var out []drill.Hit
+	for _, h := range hits {
+		if !h.Resolved {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // eventTimeout bounds the recording of one Event: a drill never waits long on its journal.

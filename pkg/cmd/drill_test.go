@@ -93,3 +93,23 @@ func TestDrillMenu(t *testing.T) {
 		}
 	}
 }
+
+// A mistyped drill is not taken for a cluster NAME (a pipe would list the drills and exit 0,
+// a false green in CI); a drill's flags without a drill are refused.
+func TestDrillMistyped(t *testing.T) {
+	for _, args := range [][]string{{"basline", "-n", "x", "--yes"}, {"Baseline"}, {"stop_sender"}, {"partiton", "-o", "json"}} {
+		code, _, errOut := runDrillCmd(t, args...)
+		if code != ExitNoCheck || !strings.Contains(errOut, "unknown drill") || !strings.Contains(errOut, "did you mean") {
+			t.Errorf("%v: exit %d, %q; want 2 and a suggestion", args, code, errOut)
+		}
+	}
+	for _, args := range [][]string{{"main", "--yes"}, {"main", "-o", "json"}, {"--dry-run"}} {
+		code, _, errOut := runDrillCmd(t, args...)
+		if code != ExitNoCheck || !strings.Contains(errOut, "no drill given") {
+			t.Errorf("%v: exit %d, %q; want 2, no drill given", args, code, errOut)
+		}
+	}
+	if code, out, _ := runDrillCmd(t, "alertmanager-main"); code != ExitOK || !strings.Contains(out, "baseline") {
+		t.Errorf("a cluster NAME alone: exit %d; want the list", code)
+	}
+}

@@ -208,7 +208,11 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 		// It is gone (or its replacement starts empty): the resolve goes to the others.
 		delete(endpoint, positions[0])
 	}
-	until := t0.Add(e.To + Slack + pt/2)
+	// Count until every replica has decided: the last position's wait ends at group_wait +
+	// (n-1) x peer-timeout, and a duplicate from it would come then, later than the expected
+	// notification.
+	last := o.Timing.WithDefaults().GroupWait + time.Duration(len(positions)-1)*pt
+	until := t0.Add(max(e.To, last) + Slack + pt/2)
 	say("counting notifications until %s after the alert", timing.Format(until.Sub(t0)))
 	// Prometheus sends every firing alert again at its resend delay, with the same startsAt;
 	// so does the drill while it counts, to the replicas it posted to (never to one restarted

@@ -85,6 +85,7 @@ var index = []Entry{
 	{ID: "mesh/failed-peers", Context: Live, Title: "Replicas hold failed peers (often old pod IPs for 6h) or report an unhealthy memberlist."},
 	{ID: "mesh/notify-failing", Context: Live, Title: "An integration has failed sends. Nothing is logged until a send succeeds, then one delivery may come per replica."},
 	{ID: "mesh/slow-receiver", Context: Live, Title: "A receiver answers more slowly than the next replica waits, so that replica sends too."},
+	{ID: "mesh/drill-leftover", Context: Live, Title: "A killed drill run left its objects; a partition policy left behind splits the mesh when its pod restarts."},
 	{ID: "mesh/slow-gossip", Context: Live, Title: "The probe silence took too long to reach a replica; the notification log travels the same way."},
 	{ID: "prometheus/not-all-replicas", Context: Live, Title: "A Prometheus does not send to every replica."},
 	{ID: "prometheus/load-balancer", Context: Live | Configuration, Title: "prometheus.yml or a Prometheus object sends alerts to a Service VIP, load balancer or ingress instead of each replica."},

@@ -34,6 +34,9 @@ type Cluster struct {
 	// objects in the namespace (unexpired) or their alert on a replica. The findings they cause
 	// on purpose are marked (Finding.DrillCaused) and kept at info.
 	Drills []DrillRun `json:"drillInProgress,omitempty"`
+	// DrillLeftovers are drill runs whose labelled objects are past their expiry: a run killed
+	// before its cleanup (mesh/drill-leftover).
+	DrillLeftovers []DrillRun `json:"drillLeftovers,omitempty"`
 }
 
 // Replica is one Alertmanager process and what it reported.

@@ -40,14 +40,20 @@ func newLiveConfig(f *kube.Found, o kube.Objects) *liveConfig {
 	} else {
 		add("apps/v1", "StatefulSet", f.StatefulSet)
 	}
+	// A drill's own objects (its sink's Service, its partition policy) are not the team's
+	// configuration: lint would judge the drill, not the cluster.
 	for i := range o.Services {
-		add("v1", "Service", &o.Services[i])
+		if o.Services[i].Labels[kube.ManagedByLabel] != kube.ManagedBy {
+			add("v1", "Service", &o.Services[i])
+		}
 	}
 	for i := range o.PDBs {
 		add("policy/v1", "PodDisruptionBudget", &o.PDBs[i])
 	}
 	for i := range o.NetworkPolicies {
-		add("networking.k8s.io/v1", "NetworkPolicy", &o.NetworkPolicies[i])
+		if o.NetworkPolicies[i].Labels[kube.ManagedByLabel] != kube.ManagedBy {
+			add("networking.k8s.io/v1", "NetworkPolicy", &o.NetworkPolicies[i])
+		}
 	}
 	for kind := range o.Unread {
 		l.unread[kind] = true

@@ -61,11 +61,11 @@ func (k *Kube) Close() { k.pool.Close() }
 // snapshot runs the pipeline for one found cluster: targets, collect, annotate, analyse.
 func (k *Kube) snapshot(ctx context.Context, f *kube.Found, prom []collect.PrometheusTarget) model.Cluster {
 	var live *liveConfig
-	var drills []model.DrillRun
+	var drills, leftovers []model.DrillRun
 	objsDone := make(chan struct{})
 	go func() {
 		defer close(objsDone)
-		drills = k.drills(ctx, f.Namespace)
+		drills, leftovers = k.drills(ctx, f.Namespace)
 		if k.opts.ConfigChecks {
 			objs, _ := k.kube.Objects(ctx, f) // what could not be read is in objs.Unread
 			live = newLiveConfig(f, objs)
@@ -79,7 +79,7 @@ func (k *Kube) snapshot(ctx context.Context, f *kube.Found, prom []collect.Prome
 	c := collect.Collect(ctx, k.cluster(f, reps), targets, k.opts.collect(prom))
 	k.markDeleted(ctx, f, &c, forwards)
 	<-objsDone
-	c.Drills = drills
+	c.Drills, c.DrillLeftovers = drills, leftovers
 	analyse(&c, k.opts.Checks, live)
 	return c
 }
@@ -123,9 +123,10 @@ func (k *Kube) targets(ctx context.Context, reps []kube.Replica) ([]collect.Targ
 	return targets, forwards
 }
 
-// drills are the drill runs whose labelled objects are in the namespace and not expired. Kinds
-// that cannot be listed (no right) are left out; without any, the drill alert alone tells.
-func (k *Kube) drills(ctx context.Context, namespace string) []model.DrillRun {
+// drills are the drill runs whose labelled objects are in the namespace and not expired, and
+// those past their expiry (left by a killed run). Kinds that cannot be listed (no right) are
+// left out; without any, the drill alert alone tells.
+func (k *Kube) drills(ctx context.Context, namespace string) (inProgress, expired []model.DrillRun) {
 	if k.opts.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, k.opts.Timeout)
@@ -133,22 +134,22 @@ func (k *Kube) drills(ctx context.Context, namespace string) []model.DrillRun {
 	}
 	left, err := k.kube.DrillsInProgress(ctx, namespace)
 	if err != nil {
-		return nil
+		return nil, nil
 	}
-	var out []model.DrillRun
 	now := time.Now()
 	for _, l := range left {
-		if !l.Expires.After(now) {
-			continue
-		}
 		d := model.DrillRun{Run: l.Run, Objects: l.Objects}
 		if l.Expires.Year() < 9999 {
 			exp := l.Expires.UTC()
 			d.Expires = &exp
 		}
-		out = append(out, d)
+		if !l.Expires.After(now) {
+			expired = append(expired, d)
+			continue
+		}
+		inProgress = append(inProgress, d)
 	}
-	return out
+	return inProgress, expired
 }
 
 // markDeleted re-reads the pods of replicas that failed: a pod deleted (or replaced) while

@@ -7,11 +7,13 @@ import (
 
 	"github.com/amha-dev/kubectl-amha/pkg/cmd"
 	"github.com/amha-dev/kubectl-amha/pkg/drill"
+	"github.com/amha-dev/kubectl-amha/pkg/model"
 )
 
 // The real binary killed with SIGKILL while its partition holds and the drill alert is posted:
 // nothing of its own cleanup runs. `drill cleanup` leaves the run while it has not expired (it
-// may still be going) and says so (exit 2); with --force it deletes the sink and the policy,
+// may still be going) and says so (exit 2); once the run has expired, status names what it
+// left (mesh/drill-leftover: the policy still cuts a pod), and cleanup deletes the sink and the policy,
 // resolves the drill alert on every replica, and sees the mesh whole again: no object of the
 // drill left, no drill alert active on any replica.
 func TestDrillKilledThenCleanupOnRig(t *testing.T) {
@@ -45,10 +47,18 @@ func TestDrillKilledThenCleanupOnRig(t *testing.T) {
 		t.Errorf("cleanup without --force removed objects of an unexpired run: %v -> %v", left, m)
 	}
 
-	code, out = amha(t, "drill", "cleanup", "-n", ns, "--kubeconfig", r.kubeconfig, "--force")
-	t.Logf("drill cleanup --force: exit %d\n%s", code, out)
+	// Past its expiry, status names what the run left (the policy still cuts a pod), and
+	// cleanup removes it without --force.
+	r.kubectl(t, "annotate", "--overwrite", "-n", ns, "deployment,service,networkpolicy", "-l", "amha.dev/drill-run",
+		"amha.dev/expires="+time.Now().Add(-time.Minute).UTC().Format(time.RFC3339))
+	st, _, _ := r.status(t, "-n", ns)
+	if f := findings(st, "mesh/drill-leftover"); len(f) != 1 || f[0].Severity != model.Warning || !strings.Contains(f[0].Message, "still cuts port 9094") {
+		t.Errorf("status after the expiry: mesh/drill-leftover %+v; want one warning naming the cut", f)
+	}
+	code, out = amha(t, "drill", "cleanup", "-n", ns, "--kubeconfig", r.kubeconfig)
+	t.Logf("drill cleanup: exit %d\n%s", code, out)
 	if code != cmd.ExitOK {
-		t.Errorf("cleanup --force: exit %d, want 0", code)
+		t.Errorf("cleanup of an expired run: exit %d, want 0", code)
 	}
 	for _, want := range []string{"deleted", "networkpolicy/amha-drill-partition-", "resolved drill alert(s)", "the mesh is whole", "Nothing of a drill is left."} {
 		if !strings.Contains(out, want) {
