@@ -438,6 +438,9 @@ func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
 	run := hex.EncodeToString(b)
 	obj := kube.DrillObject{Namespace: f.Namespace, Run: run, Expires: time.Now().Add(o.planLength())}
 	r := &drillRun{kc: kc, found: f, http: hc, env: &kubeenv.Env{Kube: kc, Src: src, Found: f, Object: obj, RecreateAtOnce: o.recreate, NarrowPolicies: o.narrow}}
+	if err := o.refuseLeftovers(ctx, r); err != nil {
+		return r, err
+	}
 	c, err := r.env.Snapshot(ctx)
 	if err != nil {
 		return r, &ExitError{Code: ExitNoCheck, Err: err}
@@ -847,18 +850,34 @@ func (o *drillOptions) recorder(r *drillRun, say func(string)) func(warning bool
 // clearLeftovers deletes what an earlier run (killed before its cleanup) left once it has
 // expired, and refuses while another run's objects have not: that run may still be going.
 func (o *drillOptions) clearLeftovers(ctx context.Context, r *drillRun, say func(string)) error {
+	return o.leftovers(ctx, r, say, false)
+}
+
+// refuseLeftovers refuses, before the preflight (a partition left behind splits the mesh, and
+// the preflight would only say that it is not whole), while another run's objects have not
+// expired; it changes nothing.
+func (o *drillOptions) refuseLeftovers(ctx context.Context, r *drillRun) error {
+	return o.leftovers(ctx, r, nil, true)
+}
+
+// leftovers refuses while another run's objects have not expired and, unless readOnly,
+// deletes (or restores) those that have.
+func (o *drillOptions) leftovers(ctx context.Context, r *drillRun, say func(string), readOnly bool) error {
 	left, err := r.kc.DrillLeftovers(ctx, r.found.Namespace)
-	if err != nil {
-		return &ExitError{Code: ExitNoCheck, Err: err}
-	}
-	narrowed, err := r.kc.NarrowedPolicies(ctx, r.found.Namespace)
-	if err != nil {
+	narrowed, nerr := r.kc.NarrowedPolicies(ctx, r.found.Namespace)
+	if err = errors.Join(err, nerr); err != nil {
+		if readOnly && o.dryRun {
+			return nil // a missing right is listed by the rights check; the plan still prints
+		}
 		return &ExitError{Code: ExitNoCheck, Err: err}
 	}
 	for _, n := range narrowed {
 		if time.Now().Before(n.Expires) {
 			return &ExitError{Code: ExitNoCheck, Err: fmt.Errorf("drill run %s narrowed NetworkPolicy %s, expiring at %s: another drill may be running; "+
 				"wait, or when none is: kubectl amha drill cleanup -n %s --force", n.Run, n.Name, n.Expires.Format(time.RFC3339), n.Namespace)}
+		}
+		if readOnly {
+			continue
 		}
 		if err := r.kc.RestoreNarrowed(ctx, n); err != nil {
 			return &ExitError{Code: ExitNoCheck, Err: err}
@@ -873,6 +892,9 @@ func (o *drillOptions) clearLeftovers(ctx context.Context, r *drillRun, say func
 			return &ExitError{Code: ExitNoCheck, Err: fmt.Errorf("drill run %s left %s in namespace %s, expiring at %s: another drill may be running; "+
 				"wait, or when none is: kubectl amha drill cleanup -n %s --force",
 				l.Run, strings.Join(l.Objects, ", "), r.found.Namespace, l.Expires.Format(time.RFC3339), r.found.Namespace)}
+		}
+		if readOnly {
+			continue
 		}
 		deleted, err := r.kc.DeleteDrillObjects(ctx, kube.DrillObject{Namespace: r.found.Namespace, Run: l.Run})
 		if err != nil {
