@@ -32,7 +32,7 @@ spec:
     receiver: amha-drill-sink
     groupBy: [amha_drill]
     groupWait: 7s
-    groupInterval: 1m
+    groupInterval: 10s
     repeatInterval: 24h
   receivers:
   - name: amha-drill-sink
