@@ -448,8 +448,8 @@ func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
 	if r.positions, err = drill.Preflight(c); err != nil {
 		return r, &ExitError{Code: ExitNoCheck, Err: fmt.Errorf("%s/%s: %w", f.Namespace, f.Name, err)}
 	}
-	if why, err := r.env.SinkBlocked(ctx); why != "" || err != nil {
-		return r, &ExitError{Code: ExitNoCheck, Err: errors.Join(err, errorIf(why))}
+	if err := r.env.SinkBlocked(ctx); err != nil {
+		return r, &ExitError{Code: ExitNoCheck, Err: err}
 	}
 	// The first replica's configuration says which labels reach the sink (namespace=... for
 	// an AlertmanagerConfig's route); every replica must route exactly those to it.
@@ -770,7 +770,7 @@ func (o *drillOptions) awaitResolved(ctx context.Context, r *drillRun, sk drill.
 	var waiting []string
 	deadline := time.Time{}
 	for _, d := range r.report.Drills {
-		if len(firing(d.Hits)) == 0 || ended[d.Alert].IsZero() {
+		if len(drill.Firing(d.Hits)) == 0 || ended[d.Alert].IsZero() {
 			continue
 		}
 		waiting = append(waiting, d.Alert)
@@ -812,17 +812,6 @@ func later(a, b time.Time) time.Time {
 		return b
 	}
 	return a
-}
-
-// firing are the hits of firing notifications.
-func firing(hits []drill.Hit) []drill.Hit {
-	var out []drill.Hit
-	for _, h := range hits {
-		if !h.Resolved {
-			out = append(out, h)
-		}
-	}
-	return out
 }
 
 // eventTimeout bounds the recording of one Event: a drill never waits long on its journal.
@@ -903,14 +892,6 @@ func (o *drillOptions) leftovers(ctx context.Context, r *drillRun, say func(stri
 		say(fmt.Sprintf("deleted what drill run %s left, expired at %s: %s", l.Run, l.Expires.Format(time.RFC3339), strings.Join(deleted, ", ")))
 	}
 	return nil
-}
-
-// errorIf is why as an error, nil when it is empty.
-func errorIf(why string) error {
-	if why == "" {
-		return nil
-	}
-	return errors.New(why)
 }
 
 // joinNonEmpty joins the parts that are set with "; ".

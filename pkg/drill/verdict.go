@@ -50,15 +50,21 @@ type Result struct {
 	Waited time.Duration `json:"-"`
 }
 
+// Firing are the hits of firing notifications (not resolved ones).
+func Firing(hits []Hit) []Hit {
+	var out []Hit
+	for _, h := range hits {
+		if !h.Resolved {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
 // Judge compares the firing notifications a drill counted with what it expected.
 func Judge(e Expectation, hits []Hit) Result {
 	r := Result{Expectation: e, Hits: hits}
-	var firing []Hit
-	for _, h := range hits {
-		if !h.Resolved {
-			firing = append(firing, h)
-		}
-	}
+	firing := Firing(hits)
 	slices.SortFunc(firing, func(a, b Hit) int { return int(a.At - b.At) })
 	r.Verdict, r.Explanation = judge(e, firing)
 	return r

@@ -213,15 +213,7 @@ func (r *rig) managed(t *testing.T, ns string) []string {
 	return out
 }
 
-func firing(d drill.ReportDrill) []drill.Hit {
-	var out []drill.Hit
-	for _, h := range d.Hits {
-		if !h.Resolved {
-			out = append(out, h)
-		}
-	}
-	return out
-}
+func firing(d drill.ReportDrill) []drill.Hit { return drill.Firing(d.Hits) }
 
 // Without the drill route the drill stops before touching anything (exit 2) and prints the
 // route to add, with this namespace in the sink's URL.

@@ -287,14 +287,14 @@ func (e *Env) kill(ctx context.Context, replica, signal string) error {
 	return err
 }
 
-// SinkBlocked names what stops a replica from reaching the sink the drill will create (port
+// SinkBlocked says what stops a replica from reaching the sink the drill will create (port
 // 8080, path /hook) under the namespace's NetworkPolicies, as lint evaluates them: the
-// policy and the pod, or "" when every replica may reach it. The drill's own policies are
+// policy and the pod; nil when every replica may reach it. The drill's own policies are
 // left out (they allow every port but the mesh's).
-func (e *Env) SinkBlocked(ctx context.Context) (string, error) {
+func (e *Env) SinkBlocked(ctx context.Context) error {
 	objs, err := e.Kube.Objects(ctx, e.Found)
 	if _, unread := objs.Unread["NetworkPolicy"]; unread {
-		return "", err
+		return err
 	}
 	var nps []networkingv1.NetworkPolicy
 	for _, np := range objs.NetworkPolicies {
@@ -306,12 +306,12 @@ func (e *Env) SinkBlocked(ctx context.Context) (string, error) {
 	sink := dep.Spec.Template
 	for _, p := range e.Found.Pods {
 		if by := lint.PolicyBlocks(nps, p.Labels, sink.Labels, kube.SinkPort, corev1.ProtocolTCP, sink.Spec.Containers[0].Ports); by != "" {
-			return fmt.Sprintf("NetworkPolicy %s stops %s from reaching the sink %s on port %d: the drill would count nothing. "+
+			return fmt.Errorf("NetworkPolicy %s stops %s from reaching the sink %s on port %d: the drill would count nothing. "+
 				"Allow egress from the replicas and ingress to pods labelled app.kubernetes.io/name=%s on TCP %d for the drill",
-				by, p.Name, kube.SinkName, kube.SinkPort, kube.SinkName, kube.SinkPort), nil
+				by, p.Name, kube.SinkName, kube.SinkPort, kube.SinkName, kube.SinkPort)
 		}
 	}
-	return "", nil
+	return nil
 }
 
 // meshAllowed finds the NetworkPolicies of the namespace (not the drill's) that select the pod
