@@ -45,6 +45,8 @@ type lintOptions struct {
 	output   string
 	color    string
 	minLevel string
+	// operatorVersion is --operator-version.
+	operatorVersion string
 
 	useColor bool
 	min      model.Severity
@@ -70,6 +72,16 @@ Inputs are recognised by content, so one stream can mix them:
                        Alertmanager arguments; all given together form one cluster
 A directory is read recursively (*.yaml, *.yml, *.json, *.service, *.args, *.conf); files
 there that are none of the above are skipped and listed.
+
+prometheus-operator Alertmanager objects are judged as the operator renders them: the pods'
+labels (its own and spec.podMetadata.labels, which PodDisruptionBudgets, NetworkPolicies and
+anti-affinity select by), the --cluster.* flags it generates (--cluster.label from v0.69 for
+Alertmanager 0.26+, --cluster.peer-name from v0.93 for 0.30+, spec.additionalPeers) and its
+default Alertmanager version when spec.version is empty. Which operator release: the one given
+with --operator-version, else the image tag of a prometheus-operator Deployment among the
+inputs, else the newest modelled (` + lint.NewestOperator + `); the text output says which. A
+StatefulSet the operator generated (ownerReferences) given with its Alertmanager object is read
+as the object's pods, not as a second cluster.
 
 Replica counts are never judged odd or even: gossip has no quorum, so 2 replicas are as
 consistent as 3; more replicas only add failure tolerance and positional wait.
@@ -111,6 +123,7 @@ file and line; nothing is printed on stdout).`,
 	c.Flags().StringVarP(&o.output, "output", "o", "text", "output format: text, json, yaml, sarif, line, github, jsonpath=TEMPLATE or go-template=TEMPLATE")
 	c.Flags().StringVar(&o.color, "color", "auto", "colour: auto, always or never (NO_COLOR is honoured)")
 	c.Flags().StringVar(&o.minLevel, "fail-on", "warning", "lowest severity that makes the exit code 1: info, warning or error")
+	c.Flags().StringVar(&o.operatorVersion, "operator-version", "", "prometheus-operator release that renders the Alertmanager objects (e.g. v0.76.0); default: the image of an operator Deployment among the inputs, else "+lint.NewestOperator)
 	completeValues(c, map[string][]string{"output": lintFormats, "color": colorValues, "fail-on": severityValues})
 	_ = c.MarkFlagFilename("filename", "yaml", "yml", "json", "service", "args", "conf")
 	return c
@@ -135,6 +148,11 @@ func (o *lintOptions) Complete() error {
 		return usageError("--fail-on: %v", err)
 	}
 	o.min = sev
+	if o.operatorVersion != "" {
+		if _, err := lint.ParseOperatorVersion(o.operatorVersion); err != nil {
+			return usageError("--operator-version: %v", err)
+		}
+	}
 	return nil
 }
 
@@ -143,7 +161,7 @@ func (o *lintOptions) Run() error {
 	if err != nil {
 		return &ExitError{Code: ExitNoCheck, Err: err}
 	}
-	res, err := lint.Lint(inputs)
+	res, err := lint.LintWith(inputs, lint.Options{OperatorVersion: o.operatorVersion})
 	if err != nil {
 		var ie *lint.InputError
 		if errors.As(err, &ie) {
@@ -203,6 +221,16 @@ func (o *lintOptions) writeText(buf *bytes.Buffer, res *lint.Result) error {
 		}
 		fmt.Fprintf(buf, "%s %s: %s (each read with the other files, not with each other)\n", st.Dim.Render("Alternatives"),
 			ui.Clean(a.Set), ui.Clean(strings.Join(forms, " | ")))
+	}
+	if op := res.Operator; op != nil {
+		line := fmt.Sprintf("%s prometheus-operator %s, from %s", st.Dim.Render("Operator"), ui.Clean(op.Version), ui.Clean(op.Source))
+		if op.Note != "" {
+			line += " (" + ui.Clean(op.Note) + ")"
+		}
+		if len(op.Generated) > 0 {
+			line += "; pods as generated in " + ui.Clean(strings.Join(op.Generated, ", "))
+		}
+		buf.WriteString(line + "\n")
 	}
 	buf.WriteString("\n")
 	return ui.WriteFindings(buf, res.Findings, st, "No findings.")

@@ -77,7 +77,9 @@ type Result struct {
 	Skipped []string `json:"skipped,omitempty"`
 	// Alternatives are the sets of alternative forms read apart, each form its files.
 	Alternatives []AlternativeSet `json:"alternatives,omitempty"`
-	Findings     []model.Finding  `json:"findings"`
+	// Operator is the prometheus-operator release modelled for Alertmanager objects, and why.
+	Operator *Operator       `json:"operator,omitempty"`
+	Findings []model.Finding `json:"findings"`
 }
 
 // Summary counts what was recognised.
@@ -91,8 +93,11 @@ type Summary struct {
 // Lint loads the inputs and runs every check. Inputs that are alternative forms of one thing
 // (AlternativePrefix) are read apart: the checks run over each combination of one form of each
 // set with the other inputs, and the findings of every combination are reported once.
-func Lint(inputs []Input) (*Result, error) {
-	s, err := Load(inputs)
+func Lint(inputs []Input) (*Result, error) { return LintWith(inputs, Options{}) }
+
+// LintWith is Lint with options.
+func LintWith(inputs []Input, o Options) (*Result, error) {
+	s, err := LoadWith(inputs, o)
 	if err != nil {
 		return nil, err
 	}
@@ -104,13 +109,14 @@ func Lint(inputs []Input) (*Result, error) {
 		Read:         Summary{Objects: len(s.Objects), Workloads: len(s.Workloads), AMConfigs: len(s.AMConfigs), PromConfigs: len(s.PromConfigs)},
 		Skipped:      s.Skipped,
 		Alternatives: alts,
+		Operator:     s.Operator,
 	}
 	if len(combos) == 1 {
 		r.Findings = Run(s)
 	} else {
 		seen := map[string]bool{}
 		for _, in := range combos {
-			cs, err := Load(in)
+			cs, err := LoadWith(in, o)
 			if err != nil {
 				return nil, err
 			}

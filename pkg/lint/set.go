@@ -36,6 +36,11 @@ type Set struct {
 	Skipped []string
 	// Live is set when the objects were read from a running cluster rather than files.
 	Live bool
+	// OperatorFlag is --operator-version: the prometheus-operator release to model ("" = find it).
+	OperatorFlag string
+	// Operator is the prometheus-operator release modelled, nil when no Alertmanager object
+	// was read.
+	Operator *Operator
 
 	amDocs     []*amDoc         // the alertmanager.yml files loaded, once (amDocs)
 	lineStarts map[string][]int // byte offset of each line, per input (blockIndent)
@@ -124,8 +129,19 @@ type PromConfig struct {
 
 // Load classifies every input. A malformed input is an *InputError; unrecognised explicit
 // inputs are errors too, unrecognised files of a directory walk are listed in Skipped.
-func Load(inputs []Input) (*Set, error) {
-	s := &Set{}
+func Load(inputs []Input) (*Set, error) { return LoadWith(inputs, Options{}) }
+
+// Options change how the inputs are read.
+type Options struct {
+	// OperatorVersion is the prometheus-operator release whose output is modelled for
+	// Alertmanager objects ("" = the one an operator Deployment among the inputs runs, else
+	// the newest modelled).
+	OperatorVersion string
+}
+
+// LoadWith is Load with options.
+func LoadWith(inputs []Input, o Options) (*Set, error) {
+	s := &Set{OperatorFlag: o.OperatorVersion}
 	for _, in := range inputs {
 		if err := s.add(in); err != nil {
 			return nil, err

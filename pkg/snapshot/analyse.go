@@ -27,17 +27,20 @@ type liveConfig struct {
 	unread map[string]bool
 }
 
-// newLiveConfig gives lint the cluster's workload (the prometheus-operator Alertmanager object
-// when the operator manages it and it was read, else the StatefulSet) and the namespace's
+// newLiveConfig gives lint the cluster's workload (the StatefulSet, and the prometheus-operator
+// Alertmanager object that generated it when it was read) and the namespace's
 // Services, PodDisruptionBudgets and NetworkPolicies.
 func newLiveConfig(f *kube.Found, o kube.Objects) *liveConfig {
 	l := &liveConfig{unread: map[string]bool{}}
 	add := func(api, kind string, obj any) {
 		l.objects = append(l.objects, lint.LiveObject{APIVersion: api, Kind: kind, Object: obj})
 	}
+	// The operator's Alertmanager object is what the findings point at; the StatefulSet it
+	// generated goes with it, for the labels and flags the pods really have.
 	if o.Alertmanager != nil {
 		add("monitoring.coreos.com/v1", "Alertmanager", o.Alertmanager.Object)
-	} else {
+	}
+	if f.StatefulSet != nil {
 		add("apps/v1", "StatefulSet", f.StatefulSet)
 	}
 	// A drill's own objects (its sink's Service, its partition policy) are not the team's
