@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -170,7 +171,9 @@ func (s *Set) add(in Input) error {
 			break
 		}
 		if err != nil {
-			if looksLikeArgs(text) {
+			// A .yaml file that does not parse is broken YAML, even with flags in it (a
+			// Kubernetes manifest's args): only other files may be argument lists.
+			if looksLikeArgs(text) && !yamlName(in.Name) {
 				return s.addArgsFile(in)
 			}
 			return yamlError(in.Name, err)
@@ -202,6 +205,15 @@ func (s *Set) add(in Input) error {
 		s.Skipped = append(s.Skipped, in.Name)
 	}
 	return nil
+}
+
+// yamlName reports whether a file's name says it is YAML or JSON.
+func yamlName(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return false
 }
 
 // yamlParserProblem recognises the problems of yaml.v3's parser (parserc.go), whose line
