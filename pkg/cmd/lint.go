@@ -66,10 +66,14 @@ Inputs are recognised by content, so one stream can mix them:
                        ConfigMap/Secret (an alertmanager.yml or prometheus.yml inside), and the
                        prometheus-operator Alertmanager, Prometheus and AlertmanagerConfig;
                        multi-document YAML and List kinds (kubectl get -o yaml) both work
-  alertmanager.yml     several are compared as replicas of one cluster
+  alertmanager.yml     several are compared as replicas of one cluster: those a workload mounts
+                       with that workload's, others by directory (envs/dev/ and envs/prod/
+                       are two clusters); the output says which were taken together
   prometheus.yml       the alerting.alertmanagers block
   command lines        systemd units (ExecStart=), docker-compose services, or a file of
-                       Alertmanager arguments; all given together form one cluster
+                       Alertmanager arguments; all given together form one cluster (by
+                       --cluster.label when they differ); one replica's alone is sized from the
+                       peers it names (--cluster.peer, plus itself)
 A directory is read recursively (*.yaml, *.yml, *.json, *.service, *.args, *.conf); files
 there that are none of the above are skipped and listed.
 
@@ -221,6 +225,13 @@ func (o *lintOptions) writeText(buf *bytes.Buffer, res *lint.Result) error {
 		}
 		fmt.Fprintf(buf, "%s %s: %s (each read with the other files, not with each other)\n", st.Dim.Render("Alternatives"),
 			ui.Clean(a.Set), ui.Clean(strings.Join(forms, " | ")))
+	}
+	if len(res.ConfigGroups) > 1 {
+		var gs []string
+		for _, g := range res.ConfigGroups {
+			gs = append(gs, strings.Join(g.Files, " + ")+" ("+g.By+")")
+		}
+		fmt.Fprintf(buf, "%s %s: each compared only within itself\n", st.Dim.Render("Clusters"), ui.Clean(strings.Join(gs, " | ")))
 	}
 	if op := res.Operator; op != nil {
 		line := fmt.Sprintf("%s prometheus-operator %s, from %s", st.Dim.Render("Operator"), ui.Clean(op.Version), ui.Clean(op.Source))

@@ -214,3 +214,35 @@ func TestClusterPeerIsLoadBalancerFixRemoves(t *testing.T) {
 		t.Fatalf("%d findings, want 1: %q", len(got), got)
 	}
 }
+
+// One VM's unit with its alertmanager.yml: the unit names two peers, so the cluster has three
+// replicas, and the cluster-wide checks judge three (a receiver slower than the peer timeout).
+func TestClusterSizedFromNamedPeers(t *testing.T) {
+	unit := "[Service]\nExecStart=/usr/local/bin/alertmanager --config.file=/etc/alertmanager/alertmanager.yml \\\n  --cluster.listen-address=0.0.0.0:9094 --cluster.peer=am2.example:9094 --cluster.peer=am3.example:9094\n"
+	cfg := "route: {receiver: hook}\nreceivers:\n- name: hook\n  webhook_configs: [{url: 'http://hook.example/', timeout: 40s}]\n"
+	s, err := Load([]Input{{Name: "am1/alertmanager.service", Data: []byte(unit)}, {Name: "am1/alertmanager.yml", Data: []byte(cfg)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cs := s.Clusters(); len(cs) != 1 || cs[0].Replicas() != 3 {
+		t.Fatalf("clusters %+v", cs)
+	}
+	var found bool
+	for _, f := range Run(s) {
+		if f.ID == "cluster/peer-timeout-vs-receiver" {
+			found = strings.Contains(f.Message, "with 3 replicas")
+		}
+	}
+	if !found {
+		t.Fatal("cluster/peer-timeout-vs-receiver: want it judged for the 3 replicas the unit names")
+	}
+	// Its own address among the peers is not a fourth replica.
+	self := strings.Replace(unit, "0.0.0.0:9094", "am1.example:9094 --cluster.advertise-address=am1.example:9094 --cluster.peer=am1.example:9094", 1)
+	s, err = Load([]Input{{Name: "am1.service", Data: []byte(self)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := s.Clusters()[0].Replicas(); n != 3 {
+		t.Fatalf("with itself among the peers: %d replicas, want 3", n)
+	}
+}

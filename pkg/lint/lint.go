@@ -77,6 +77,8 @@ type Result struct {
 	Skipped []string `json:"skipped,omitempty"`
 	// Alternatives are the sets of alternative forms read apart, each form its files.
 	Alternatives []AlternativeSet `json:"alternatives,omitempty"`
+	// ConfigGroups say which alertmanager.yml were compared as one cluster's replicas.
+	ConfigGroups []ConfigGroup `json:"configGroups,omitempty"`
 	// Operator is the prometheus-operator release modelled for Alertmanager objects, and why.
 	Operator *Operator       `json:"operator,omitempty"`
 	Findings []model.Finding `json:"findings"`
@@ -110,6 +112,7 @@ func LintWith(inputs []Input, o Options) (*Result, error) {
 		Skipped:      s.Skipped,
 		Alternatives: alts,
 		Operator:     s.Operator,
+		ConfigGroups: ConfigGroups(s),
 	}
 	if len(combos) == 1 {
 		r.Findings = Run(s)

@@ -109,13 +109,39 @@ type Cluster struct {
 	Workloads []*Workload
 }
 
-// Replicas is the number of Alertmanager processes in the cluster.
+// Replicas is the number of Alertmanager processes in the cluster. For command lines whose
+// other replicas are not among the inputs (one VM's unit), the peers a replica names say how
+// many there are: its --cluster.peer addresses, plus itself when its own address is not among
+// them.
 func (c *Cluster) Replicas() int {
 	n := 0
 	for _, w := range c.Workloads {
 		n += w.Replicas
 	}
+	for _, w := range c.Workloads {
+		if w.Kind == "Command" && w.Clustered() {
+			n = max(n, namedReplicas(w))
+		}
+	}
 	return n
+}
+
+// namedReplicas is the size of the cluster a command line names: its distinct --cluster.peer
+// addresses, plus one for itself unless its advertise or listen address is among them.
+func namedReplicas(w *Workload) int {
+	peers := map[string]bool{}
+	for _, p := range w.Flags.Peers {
+		peers[strings.ToLower(p)] = true
+	}
+	if len(peers) == 0 {
+		return 1
+	}
+	for _, self := range []*string{w.Flags.AdvertiseAddress, w.Flags.ListenAddress} {
+		if self != nil && peers[strings.ToLower(*self)] {
+			return len(peers)
+		}
+	}
+	return len(peers) + 1
 }
 
 // Clusters groups the workloads: each Kubernetes workload alone; command lines by their
