@@ -74,6 +74,9 @@ Inputs are recognised by content, so one stream can mix them:
                        Alertmanager arguments; all given together form one cluster (by
                        --cluster.label when they differ); one replica's alone is sized from the
                        peers it names (--cluster.peer, plus itself)
+  --cluster.tls-config the gossip TLS file (tls_server_config) of a command line: given as an
+                       input, or read next to the unit (a relative path from the unit's
+                       directory, an absolute one by its base name there)
 A directory is read recursively (*.yaml, *.yml, *.json, *.service, *.args, *.conf); files
 there that are none of the above are skipped and listed.
 

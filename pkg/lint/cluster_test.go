@@ -246,3 +246,67 @@ func TestClusterSizedFromNamedPeers(t *testing.T) {
 		t.Fatalf("with itself among the peers: %d replicas, want 3", n)
 	}
 }
+
+// --cluster.tls-config on a VM's command line: the file is read among the inputs or next to
+// the unit, and a server config that asks for no client certificate is reported there too.
+func TestClusterTLSFileOfCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	unit := "[Service]\nExecStart=/usr/bin/alertmanager --cluster.listen-address=10.0.0.1:9094 --cluster.peer=10.0.0.2:9094 --cluster.tls-config=%s\n"
+	tlsCfg := "tls_server_config:\n  cert_file: /etc/am/tls.crt\n  key_file: /etc/am/tls.key\n  client_auth_type: VerifyClientCertIfGiven\n  client_ca_file: /etc/am/ca.crt\ntls_client_config:\n  cert_file: /etc/am/tls.crt\n  key_file: /etc/am/tls.key\n"
+	fires := func(s *Set) (bool, string) {
+		for _, f := range Run(s) {
+			if f.ID == "cluster/tls-no-client-auth" {
+				var at []string
+				for _, l := range f.Locations {
+					at = append(at, l.String())
+				}
+				return true, strings.Join(at, "; ")
+			}
+		}
+		return false, ""
+	}
+	// Next to the unit, named by a relative path and by an absolute path on the host.
+	for _, flag := range []string{"tls/gossip.yml", "/etc/alertmanager/gossip.yml"} {
+		sub := filepath.Join(dir, strings.ReplaceAll(flag, "/", "_"))
+		tlsPath := filepath.Join(sub, flag)
+		if filepath.IsAbs(flag) {
+			tlsPath = filepath.Join(sub, "gossip.yml")
+		}
+		if err := os.MkdirAll(filepath.Dir(tlsPath), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(tlsPath, []byte(tlsCfg), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		unitPath := filepath.Join(sub, "alertmanager.service")
+		s, err := Load([]Input{{Name: unitPath, Data: []byte(fmt.Sprintf(unit, flag)), Explicit: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, at := fires(s); !ok || !strings.Contains(at, tlsPath+":4:") {
+			t.Fatalf("%s: want cluster/tls-no-client-auth at %s:4, got %v %s", flag, tlsPath, ok, at)
+		}
+	}
+	// Among the inputs (stdin has no directory): found by its base name.
+	s, err := Load([]Input{
+		{Name: "<stdin>", Data: []byte(fmt.Sprintf(unit, "/etc/am/gossip-tls.yml")), Explicit: true},
+		{Name: "conf/gossip-tls.yml", Data: []byte(tlsCfg), Explicit: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, at := fires(s); !ok || !strings.Contains(at, "conf/gossip-tls.yml:4:") {
+		t.Fatalf("among the inputs: %v %s", ok, at)
+	}
+	// RequireAndVerifyClientCert: quiet.
+	s, err = Load([]Input{
+		{Name: "am.service", Data: []byte(fmt.Sprintf(unit, "gossip-tls.yml")), Explicit: true},
+		{Name: "gossip-tls.yml", Data: []byte(strings.Replace(tlsCfg, "VerifyClientCertIfGiven", "RequireAndVerifyClientCert", 1)), Explicit: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := fires(s); ok {
+		t.Fatal("mutual TLS reported")
+	}
+}
