@@ -47,6 +47,8 @@ type lintOptions struct {
 	minLevel string
 	// operatorVersion is --operator-version.
 	operatorVersion string
+	kustomize       []string
+	stdinFilename   string
 
 	useColor bool
 	min      model.Severity
@@ -78,7 +80,12 @@ Inputs are recognised by content, so one stream can mix them:
                        input, or read next to the unit (a relative path from the unit's
                        directory, an absolute one by its base name there)
 A directory is read recursively (*.yaml, *.yml, *.json, *.service, *.args, *.conf); files
-there that are none of the above are skipped and listed.
+there that are none of the above are skipped and listed. A Helm chart (a directory with
+Chart.yaml) is not YAML until rendered: a walk skips it and says so, and -f CHART is an error;
+lint what it renders: helm template NAME CHART --set replicaCount=3 | kubectl amha lint -f -
+(--stdin-filename CHART/templates/statefulset.yaml gives stdin a name for SARIF and
+annotations). -k DIR renders a kustomization as kubectl kustomize does (remote bases are
+fetched as kustomize fetches them); its findings point at lines of that rendered output.
 
 prometheus-operator Alertmanager objects are judged as the operator renders them: the pods'
 labels (its own and spec.podMetadata.labels, which PodDisruptionBudgets, NetworkPolicies and
@@ -130,6 +137,8 @@ file and line; nothing is printed on stdout).`,
 	c.Flags().StringVarP(&o.output, "output", "o", "text", "output format: text, json, yaml, sarif, line, github, jsonpath=TEMPLATE or go-template=TEMPLATE")
 	c.Flags().StringVar(&o.color, "color", "auto", "colour: auto, always or never (NO_COLOR is honoured)")
 	c.Flags().StringVar(&o.minLevel, "fail-on", "warning", "lowest severity that makes the exit code 1: info, warning or error")
+	c.Flags().StringArrayVarP(&o.kustomize, "kustomize", "k", nil, "kustomization directory to render as `kubectl kustomize DIR` does and lint; repeatable (lines are those of the rendered output)")
+	c.Flags().StringVar(&o.stdinFilename, "stdin-filename", "", "the file name to give stdin (-f -) in findings, SARIF and annotations, e.g. the file it was rendered from")
 	c.Flags().StringVar(&o.operatorVersion, "operator-version", "", "prometheus-operator release that renders the Alertmanager objects (e.g. v0.76.0); default: the image of an operator Deployment among the inputs, else "+lint.NewestOperator)
 	completeValues(c, map[string][]string{"output": lintFormats, "color": colorValues, "fail-on": severityValues})
 	_ = c.MarkFlagFilename("filename", "yaml", "yml", "json", "service", "args", "conf")
@@ -137,8 +146,11 @@ file and line; nothing is printed on stdout).`,
 }
 
 func (o *lintOptions) Complete() error {
-	if len(o.files) == 0 {
-		return usageError("nothing to lint: give -f FILE, -f DIR or -f - (stdin)")
+	if len(o.files) == 0 && len(o.kustomize) == 0 {
+		return usageError("nothing to lint: give -f FILE, -f DIR, -f - (stdin) or -k DIR (a kustomization)")
+	}
+	if o.stdinFilename != "" && !slices.Contains(o.files, "-") {
+		return usageError("--stdin-filename names stdin, but no -f - reads it")
 	}
 	o.output = formatName(o.output)
 	if isTmpl, err := checkTemplate(o.output); err != nil {
@@ -164,9 +176,25 @@ func (o *lintOptions) Complete() error {
 }
 
 func (o *lintOptions) Run() error {
-	inputs, err := lint.ReadInputs(o.files, o.streams.In)
+	read, err := lint.Read(o.files, o.streams.In)
 	if err != nil {
 		return &ExitError{Code: ExitNoCheck, Err: err}
+	}
+	inputs := read.Inputs
+	for i := range inputs {
+		if inputs[i].Name == "<stdin>" && o.stdinFilename != "" {
+			inputs[i].Name = o.stdinFilename
+		}
+	}
+	for _, dir := range o.kustomize {
+		in, err := lint.ReadKustomize(dir)
+		if err != nil {
+			return &ExitError{Code: ExitNoCheck, Err: err}
+		}
+		inputs = append(inputs, in)
+	}
+	for _, c := range read.Charts {
+		fmt.Fprintf(o.streams.ErrOut, "skipped %s: a Helm chart, not YAML until rendered: %s\n", c, lint.HelmHint(c))
 	}
 	res, err := lint.LintWith(inputs, lint.Options{OperatorVersion: o.operatorVersion})
 	if err != nil {
@@ -182,7 +210,7 @@ func (o *lintOptions) Run() error {
 			skipped = " (skipped: " + strings.Join(res.Skipped, ", ") + ")"
 		}
 		return &ExitError{Code: ExitNoCheck, Err: fmt.Errorf("nothing to lint in %s: no Kubernetes object, alertmanager.yml, prometheus.yml or Alertmanager command line%s",
-			strings.Join(o.files, ", "), skipped)}
+			strings.Join(append(slices.Clone(o.files), o.kustomize...), ", "), skipped)}
 	}
 	// Render fully before writing: a failure leaves stdout empty.
 	var buf bytes.Buffer

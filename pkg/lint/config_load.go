@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"net/url"
+	"path"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -179,7 +180,7 @@ func amVolumeNames(v Node, kind string) map[string]bool {
 // no workload of the set mounts are grouped by their directory (envs/dev/ and envs/prod/ are two
 // environments, not two replicas); when they all sit in one directory and at most one workload
 // mounts a configuration, everything is one cluster's.
-func amGroups(docs []*amDoc) [][]*amDoc {
+func amGroups(s *Set, docs []*amDoc) [][]*amDoc {
 	byKey := map[string][]*amDoc{}
 	var order []string
 	mounted, dirs := 0, 0
@@ -187,7 +188,7 @@ func amGroups(docs []*amDoc) [][]*amDoc {
 		if d.Err != nil || d.Derived {
 			continue
 		}
-		k := amGroupKey(d)
+		k := amGroupKey(s, d)
 		if _, ok := byKey[k]; !ok {
 			order = append(order, k)
 			if d.Cluster != nil {
@@ -215,11 +216,28 @@ func amGroups(docs []*amDoc) [][]*amDoc {
 
 // amGroupKey is what ties a configuration to its cluster: the workload that mounts it, else
 // the directory of the file it is written in.
-func amGroupKey(d *amDoc) string {
+func amGroupKey(s *Set, d *amDoc) string {
 	if d.Cluster != nil {
 		return "workload " + d.Cluster.ID()
 	}
-	return "dir " + filepath.Dir(filepath.FromSlash(d.Root.File))
+	dir := filepath.Dir(filepath.FromSlash(d.Root.File))
+	// A VM's unit beside the file that its --config.file names: that replica's cluster (the
+	// command lines with its --cluster.label).
+	if d.Owner == nil {
+		for _, w := range s.Workloads {
+			if w.Kind != "Command" || filepath.Dir(filepath.FromSlash(w.At.File)) != dir {
+				continue
+			}
+			cfg := "alertmanager.yml"
+			if w.Flags.ConfigFile != nil {
+				cfg = *w.Flags.ConfigFile
+			}
+			if path.Base(filepath.ToSlash(cfg)) == filepath.Base(d.Root.File) {
+				return "commands " + w.Group
+			}
+		}
+	}
+	return "dir " + dir
 }
 
 // ConfigGroup is a set of alertmanager.yml compared as the replicas of one cluster.
@@ -233,7 +251,7 @@ type ConfigGroup struct {
 // there are at least two of them (nil otherwise).
 func ConfigGroups(s *Set) []ConfigGroup {
 	docs := amDocs(s)
-	groups := amGroups(docs)
+	groups := amGroups(s, docs)
 	n := 0
 	for _, g := range groups {
 		n += len(g)
@@ -247,11 +265,16 @@ func ConfigGroups(s *Set) []ConfigGroup {
 		for _, d := range g {
 			cg.Files = append(cg.Files, d.Name)
 		}
-		switch k := amGroupKey(g[0]); {
+		switch k := amGroupKey(s, g[0]); {
 		case len(groups) == 1:
 			cg.By = "the only cluster"
 		case strings.HasPrefix(k, "workload "):
 			cg.By = "mounted by " + strings.TrimPrefix(k, "workload ")
+		case strings.HasPrefix(k, "commands "):
+			cg.By = "the command lines beside them"
+			if l := strings.TrimPrefix(k, "commands "); l != "" {
+				cg.By += " with --cluster.label=" + l
+			}
 		default:
 			cg.By = "directory " + strings.TrimPrefix(k, "dir ")
 		}
@@ -261,8 +284,8 @@ func ConfigGroups(s *Set) []ConfigGroup {
 }
 
 // amGroupOf is the group of configurations d is compared with.
-func amGroupOf(docs []*amDoc, d *amDoc) []*amDoc {
-	for _, g := range amGroups(docs) {
+func amGroupOf(s *Set, docs []*amDoc, d *amDoc) []*amDoc {
+	for _, g := range amGroups(s, docs) {
 		if slices.Contains(g, d) {
 			return g
 		}
@@ -294,7 +317,7 @@ func amReplicasOf(s *Set, docs []*amDoc, d *amDoc) int {
 		return 0
 	}
 	n := 0
-	for _, e := range amGroupOf(docs, d) {
+	for _, e := range amGroupOf(s, docs, d) {
 		if e.Cluster == nil {
 			n++
 		}

@@ -296,3 +296,24 @@ func TestConfigGroupsByDirectory(t *testing.T) {
 		t.Fatalf("one file: groups %+v", gs)
 	}
 }
+
+// VM installs: each replica's unit beside its alertmanager.yml ties the files to the command
+// lines' cluster, so files in am-0/ and am-1/ are compared as replicas.
+func TestConfigGroupsByUnit(t *testing.T) {
+	unit := "[Service]\nExecStart=/usr/bin/alertmanager --config.file=/etc/alertmanager/alertmanager.yml --cluster.peer=am-0:9094 --cluster.peer=am-1:9094\n"
+	res, err := Lint([]Input{
+		{Name: "am-0/alertmanager.service", Data: []byte(unit)}, {Name: "am-1/alertmanager.service", Data: []byte(unit)},
+		{Name: "am-0/alertmanager.yml", Data: []byte("route: {receiver: a}\nreceivers: [{name: a}]\n")},
+		{Name: "am-1/alertmanager.yml", Data: []byte("route: {receiver: b}\nreceivers: [{name: b}]\n")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drift := false
+	for _, f := range res.Findings {
+		drift = drift || f.ID == "config/drift"
+	}
+	if !drift || len(res.ConfigGroups) != 1 {
+		t.Fatalf("drift=%v groups %+v", drift, res.ConfigGroups)
+	}
+}
