@@ -218,12 +218,15 @@ var corpus = []corpusSetup{
 			{"warning config/no-watchdog alertmanager.yml", "no Watchdog route"},
 			{"info cluster/label-missing a1.args", "no --cluster.label"},
 			{"info config/no-dedup-key alertmanager.yml", "a webhook receiver does not deduplicate"},
+			{"warning cluster/tls-no-client-auth a1.args", "its tls_config_node*.yml (read beside the args file) says client_auth_type: VerifyClientCertIfGiven: a node without a certificate still joins"},
+			{"warning cluster/tls-no-client-auth a2.args", "its tls_config_node*.yml (read beside the args file) says client_auth_type: VerifyClientCertIfGiven: a node without a certificate still joins"},
+			{"warning cluster/tls-no-client-auth a3.args", "its tls_config_node*.yml (read beside the args file) says client_auth_type: VerifyClientCertIfGiven: a node without a certificate still joins"},
+			{"warning cluster/tls-no-client-auth a4.args", "its tls_config_node*.yml (read beside the args file) says client_auth_type: VerifyClientCertIfGiven: a node without a certificate still joins"},
+			{"warning cluster/tls-no-client-auth a5.args", "its tls_config_node*.yml (read beside the args file) says client_auth_type: VerifyClientCertIfGiven: a node without a certificate still joins"},
+			{"warning cluster/tls-no-client-auth a6.args", "its tls_config_node*.yml (read beside the args file) says client_auth_type: VerifyClientCertIfGiven: a node without a certificate still joins"},
 		},
 		knownFalse: []judged{
 			{"warning cluster/peers-missing a1.args", "as in the plain example: a1 is the seed a2 to a6 list and re-join every 15s, so it cannot stay an island while any of them runs"},
-		},
-		knownMiss: []judged{
-			{"cluster/tls-no-client-auth", "tls_config_node*.yml say client_auth_type: VerifyClientCertIfGiven, so a node without a certificate still joins; lint follows --cluster.tls-config only through Kubernetes volume mounts, not next to a command line"},
 		},
 		mistakes: []mistake{
 			{name: "one replica without TLS", want: "cluster/inconsistent-flags",
@@ -236,9 +239,9 @@ var corpus = []corpusSetup{
 	{
 		name:  "alertmanager-ha-docs",
 		paths: []string{"corpus/alertmanager-ha-docs"},
-		knownMiss: []judged{
-			{"cluster/label-missing", "the one command line names 3 peers, so the cluster has 3 replicas with no --cluster.label; the cluster checks count replicas by the command lines given (1, clusterMeshOn) and stay quiet, although prometheus/subset does take the 3 from the peer list"},
-			{"cluster/insecure-gossip", "likewise: 3 replicas, no --cluster.tls-config, listening on 0.0.0.0:9094"},
+		found: []judged{
+			{"info cluster/label-missing am-1.args", "the one command line names 3 peers, so the cluster has 3 replicas, and no --cluster.label"},
+			{"info cluster/insecure-gossip am-1.args", "likewise: 3 replicas, no --cluster.tls-config, listening on 0.0.0.0:9094"},
 		},
 		mistakes: []mistake{
 			{name: "advertise address is a host name", want: "cluster/advertise-hostname",
