@@ -111,6 +111,7 @@ var index = []Entry{
 	{ID: "k8s/service-not-headless", Context: Configuration, Title: "The StatefulSet's governing Service has a cluster IP, so `<pod>.<service>` peers never resolve and each replica is an island."},
 	{ID: "k8s/publish-not-ready", Context: Configuration, Title: "The headless Service publishes pods only once Ready, so replicas starting together cannot find each other and notify as islands."},
 	{ID: "k8s/ordered-ready", Context: Configuration, Title: "podManagementPolicy OrderedReady: one pod that cannot become Ready keeps every later replica from being created."},
+	{ID: "k8s/mesh-port-blocked", Context: Configuration, Title: "NetworkPolicies close the mesh port over both TCP and UDP between replicas, so they cannot join and each notifies on its own."},
 	{ID: "k8s/mesh-port-udp", Context: Configuration, Title: "The mesh port is allowed (or listed) over TCP or UDP only; memberlist needs both."},
 	{ID: "k8s/spread", Context: Configuration, Title: "Nothing spreads the replicas over nodes or zones, so one node failure can take them all."},
 	{ID: "k8s/pdb", Context: Configuration, Title: "No PodDisruptionBudget covers the replicas, so a drain may evict them all at once; or the one that does allows no eviction."},

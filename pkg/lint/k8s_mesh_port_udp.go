@@ -158,63 +158,34 @@ func (p k8sPolicy) has(t networkingv1.PolicyType) bool {
 }
 
 // policies: NetworkPolicies that let a replica reach another on the mesh port over one
-// protocol and not the other. A policy isolates the pods it selects: only what some policy
-// allows gets through, for ingress at the receiver and for egress at the sender.
+// protocol and not the other. Both protocols closed is k8s/mesh-port-blocked's.
 func (c k8sMeshPortUDP) policies(s *Set, w *Workload, port int) (model.Finding, bool) {
-	var pols []k8sPolicy
-	for _, o := range k8sOfKind(s, w, "NetworkPolicy") {
-		var p networkingv1.NetworkPolicy
-		if err := o.Decode(&p); err == nil {
-			pols = append(pols, k8sPolicy{Obj: o, Pol: p})
+	m := k8sMeshPolicies(s, w, port)
+	for _, p := range m.Pairs {
+		if p.Open[0] == p.Open[1] {
+			continue // both open, or both closed: not a protocol mismatch
 		}
-	}
-	if len(pols) == 0 {
-		return model.Finding{}, false
-	}
-	pods := k8sPods(w)
-	names := k8sPodNames(w, len(pods))
-	named := k8sContainerPorts(w)
-	for j := range pods {
-		for i := range pods {
-			if i == j && len(pods) > 1 {
-				continue
-			}
-			var ok [2]bool
-			for k, proto := range k8sProtocols {
-				eg, _ := k8sAllowed(pols, networkingv1.PolicyTypeEgress, pods[j], pods[i], port, proto, named)
-				in, _ := k8sAllowed(pols, networkingv1.PolicyTypeIngress, pods[i], pods[j], port, proto, named)
-				ok[k] = eg && in
-			}
-			if ok[0] == ok[1] {
-				continue // both open, or both closed: not a protocol mismatch
-			}
-			has, missing := corev1.ProtocolTCP, corev1.ProtocolUDP
-			if ok[1] {
-				has, missing = corev1.ProtocolUDP, corev1.ProtocolTCP
-			}
-			from, to := names[j], names[i]
-			field, side := "egress", "egress from "+from
-			eg, b := k8sAllowed(pols, networkingv1.PolicyTypeEgress, pods[j], pods[i], port, missing, named)
-			if eg {
-				field, side = "ingress", "ingress to "+to
-				_, b = k8sAllowed(pols, networkingv1.PolicyTypeIngress, pods[i], pods[j], port, missing, named)
-			}
-			effect := "UDP carries the failure-detection probes and the gossip of the notification log and silences: without it they travel only with the TCP push/pull (every 1m), " +
-				"so a replica's log entry often arrives after the next replica's wait has ended, and both send (duplicates); memberlist says so only at debug level, and the pods stay Ready (issue 1564)"
-			if missing == corev1.ProtocolTCP {
-				effect = "TCP carries the join and the full state sync: a replica that starts while it is blocked cannot join, and runs as an island that sends every notification itself"
-			}
-			return model.Finding{
-				ID: c.ID(), Severity: model.Error, Symptoms: []model.Symptom{model.Duplicates},
-				Objects: []string{b.Obj.ID(), w.ID()},
-				Message: fmt.Sprintf("The NetworkPolicies let %s reach %s on the mesh port %d over %s but not over %s (%s is restricted by %s). memberlist needs both (issue 1550): %s. "+
-					"A policy does not cut flows that already exist (conntrack), so this may show only when a pod is recreated.",
-					from, to, port, has, missing, side, b.Obj.ID(), effect),
-				Fix: fmt.Sprintf("Allow %d over both TCP and UDP between the replicas in the %s rules of %s: {%s: [{podSelector: {matchLabels: <the replicas' labels>}}], ports: [{port: %d, protocol: TCP}, {port: %d, protocol: UDP}]}.",
-					port, field, b.Obj.ID(), map[string]string{"egress": "to", "ingress": "from"}[field], port, port),
-				Locations: []Location{b.Obj.Root.Get("spec", field).LocOr(b.Obj.Root.Get("spec"))},
-			}, true
+		has, missing := corev1.ProtocolTCP, corev1.ProtocolUDP
+		if p.Open[1] {
+			has, missing = corev1.ProtocolUDP, corev1.ProtocolTCP
 		}
+		from, to := m.Names[p.From], m.Names[p.To]
+		bl := m.Blocker(p, missing)
+		effect := "UDP carries the failure-detection probes and the gossip of the notification log and silences: without it they travel only with the TCP push/pull (every 1m), " +
+			"so a replica's log entry often arrives after the next replica's wait has ended, and both send (duplicates); memberlist says so only at debug level, and the pods stay Ready (issue 1564)"
+		if missing == corev1.ProtocolTCP {
+			effect = "TCP carries the join and the full state sync: a replica that starts while it is blocked cannot join, and runs as an island that sends every notification itself"
+		}
+		return model.Finding{
+			ID: c.ID(), Severity: model.Error, Symptoms: []model.Symptom{model.Duplicates},
+			Objects: []string{bl.By.Obj.ID(), w.ID()},
+			Message: fmt.Sprintf("The NetworkPolicies let %s reach %s on the mesh port %d over %s but not over %s (%s is restricted by %s). memberlist needs both (issue 1550): %s. "+
+				"A policy does not cut flows that already exist (conntrack), so this may show only when a pod is recreated.",
+				from, to, port, has, missing, bl.Side, bl.By.Obj.ID(), effect),
+			Fix: fmt.Sprintf("Allow %d over both TCP and UDP between the replicas in the %s rules of %s: {%s: [{podSelector: {matchLabels: <the replicas' labels>}}], ports: [{port: %d, protocol: TCP}, {port: %d, protocol: UDP}]}.",
+				port, bl.Field, bl.By.Obj.ID(), bl.Peers(), port, port),
+			Locations: []Location{bl.ByLoc()},
+		}, true
 	}
 	return model.Finding{}, false
 }
