@@ -348,18 +348,11 @@ func promLBWord(host string) string {
 var promMeshNames = []string{"mesh", "tcp-mesh", "udp-mesh", "mesh-tcp", "mesh-udp", "cluster", "cluster-tcp", "cluster-udp", "gossip"}
 
 // promMeshValues are the values a port label can take on the gossip port in this Set: its
-// names (the usual ones and those the Set's Services and containers give 9094) and numbers.
+// names (the usual ones and those the Set's Services and containers give the cluster ports)
+// and numbers (promMeshPorts).
 func promMeshValues(s *Set) (names, numbers []string) {
 	names = append(names, promMeshNames...)
-	ports := map[int]bool{9094: true}
-	for _, w := range k8sWorkloads(s) {
-		ports[k8sMeshPort(w)] = true
-	}
-	for _, w := range s.Workloads {
-		if w.Kind == "Command" {
-			ports[k8sMeshPort(w)] = true
-		}
-	}
+	ports := promMeshPorts(s)
 	for _, w := range k8sWorkloads(s) {
 		for _, cp := range k8sContainerPorts(w) {
 			if ports[int(cp.ContainerPort)] && cp.Name != "" {
@@ -381,7 +374,56 @@ func promMeshValues(s *Set) (names, numbers []string) {
 	return names, numbers
 }
 
-// promIsMeshPort reports whether port is a cluster port in this Set (9094 by default).
+// promMeshPorts are the cluster ports of the Set's Alertmanagers, read from their
+// --cluster.listen-address (9094 when the Set holds no Alertmanager, or a flag does not say),
+// less every port one of them serves its web on (--web.listen-address): two Alertmanagers on
+// one host may have web 9093 and 9094 and gossip elsewhere, and a target on a web port is right.
+func promMeshPorts(s *Set) map[int]bool {
+	ports := map[int]bool{}
+	for _, w := range s.Workloads {
+		ports[k8sMeshPort(w)] = true
+	}
+	if len(s.Workloads) == 0 {
+		ports[9094] = true
+	}
+	for _, w := range s.Workloads {
+		delete(ports, k8sWebPort(w))
+	}
+	return ports
+}
+
+// promMeshList names the Set's cluster ports for a message: "9094", "9095 and 9096".
+func promMeshList(s *Set) string {
+	_, nums := promMeshValues(s)
+	if len(nums) <= 1 {
+		return strings.Join(nums, "")
+	}
+	return strings.Join(nums[:len(nums)-1], ", ") + " and " + nums[len(nums)-1]
+}
+
+// promWebPortFor is the web port of the Alertmanager whose cluster port is mesh; else the web
+// port all the Set's Alertmanagers share; else the default 9093.
+func promWebPortFor(s *Set, mesh int) int {
+	web := map[int]bool{}
+	for _, w := range s.Workloads {
+		if k8sMeshPort(w) == mesh {
+			web[k8sWebPort(w)] = true
+		}
+	}
+	if len(web) == 0 {
+		for _, w := range s.Workloads {
+			web[k8sWebPort(w)] = true
+		}
+	}
+	if len(web) == 1 {
+		for p := range web {
+			return p
+		}
+	}
+	return 9093
+}
+
+// promIsMeshPort reports whether port is a cluster port in this Set (promMeshPorts).
 func promIsMeshPort(s *Set, port int) bool {
 	if port == 0 {
 		return false
