@@ -214,3 +214,16 @@ func TestClusterPeerIsLoadBalancerFixRemoves(t *testing.T) {
 		t.Fatalf("%d findings, want 1: %q", len(got), got)
 	}
 }
+
+// TestClusterMessagesNameTheMeshPort: messages name the cluster ports the replicas listen on,
+// not the default: two Alertmanagers on one host gossip on 9095 and 9096.
+func TestClusterMessagesNameTheMeshPort(t *testing.T) {
+	s := loadTestdata(t, "prometheus", "vm-two-on-host/am-a.service", "vm-two-on-host/am-b.service")
+	f, _ := testOnly(t, runChecks(s, clusterChecks()), "cluster/insecure-gossip", "anything that reaches ports 9095 and 9096 over TCP or UDP")
+	if want := "Let only the replicas reach 9095/TCP, 9095/UDP, 9096/TCP and 9096/UDP"; !strings.HasPrefix(f.Fix, want) {
+		t.Errorf("fix %q, want it to start with %q", f.Fix, want)
+	}
+	if strings.Contains(f.Message+f.Fix, "9094") {
+		t.Errorf("names 9094, a web port here: %s %s", f.Message, f.Fix)
+	}
+}

@@ -71,26 +71,9 @@ func (m k8sPortProtocols) only() (p corev1.Protocol, i int, ok bool) {
 
 // service: a Service that lists the mesh port in one protocol only.
 func (c k8sMeshPortUDP) service(w *Workload, svc k8sService, port int) []model.Finding {
-	named := map[string]int32{}
-	for _, p := range k8sContainerPorts(w) {
-		if p.Name != "" {
-			named[p.Name] = p.ContainerPort
-		}
-	}
 	seen := k8sPortProtocols{}
 	for i, p := range svc.Svc.Spec.Ports {
-		target := int(p.Port)
-		switch {
-		case p.TargetPort.Type == intstr.String && p.TargetPort.StrVal != "":
-			n, ok := named[p.TargetPort.StrVal]
-			if !ok {
-				continue
-			}
-			target = int(n)
-		case p.TargetPort.IntValue() != 0:
-			target = p.TargetPort.IntValue()
-		}
-		if target == port {
+		if k8sTargetPort(w, p) == port {
 			seen.add(p.Protocol, i)
 		}
 	}
@@ -110,6 +93,24 @@ func (c k8sMeshPortUDP) service(w *Workload, svc k8sService, port int) []model.F
 			strings.ToLower(string(missing)), port, port, missing, has),
 		Locations: []Location{at.Get("protocol").LocOr(at)},
 	}}
+}
+
+// k8sTargetPort is the container port a Service port sends to: its targetPort, a name resolved
+// through the alertmanager container's ports (0 when the container declares no such name), or
+// the port itself.
+func k8sTargetPort(w *Workload, p corev1.ServicePort) int {
+	switch {
+	case p.TargetPort.Type == intstr.String && p.TargetPort.StrVal != "":
+		for _, cp := range k8sContainerPorts(w) {
+			if cp.Name == p.TargetPort.StrVal {
+				return int(cp.ContainerPort)
+			}
+		}
+		return 0
+	case p.TargetPort.IntValue() != 0:
+		return p.TargetPort.IntValue()
+	}
+	return int(p.Port)
 }
 
 // container: the container declares the mesh port in one protocol only.

@@ -376,18 +376,32 @@ func promMeshValues(s *Set) (names, numbers []string) {
 
 // promMeshPorts are the cluster ports of the Set's Alertmanagers, read from their
 // --cluster.listen-address (9094 when the Set holds no Alertmanager, or a flag does not say),
-// less every port one of them serves its web on (--web.listen-address): two Alertmanagers on
-// one host may have web 9093 and 9094 and gossip elsewhere, and a target on a web port is right.
+// with the Service ports that send to them, less every port one of them serves its web on
+// (--web.listen-address, and the Service ports that send there): two Alertmanagers on one
+// host may have web 9093 and 9094 and gossip elsewhere, and a target on a web port is right.
 func promMeshPorts(s *Set) map[int]bool {
-	ports := map[int]bool{}
+	ports, web := map[int]bool{}, map[int]bool{}
 	for _, w := range s.Workloads {
 		ports[k8sMeshPort(w)] = true
+		web[k8sWebPort(w)] = true
 	}
 	if len(s.Workloads) == 0 {
 		ports[9094] = true
 	}
-	for _, w := range s.Workloads {
-		delete(ports, k8sWebPort(w))
+	for _, w := range k8sWorkloads(s) {
+		for _, ks := range k8sServices(s, w) {
+			for _, p := range ks.Svc.Spec.Ports {
+				switch k8sTargetPort(w, p) {
+				case k8sMeshPort(w):
+					ports[int(p.Port)] = true
+				case k8sWebPort(w):
+					web[int(p.Port)] = true
+				}
+			}
+		}
+	}
+	for p := range web {
+		delete(ports, p)
 	}
 	return ports
 }
@@ -395,32 +409,39 @@ func promMeshPorts(s *Set) map[int]bool {
 // promMeshList names the Set's cluster ports for a message: "9094", "9095 and 9096".
 func promMeshList(s *Set) string {
 	_, nums := promMeshValues(s)
-	if len(nums) <= 1 {
-		return strings.Join(nums, "")
-	}
-	return strings.Join(nums[:len(nums)-1], ", ") + " and " + nums[len(nums)-1]
+	return configAndList(nums)
 }
 
-// promWebPortFor is the web port of the Alertmanager whose cluster port is mesh; else the web
-// port all the Set's Alertmanagers share; else the default 9093.
+// promWebPortFor is the web port of the Alertmanagers whose cluster port is mesh, else of the
+// Set's Alertmanagers (promSharedWebPort).
 func promWebPortFor(s *Set, mesh int) int {
-	web := map[int]bool{}
+	var ws []*Workload
 	for _, w := range s.Workloads {
 		if k8sMeshPort(w) == mesh {
-			web[k8sWebPort(w)] = true
+			ws = append(ws, w)
 		}
 	}
-	if len(web) == 0 {
-		for _, w := range s.Workloads {
-			web[k8sWebPort(w)] = true
+	if len(ws) == 0 {
+		ws = s.Workloads
+	}
+	return promSharedWebPort(ws)
+}
+
+// promSharedWebPort is the web port (--web.listen-address) the workloads share, else the
+// default 9093.
+func promSharedWebPort(ws []*Workload) int {
+	web := 0
+	for _, w := range ws {
+		if p := k8sWebPort(w); web == 0 || web == p {
+			web = p
+		} else {
+			return 9093
 		}
 	}
-	if len(web) == 1 {
-		for p := range web {
-			return p
-		}
+	if web == 0 {
+		return 9093
 	}
-	return 9093
+	return web
 }
 
 // promIsMeshPort reports whether port is a cluster port in this Set (promMeshPorts).

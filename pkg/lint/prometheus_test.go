@@ -153,3 +153,46 @@ func TestPrometheusMeshPortReadsPorts(t *testing.T) {
 		})
 	}
 }
+
+// TestPrometheusMeshPortKubernetesPorts: a StatefulSet that gossips on 7946 and serves the web
+// on 8080: a static target on 7946 is the gossip port (the fix names 8080), one on 9094 is not.
+func TestPrometheusMeshPortKubernetesPorts(t *testing.T) {
+	const sts = `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: alertmanager, namespace: monitoring}
+spec:
+  serviceName: alertmanager
+  replicas: 2
+  selector: {matchLabels: {app: am}}
+  template:
+    metadata: {labels: {app: am}}
+    spec:
+      containers:
+      - name: alertmanager
+        image: quay.io/prometheus/alertmanager:v0.31.1
+        args:
+        - --web.listen-address=:8080
+        - --cluster.listen-address=[$(POD_IP)]:7946
+        - --cluster.peer=alertmanager-0.alertmanager:7946
+        - --cluster.peer=alertmanager-1.alertmanager:7946
+        ports:
+        - {name: http, containerPort: 8080}
+        - {name: gossip, containerPort: 7946}
+---
+`
+	for _, tc := range []struct{ port, phrase, fix string }{
+		{"7946", "sends alerts only to the cluster (gossip) port: alertmanager-0.alertmanager:7946, alertmanager-1.alertmanager:7946",
+			"Use the web port in the targets: alertmanager-0.alertmanager:8080, alertmanager-1.alertmanager:8080."},
+		{"9094", "", ""},
+		{"8080", "", ""},
+	} {
+		t.Run(tc.port, func(t *testing.T) {
+			prom := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: prometheus, namespace: monitoring}\ndata:\n  prometheus.yml: |\n" +
+				"    alerting:\n      alertmanagers:\n      - static_configs:\n        - targets: [alertmanager-0.alertmanager:" + tc.port + ", alertmanager-1.alertmanager:" + tc.port + "]\n"
+			f, ok := testOnly(t, promTestRun(t, "kubernetes.yaml", sts+prom), "prometheus/mesh-port", tc.phrase)
+			if ok && f.Fix != tc.fix {
+				t.Errorf("fix %q, want %q", f.Fix, tc.fix)
+			}
+		})
+	}
+}
