@@ -89,7 +89,7 @@ var index = []Entry{
 	{ID: "mesh/slow-gossip", Context: Live, Title: "The probe silence took too long to reach a replica; the notification log travels the same way."},
 	{ID: "prometheus/not-all-replicas", Context: Live, Title: "A Prometheus does not send to every replica."},
 	{ID: "prometheus/load-balancer", Context: Live | Configuration, Title: "prometheus.yml or a Prometheus object sends alerts to a Service VIP, load balancer or ingress instead of each replica."},
-	{ID: "prometheus/mesh-port", Context: Live | Configuration, Title: "The Alertmanager discovery also keeps (or only keeps) port 9094, so Prometheus sends alerts to the gossip port."},
+	{ID: "prometheus/mesh-port", Context: Live | Configuration, Title: "The Alertmanager discovery also keeps (or only keeps) the gossip port (9094 by default), so Prometheus sends alerts to it."},
 	{ID: "prometheus/invalid", Context: Configuration, Title: "Prometheus refuses the prometheus.yml: it does not start with it, and a reload keeps the old configuration."},
 	{ID: "prometheus/subset", Context: Configuration, Title: "A Prometheus configuration sends alerts to some replicas only: static targets leave some out, or an operator port matches none."},
 	{ID: "prometheus/replica-label", Context: Configuration, Title: "HA Prometheus servers send each alert with their own replica label, so Alertmanager holds two alerts for each one."},
