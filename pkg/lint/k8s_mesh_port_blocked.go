@@ -72,7 +72,7 @@ func (c k8sMeshPortBlocked) policies(w *Workload, m k8sMeshPolicy) (model.Findin
 		f.Severity = model.Warning
 		back := ""
 		if closed[[2]int{first.To, first.From}] {
-			back = fmt.Sprintf(", nor %s %s", to, from)
+			back = fmt.Sprintf(", nor %s reach %s", to, from)
 		}
 		f.Message = fmt.Sprintf("The NetworkPolicies let %s reach %s on the mesh port %d over neither TCP nor UDP%s (%s; %d of the %d directions between replicas are closed). "+
 			"Such replicas depend on the others to relay gossip and answer indirect probes: notification log entries and silences arrive late, and when the relaying replicas restart or fail, the mesh splits and each side sends every notification.%s",
