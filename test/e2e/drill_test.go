@@ -310,6 +310,11 @@ func TestDrillBaselineOnRig(t *testing.T) {
 	p.Press(t, "n\r")
 	select {
 	case <-p.Exited:
+		// The last lines may still be in the terminal when the process has exited.
+		select {
+		case <-p.Read:
+		case <-time.After(5 * time.Second):
+		}
 		if code := p.Cmd.ProcessState.ExitCode(); code != cmd.ExitNoCheck || !strings.Contains(p.Text(), "not confirmed: nothing was changed") {
 			t.Errorf("answered n: exit %d\n%s", code, p.Text())
 		}
