@@ -119,8 +119,9 @@ timing model with this cluster's numbers.
 
 Without a drill: on a terminal, a menu to choose one; on a pipe, the list. --dry-run prints the
 plan and changes nothing; without a drill route it plans with the numbers of the route below and
-prints the route to add (exit 0: a dry run exits 0 whenever it could make the plan). Without --yes it asks on a terminal (also whether to silence the
-team's own alerts the drill makes fire: --silence-team-alerts) and refuses otherwise.
+prints the route to add (exit 0: a dry run exits 0 whenever it could make the plan). Without
+--yes it asks on a terminal (also whether to silence the team's own alerts the drill makes
+fire: --silence-team-alerts) and refuses otherwise.
 
 Once it has found the cluster, the drill asks the API server (SelfSubjectAccessReview) for
 every right its plan uses in the namespace; without one it stops, naming each missing right and
@@ -392,10 +393,15 @@ func (o *drillOptions) stopped(r *drillRun, err error) error {
 	}
 	st := r.report.Stopped
 	if !o.dryRun && r.found != nil && st.Reason != drill.StopNotConfirmed {
-		event, what := r.env.Event, "nothing was changed"
+		var event func(bool, string, string)
+		if r.env != nil {
+			event = r.env.Event
+		}
 		if event == nil {
 			event = o.recorder(r, func(s string) { fmt.Fprintln(o.streams.ErrOut, s) })
-		} else {
+		}
+		what := "nothing was changed"
+		if st.Reason == drill.StopSink || st.Reason == drill.StopSilence {
 			what = "what it created was deleted"
 		}
 		event(true, "DrillRefused", fmt.Sprintf("stopped before its first drill (%s), %s: %s", st.Reason, what, st.Message))
