@@ -80,10 +80,11 @@ const (
 // RUN, with the reason.
 func (r *Report) Stop(reason, message string) {
 	r.Stopped = &Stopped{Reason: reason, Message: message}
-	first, _, _ := strings.Cut(message, "\n")
+	// One line: the message's lines, trimmed, joined by spaces.
+	flat := strings.Join(strings.Fields(message), " ")
 	for i := range r.Drills {
 		if d := &r.Drills[i]; d.Verdict == "" {
-			d.Verdict, d.Explanation = NotRun, fmt.Sprintf("the run stopped before its first drill (%s): %s", reason, first)
+			d.Verdict, d.Explanation = NotRun, fmt.Sprintf("the run stopped before its first drill (%s): %s", reason, flat)
 		}
 	}
 }

@@ -35,7 +35,7 @@ func TestReportDurationsRoundTrip(t *testing.T) {
 // reason, no expectation (none was computed), and why it stopped.
 func TestReportStopped(t *testing.T) {
 	r := Report{Cluster: "main", Run: "r", Drills: []ReportDrill{{Drill: Baseline, Alert: "r-baseline"}, {Drill: Partition, Alert: "r-partition"}}}
-	r.Stop(StopNoRoute, "replica am-0: no route matches the drill alert\nAdd this: ...")
+	r.Stop(StopNoRoute, "replica am-0: no route matches the drill alert:\n  Add this:   ...")
 	b, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +48,7 @@ func TestReportStopped(t *testing.T) {
 		t.Errorf("stopped %+v", back.Stopped)
 	}
 	for _, d := range back.Drills {
-		if d.Verdict != NotRun || d.Explanation != "the run stopped before its first drill (no-route): replica am-0: no route matches the drill alert" {
+		if d.Verdict != NotRun || d.Explanation != "the run stopped before its first drill (no-route): replica am-0: no route matches the drill alert: Add this: ..." {
 			t.Errorf("%s: %s %q", d.Drill, d.Verdict, d.Explanation)
 		}
 	}
