@@ -573,6 +573,7 @@ func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
 // planLength bounds how long the run can take, for the expiry of what it creates: after it,
 // the next drill's preflight and drill cleanup take the objects for a killed run's.
 func (o *drillOptions) planLength() time.Duration {
+	// One wait for a whole mesh before each drill but the first, and one after the last.
 	return 5*time.Minute + sinkReadyTimeout + time.Duration(len(o.drills))*(wholeTimeout+2*time.Minute+o.splitTimeout)
 }
 
