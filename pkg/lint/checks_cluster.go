@@ -109,10 +109,20 @@ var clusterOperatorFields = map[string]string{
 
 // clusterSet says how to give flag the value on this kind of workload: the operator object's
 // field, the Helm chart's extraArgs, or the argument itself.
+// clusterOperatorField is the Alertmanager object's field for a flag in the operator release
+// modelled: spec.clusterLabel exists from v0.71.0 (prometheus-operator#6162).
+func clusterOperatorField(w *Workload, flag string) (string, bool) {
+	f, ok := clusterOperatorFields[flag]
+	if flag == "cluster.label" && w.Operator != "" && !w.OperatorAtLeast("v0.71.0") {
+		return "", false
+	}
+	return f, ok
+}
+
 func clusterSet(w *Workload, flag, value string) string {
 	switch {
 	case w.Kind == "Alertmanager":
-		if f, ok := clusterOperatorFields[flag]; ok {
+		if f, ok := clusterOperatorField(w, flag); ok {
 			return fmt.Sprintf("%s: %s in the Alertmanager object", f, value)
 		}
 		return fmt.Sprintf("spec.additionalArgs: [{name: %s, value: %s}] in the Alertmanager object", flag, value)
@@ -129,7 +139,7 @@ func clusterSetAll(w *Workload, pairs ...string) string {
 	for i := 0; i+1 < len(pairs); i += 2 {
 		switch {
 		case w.Kind == "Alertmanager":
-			if f, ok := clusterOperatorFields[pairs[i]]; ok {
+			if f, ok := clusterOperatorField(w, pairs[i]); ok {
 				items = append(items, fmt.Sprintf("%s: %s", f, pairs[i+1]))
 			} else {
 				items = append(items, fmt.Sprintf("spec.additionalArgs: {name: %s, value: %s}", pairs[i], pairs[i+1]))

@@ -317,3 +317,23 @@ func TestConfigGroupsByUnit(t *testing.T) {
 		t.Fatalf("drift=%v groups %+v", drift, res.ConfigGroups)
 	}
 }
+
+// The drill's own sink receiver (alertmanager.yml or an AlertmanagerConfig, as the README tells
+// the user to add it) counts notifications on purpose: config/no-dedup-key says nothing of it.
+func TestConfigNoDedupKeySkipsTheDrillSink(t *testing.T) {
+	cfg := "route:\n  receiver: hook\n  routes:\n  - matchers: ['amha_drill=~\".+\"']\n    receiver: amha-drill-sink\nreceivers:\n- name: hook\n  webhook_configs: [{url: 'http://hook.example/'}]\n- name: amha-drill-sink\n  webhook_configs: [{url: 'http://amha-drill-sink.monitoring.svc:8080/'}]\n"
+	amc := "apiVersion: monitoring.coreos.com/v1alpha1\nkind: AlertmanagerConfig\nmetadata: {name: amha-drill, namespace: monitoring}\nspec:\n  route: {receiver: amha-drill-sink, matchers: [{name: amha_drill, matchType: '=~', value: '.+'}]}\n  receivers:\n  - name: amha-drill-sink\n    webhookConfigs: [{url: 'http://amha-drill-sink.monitoring.svc:8080/'}]\n"
+	res, err := Lint([]Input{{Name: "am-0/alertmanager.yml", Data: []byte(cfg)}, {Name: "am-1/alertmanager.yml", Data: []byte(cfg)}, {Name: "amc.yaml", Data: []byte(amc)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range res.Findings {
+		if f.ID == "config/no-dedup-key" {
+			got = append(got, f.Message)
+		}
+	}
+	if len(got) != 1 || strings.Contains(got[0], "amha-drill-sink") || !strings.Contains(got[0], `"hook"`) {
+		t.Fatalf("config/no-dedup-key on %v: want the team's receiver hook only", got)
+	}
+}

@@ -31,8 +31,9 @@ func (c k8sStartDelay) Run(s *Set) []model.Finding {
 		if w.Flags.StartDelay != nil && w.Flags.StartDelay.D() > 0 {
 			continue
 		}
-		if w.Kind == "Alertmanager" {
-			// prometheus-operator (v0.88+) passes spec.minReadySeconds as --dispatch.start-delay.
+		if w.Kind == "Alertmanager" && w.OperatorAtLeast("v0.88.0") {
+			// prometheus-operator v0.88+ passes spec.minReadySeconds as --dispatch.start-delay
+			// (for Alertmanager 0.30+, which this is).
 			if n, ok := w.PodSpec.Get("minReadySeconds").Int(); ok && n > 0 && a == nil {
 				continue
 			}
@@ -58,10 +59,21 @@ func (c k8sStartDelay) Run(s *Set) []model.Finding {
 			"A replica then dispatches nothing for that long after it starts. " + cover
 		switch {
 		case w.Kind == "Alertmanager":
-			fix = "Set spec.minReadySeconds: 120 in the Alertmanager object (prometheus-operator v0.88+ passes it as --dispatch.start-delay, and a rollout then waits as long per pod), " +
-				"or spec.additionalArgs: [{name: dispatch.start-delay, value: 2m}]: Prometheus' --rules.alert.resend-delay (1m) plus one evaluation_interval (1m). " +
-				operatorNames(w, wait)
-			loc = w.PodSpec.Get("minReadySeconds").LocOr(w.PodSpec)
+			// The operator's StatefulSet rolls pods as soon as the previous one is Ready (its
+			// podManagementPolicy is Parallel and a rolling update does not wait for
+			// minReadySeconds), so in a rollout every replica may be inside its delay at once.
+			rollout := " The tradeoff: a rollout restarts the pods seconds apart (the StatefulSet does not wait minReadySeconds between them), " +
+				"so for up to the delay after a rollout every replica may be holding back and nothing is notified; without the delay, restarted replicas may send partial or falsely resolved groups instead."
+			if w.OperatorAtLeast("v0.88.0") {
+				fix = "Set spec.minReadySeconds: 120 in the Alertmanager object (prometheus-operator v0.88+ passes it as --dispatch.start-delay=120s), " +
+					"or spec.additionalArgs: [{name: dispatch.start-delay, value: 2m}]: Prometheus' --rules.alert.resend-delay (1m) plus one evaluation_interval (1m). "
+				loc = w.PodSpec.Get("minReadySeconds").LocOr(w.PodSpec)
+			} else {
+				fix = fmt.Sprintf("Set spec.additionalArgs: [{name: dispatch.start-delay, value: 2m}] in the Alertmanager object: Prometheus' --rules.alert.resend-delay (1m) plus one evaluation_interval (1m) "+
+					"(prometheus-operator %s does not pass spec.minReadySeconds as the delay; v0.88+ does). ", w.Operator)
+				loc = w.PodSpec.Get("additionalArgs").LocOr(w.PodSpec)
+			}
+			fix += operatorNames(w, wait) + rollout
 		case k8sHelm(w.Object):
 			fix += " Helm chart values: extraArgs: {dispatch.start-delay: 2m}."
 		}

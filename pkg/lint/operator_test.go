@@ -212,3 +212,28 @@ func TestOperatorKubePrometheusSelectors(t *testing.T) {
 		t.Fatalf("without podMetadata labels the PDB and policy select nothing; findings %v", got)
 	}
 }
+
+// Fixes name what the modelled release has: spec.clusterLabel only from v0.71.0, and
+// spec.minReadySeconds as the start delay only from v0.88.0.
+func TestOperatorFixesFollowTheRelease(t *testing.T) {
+	fix := func(op, id string) string {
+		t.Helper()
+		s, _ := operatorLoad(t, op, "  replicas: 3\n  version: v0.31.1\n")
+		for _, f := range Run(s) {
+			if f.ID == id {
+				return f.Fix
+			}
+		}
+		t.Fatalf("%s: no %s", op, id)
+		return ""
+	}
+	if f := fix("v0.60.0", "cluster/label-missing"); strings.Contains(f, "spec.clusterLabel") || !strings.Contains(f, "spec.additionalArgs") {
+		t.Errorf("v0.60.0 label fix: %s", f)
+	}
+	if f := fix("v0.87.1", "k8s/start-delay"); strings.Contains(f, "Set spec.minReadySeconds") || !strings.Contains(f, "additionalArgs: [{name: dispatch.start-delay") {
+		t.Errorf("v0.87.1 start-delay fix: %s", f)
+	}
+	if f := fix("v0.93.0", "k8s/start-delay"); !strings.Contains(f, "Set spec.minReadySeconds: 120") || strings.Contains(f, "waits as long per pod") || !strings.Contains(f, "seconds apart") {
+		t.Errorf("v0.93.0 start-delay fix: %s", f)
+	}
+}
