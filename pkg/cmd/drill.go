@@ -687,6 +687,19 @@ func (o *drillOptions) does(d string, r *drillRun) string {
 		} else {
 			s += fmt.Sprintf(" No split within %s: deletes pod %s once, so that it restarts behind the policy.", timing.Format(o.splitTimeout), cut)
 		}
+		if r.env != nil {
+			names, err := r.env.MeshAllowed(context.Background(), cut)
+			switch {
+			case err != nil:
+				s += fmt.Sprintf(" (The namespace's NetworkPolicies could not be read: %v.)", err)
+			case len(names) > 0 && o.narrow:
+				s += fmt.Sprintf(" --narrow-policies: NetworkPolicy %s allows port %d to or from %s, so it is narrowed to leave %s out for the drill and restored after.",
+					strings.Join(names, ", "), kube.MeshPort, cut, cut)
+			case len(names) > 0:
+				s += fmt.Sprintf(" SKIPPED as things are: NetworkPolicy %s allows port %d to or from %s, and policies only add allowances, so no new policy can cut it; --narrow-policies takes %s out of it for the drill and restores it after.",
+					strings.Join(names, ", "), kube.MeshPort, cut, cut)
+			}
+		}
 		return s
 	}
 	return ""

@@ -76,6 +76,22 @@ func TestKubePrometheus(t *testing.T) {
 			t.Errorf("status --config-checks: %s missing (exit %d, findings %v) %s", id, code, ids(rep), stderr)
 		}
 	}
+
+	// kube-prometheus' NetworkPolicy allows 9094 between the Alertmanagers, so no partition policy
+	// can cut one off: the partition plan says so, and what --narrow-policies does instead.
+	for flag, want := range map[string]string{
+		"":                  "SKIPPED as things are: NetworkPolicy alertmanager-main allows port 9094 to or from alertmanager-main-2",
+		"--narrow-policies": "--narrow-policies: NetworkPolicy alertmanager-main allows port 9094 to or from alertmanager-main-2, so it is narrowed",
+	} {
+		args := []string{"drill", "partition", "main", "-n", ns, "--kubeconfig", r.kubeconfig, "--dry-run"}
+		if flag != "" {
+			args = append(args, flag)
+		}
+		out, errOut, code := user.run(t, args)
+		if code != 0 || !strings.Contains(strings.Join(strings.Fields(out.String()), " "), want) {
+			t.Errorf("drill partition --dry-run %s: exit %d, want %q in:\n%s\n%s", flag, code, want, out, errOut)
+		}
+	}
 }
 
 // holds are the findings status gives on kube-prometheus' manifests as the rig runs them, each

@@ -318,6 +318,14 @@ func (e *Env) SinkBlocked(ctx context.Context) error {
 // and allow the mesh port to it (ingress) or from it (egress), from or to every pod or the
 // pods of the cluster: while they hold, no new policy can cut it. Named ports and namespace
 // selectors count as allowing.
+// MeshAllowed names the namespace's NetworkPolicies (not the drill's) that allow the mesh port
+// to or from pod: while one does, no partition policy can cut it (policies only add).
+func (e *Env) MeshAllowed(ctx context.Context, pod string) ([]string, error) {
+	fctx, cancel := context.WithTimeout(ctx, e.Kube.Timeout)
+	defer cancel()
+	return e.meshAllowed(fctx, pod)
+}
+
 func (e *Env) meshAllowed(ctx context.Context, pod string) ([]string, error) {
 	objs, err := e.Kube.Objects(ctx, e.Found)
 	if _, unread := objs.Unread["NetworkPolicy"]; unread {
