@@ -114,9 +114,16 @@ func (c configNoWatchdog) check(d *amDoc) (model.Finding, bool) {
 		recv := r.RouteOpts.Receiver
 		if integrations[recv] == 0 {
 			if problem == nil {
+				gi, ri := r.RouteOpts.GroupInterval, r.RouteOpts.RepeatInterval
 				problem = &model.Finding{Message: fmt.Sprintf("The Watchdog route at %s sends alertname=%s to receiver %q, which has no integrations: "+
 					"the heartbeat goes nowhere, so when every replica is down, or no Prometheus reaches any, no notification is sent and "+
 					"nothing says so.", path, name, recv),
+					Fix: fmt.Sprintf("The route is there: give receiver %q the heartbeat of an outside dead man's switch service (healthchecks.io, Dead Man's Snitch, "+
+						"PagerDuty or Opsgenie heartbeats), `webhook_configs: [{url: <heartbeat URL>}]`, and set `group_wait: 0s`, `group_interval: 1m`, `repeat_interval: 50s` "+
+						"on the route at %s (now %s and %s, inherited or set: a ping every %s at best). Notifications go out only when the group flushes, every group_interval, "+
+						"and a repeat is due only when the last send, stamped after it went out, is older than repeat_interval: equal intervals ping only every second flush, "+
+						"a repeat_interval 10s below group_interval pings at every flush. The service pages when the pings stop.",
+						recv, path, prommodel.Duration(gi), prommodel.Duration(ri), prommodel.Duration(max(gi, ri))),
 					Locations: []Location{configLocate(d.Root, path+".receiver")}}
 			}
 			continue
@@ -124,5 +131,8 @@ func (c configNoWatchdog) check(d *amDoc) (model.Finding, bool) {
 		return model.Finding{}, false
 	}
 	f.Message, f.Locations = problem.Message, problem.Locations
+	if problem.Fix != "" {
+		f.Fix = problem.Fix
+	}
 	return f, true
 }
