@@ -29,7 +29,7 @@ func TestSARIFGolden(t *testing.T) {
 		{ID: "area/unknown", Severity: model.Error, Message: "Not in the index."},
 	}
 	var b bytes.Buffer
-	if err := ui.WriteSARIF(&b, fs, "v1.2.3"); err != nil {
+	if err := ui.WriteSARIF(&b, fs, "v1.2.3", nil); err != nil {
 		t.Fatal(err)
 	}
 	golden.Check(t, filepath.Join("testdata", "findings.sarif"), b.Bytes(), *update)

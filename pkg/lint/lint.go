@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/amha-dev/kubectl-amha/pkg/model"
+	"github.com/amha-dev/kubectl-amha/pkg/suppress"
 )
 
 // Check looks at a set of inputs and reports what is wrong.
@@ -78,6 +79,16 @@ type Result struct {
 	// Alternatives are the sets of alternative forms read apart, each form its files.
 	Alternatives []AlternativeSet `json:"alternatives,omitempty"`
 	Findings     []model.Finding  `json:"findings"`
+	// Suppressed are the findings the inputs' annotations and comments, --disable or the config
+	// file accepted (docs/suppress.md), each with what accepted it.
+	Suppressed []model.SuppressedFinding `json:"suppressed,omitempty"`
+}
+
+// Options shape a lint run.
+type Options struct {
+	// Suppress are the rules given beside the inputs (--disable, the config file); the inputs'
+	// own annotations and comments are added to them.
+	Suppress *suppress.Rules
 }
 
 // Summary counts what was recognised.
@@ -91,7 +102,11 @@ type Summary struct {
 // Lint loads the inputs and runs every check. Inputs that are alternative forms of one thing
 // (AlternativePrefix) are read apart: the checks run over each combination of one form of each
 // set with the other inputs, and the findings of every combination are reported once.
-func Lint(inputs []Input) (*Result, error) {
+func Lint(inputs []Input) (*Result, error) { return LintWith(inputs, Options{}) }
+
+// LintWith is Lint with options: the findings that a suppression accepts are set apart in
+// Result.Suppressed.
+func LintWith(inputs []Input, o Options) (*Result, error) {
 	s, err := Load(inputs)
 	if err != nil {
 		return nil, err
@@ -121,6 +136,9 @@ func Lint(inputs []Input) (*Result, error) {
 	for _, in := range inputs {
 		r.Inputs = append(r.Inputs, in.Name)
 	}
+	rules := s.Suppress
+	rules.Merge(o.Suppress)
+	r.Findings, r.Suppressed = rules.Apply(r.Findings)
 	if r.Findings == nil {
 		r.Findings = []model.Finding{}
 	}

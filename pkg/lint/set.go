@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/amha-dev/kubectl-amha/pkg/model"
+	"github.com/amha-dev/kubectl-amha/pkg/suppress"
 )
 
 // Location is where a finding's cause is written.
@@ -36,6 +37,11 @@ type Set struct {
 	Skipped []string
 	// Live is set when the objects were read from a running cluster rather than files.
 	Live bool
+	// Suppress are the inputs' annotations and comments that accept findings (suppress.go).
+	Suppress suppress.Rules
+	// Notes say what lint made of what it was given: an unknown id in a live object's
+	// annotation.
+	Notes []string
 
 	amDocs     []*amDoc         // the alertmanager.yml files loaded, once (amDocs)
 	lineStarts map[string][]int // byte offset of each line, per input (blockIndent)
@@ -161,6 +167,9 @@ func (s *Set) add(in Input) error {
 		}
 		docs = append(docs, &d)
 	}
+	if err := s.documentSuppressions(in, docs); err != nil {
+		return err
+	}
 	recognised := false
 	for i, d := range docs {
 		root := Node{N: resolveAlias(d), File: in.Name}
@@ -274,6 +283,9 @@ func (s *Set) addObject(in Input, root Node) error {
 	root.Path = ""
 	o.Root = root
 	s.Objects = append(s.Objects, o)
+	if err := s.objectSuppressions(o); err != nil {
+		return err
+	}
 	switch o.Kind {
 	case "ConfigMap", "Secret":
 		return s.addEmbedded(in, o)
@@ -319,6 +331,10 @@ func (s *Set) addEmbedded(in Input, o *Object) error {
 				// c + the block's indentation.
 				inner.LineOffset = v.N.Line + v.LineOffset
 				inner.ColOffset = s.blockIndent(in, inner.LineOffset)
+				if err := s.commentSuppressions(commentScope{in: in, root: &d, lineOffset: inner.LineOffset,
+					end: lastLine(&d) + inner.LineOffset}); err != nil {
+					return err
+				}
 			}
 			name := o.ID() + " " + k
 			switch {
@@ -338,6 +354,17 @@ func ptr[T any](v T) *T { return &v }
 // input: the column offset of a literal block's content. Line offsets are indexed once per
 // input, so a stream of many embedded configurations stays linear.
 func (s *Set) blockIndent(in Input, line int) int {
+	for l := line + 1; l <= len(s.lines(in)); l++ {
+		text := s.line(in, l)
+		if len(bytes.TrimSpace(text)) > 0 {
+			return len(text) - len(bytes.TrimLeft(text, " "))
+		}
+	}
+	return 0
+}
+
+// lines are the byte offsets of the input's lines, indexed once per input.
+func (s *Set) lines(in Input) []int {
 	if s.lineStarts == nil {
 		s.lineStarts = map[string][]int{}
 	}
@@ -351,17 +378,17 @@ func (s *Set) blockIndent(in Input, line int) int {
 		}
 		s.lineStarts[in.Name] = starts
 	}
-	for l := line; l < len(starts); l++ {
-		end := len(in.Data)
-		if l+1 < len(starts) {
-			end = starts[l+1] - 1
-		}
-		text := in.Data[starts[l]:end]
-		if len(bytes.TrimSpace(text)) > 0 {
-			return len(text) - len(bytes.TrimLeft(text, " "))
-		}
+	return starts
+}
+
+// line is the text of line l (1-based) of the input, without its newline.
+func (s *Set) line(in Input, l int) []byte {
+	starts := s.lines(in)
+	end := len(in.Data)
+	if l < len(starts) {
+		end = starts[l] - 1
 	}
-	return 0
+	return in.Data[starts[l-1]:end]
 }
 
 // imageName is the repository base name of an image reference ("quay.io/prometheus/alertmanager:v0.28.1" → "alertmanager").
