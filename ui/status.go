@@ -353,19 +353,28 @@ func renderSuppressed(b *strings.Builder, sup []model.SuppressedFinding, s Style
 	b.WriteString(s.Dim.Render(SuppressedSummary(sup, show)) + "\n")
 }
 
-// SuppressedSummary is the line that counts suppressed findings, with how each id was
-// suppressed: "2 findings suppressed (k8s/pdb by annotation on StatefulSet monitoring/am;
-// k8s/spread by --disable); --show-suppressed lists them". "" for none.
+// SuppressedSummary is the line that counts suppressed findings, with what suppressed which
+// ids: "3 findings suppressed (k8s/pdb, k8s/spread by annotation on StatefulSet monitoring/am;
+// cluster/label-missing by --disable); --show-suppressed lists them". "" for none.
 func SuppressedSummary(sup []model.SuppressedFinding, shown bool) string {
 	if len(sup) == 0 {
 		return ""
 	}
-	var parts []string
+	// The ids of each reason, reasons in order of first appearance.
+	var reasons []string
+	ids := map[string][]string{}
 	for _, f := range sup {
-		p := f.ID + " by " + f.SuppressedBy.String()
-		if !slices.Contains(parts, p) {
-			parts = append(parts, p)
+		why := f.SuppressedBy.String()
+		if _, ok := ids[why]; !ok {
+			reasons = append(reasons, why)
 		}
+		if !slices.Contains(ids[why], f.ID) {
+			ids[why] = append(ids[why], f.ID)
+		}
+	}
+	parts := make([]string, len(reasons))
+	for i, why := range reasons {
+		parts[i] = strings.Join(ids[why], ", ") + " by " + why
 	}
 	line := fmt.Sprintf("%s suppressed (%s)", text.Plural(len(sup), "finding", "findings"), strings.Join(parts, "; "))
 	if !shown {
