@@ -124,6 +124,7 @@ Exit codes: 0 no finding at or above --fail-on (suppressed findings do not count
 	o.suppress.addFlags(c.Flags())
 	o.suppress.addShowFlag(c.Flags())
 	completeValues(c, map[string][]string{"output": lintFormats, "color": colorValues, "fail-on": severityValues})
+	completeSuppressFlags(c)
 	_ = c.MarkFlagFilename("filename", "yaml", "yml", "json", "service", "args", "conf")
 	return c
 }

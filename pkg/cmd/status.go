@@ -107,6 +107,7 @@ requests; a second Ctrl-C exits at once).`,
 	o.addTargetFlags(c.Flags())
 	o.addReportFlags(c.Flags())
 	completeValues(c, map[string][]string{"output": statusFormats, "color": colorValues})
+	completeSuppressFlags(c)
 	c.ValidArgsFunction = completeName(kube)
 	return c
 }

@@ -3,8 +3,10 @@ package cmd
 import (
 	"strings"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/amha-dev/kubectl-amha/pkg/findings"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/suppress"
 )
@@ -38,6 +40,17 @@ func (s *suppressOptions) addFlags(f *pflag.FlagSet) {
 
 func (s *suppressOptions) addShowFlag(f *pflag.FlagSet) {
 	f.BoolVar(&s.show, "show-suppressed", false, "List the suppressed findings in the text report (they are counted without it)")
+}
+
+// completeSuppressFlags completes --disable with the finding ids (a comma list) and --config with YAML
+// files, on a command that registered addFlags.
+func completeSuppressFlags(c *cobra.Command) {
+	var ids []string
+	for _, e := range findings.All() {
+		ids = append(ids, e.ID)
+	}
+	mustComplete(c, "disable", completeList(ids))
+	_ = c.MarkFlagFilename("config", "yaml", "yml")
 }
 
 // rules are the suppressions of --config (or .amha.yaml) and --disable; an unknown id, field
