@@ -39,9 +39,6 @@ type Set struct {
 	Live bool
 	// Suppress are the inputs' annotations and comments that accept findings (suppress.go).
 	Suppress suppress.Rules
-	// Notes say what lint made of what it was given: an unknown id in a live object's
-	// annotation.
-	Notes []string
 
 	amDocs     []*amDoc         // the alertmanager.yml files loaded, once (amDocs)
 	lineStarts map[string][]int // byte offset of each line, per input (blockIndent)

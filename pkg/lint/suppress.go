@@ -25,19 +25,16 @@ import (
 // A comment followed by a blank line belongs to no line (yaml.v3 keeps it as a foot comment):
 // that is an input error, as is an unknown id, so that no suppression is silently ignored.
 
-// objectSuppressions reads the amha.dev/ignore annotation of an object. An unknown id is an
-// input error in a file, and a note on a live object.
+// objectSuppressions reads the amha.dev/ignore annotation of an object in a file; an unknown
+// id is an input error. Live objects are left to status, which reads their annotations itself
+// (pkg/snapshot) and notes an unknown id instead of failing.
 func (s *Set) objectSuppressions(o *Object) error {
 	v := o.Root.Get("metadata", "annotations", suppress.Annotation)
-	if !v.Valid() {
+	if !v.Valid() || o.Root.Live {
 		return nil
 	}
 	ids, err := suppress.ParseIDs(v.String())
 	if err != nil {
-		if o.Root.Live {
-			s.Notes = append(s.Notes, fmt.Sprintf("%s: annotation %s: %v; the annotation is not applied", o.ID(), suppress.Annotation, err))
-			return nil
-		}
 		l := v.Loc()
 		return &InputError{File: l.File, Line: l.Line, Column: l.Column, Err: fmt.Errorf("%s: annotation %s: %w", o.ID(), suppress.Annotation, err)}
 	}
