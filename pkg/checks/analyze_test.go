@@ -474,6 +474,21 @@ func checkCases() []checkCase {
 			},
 		},
 		{
+			// After a rollout: the mesh is whole, the failed peers are addresses of pods that are
+			// gone, and the memberlist is healthy. Worth knowing, not a warning.
+			name: "failed peers beside a whole, healthy mesh (after a rollout)",
+			setup: func(c *model.Cluster) {
+				c.Replicas[1].Metrics.FailedPeers = f64(2)
+				c.Replicas[1].Metrics.HealthScore = f64(0)
+			},
+			want: []brief{{"mesh/failed-peers", model.Info, []string{"am-1"}}},
+			verify: func(t *testing.T, c *model.Cluster) {
+				if m := finding(t, c, "mesh/failed-peers").Message; !strings.Contains(m, "Every replica sees every other") {
+					t.Errorf("message %q", m)
+				}
+			},
+		},
+		{
 			name: "health score without a failed-peers figure",
 			setup: func(c *model.Cluster) {
 				c.Replicas[2].Metrics.FailedPeers = nil

@@ -68,12 +68,31 @@ func markDrillCaused(c *model.Cluster) {
 	if len(c.Drills) == 0 {
 		return
 	}
+	if !faultInProgress(c.Drills) {
+		return // a baseline injects no fault: what status finds is the cluster's own
+	}
 	for i := range c.Findings {
 		f := &c.Findings[i]
 		if drillCaused[f.ID] && !f.DrillCaused {
 			markDrill(f, c.Drills)
 		}
 	}
+}
+
+// faultInProgress reports whether a run in progress may have injected a fault: any drill but
+// baseline, or a run whose drills are not known.
+func faultInProgress(ds []model.DrillRun) bool {
+	for _, d := range ds {
+		if len(d.Drills) == 0 {
+			return true
+		}
+		for _, name := range d.Drills {
+			if name != "baseline" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func markDrill(f *model.Finding, ds []model.DrillRun) {

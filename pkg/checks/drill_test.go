@@ -62,6 +62,25 @@ func TestDrillInProgressMarksWhatItCauses(t *testing.T) {
 }
 
 // Without a drill nothing is marked.
+// A baseline injects no fault: what status finds while it runs is the cluster's own, at its
+// own severity.
+func TestBaselineMarksNothing(t *testing.T) {
+	for _, c := range []struct {
+		drills []model.DrillRun
+		marks  bool
+	}{
+		{[]model.DrillRun{{Run: "r1", Drills: []string{"baseline"}}}, false},
+		{[]model.DrillRun{{Run: "r1", Drills: []string{"baseline", "partition"}}}, true},
+		{[]model.DrillRun{{Run: "r1"}}, true}, // drills unknown: a fault may be in
+	} {
+		cl := model.Cluster{Name: "x", Drills: c.drills, Findings: []model.Finding{{ID: "mesh/failed-peers", Severity: model.Warning}}}
+		markDrillCaused(&cl)
+		if cl.Findings[0].DrillCaused != c.marks {
+			t.Errorf("%+v: marked %v, want %v", c.drills, cl.Findings[0].DrillCaused, c.marks)
+		}
+	}
+}
+
 func TestNoDrillNoMark(t *testing.T) {
 	c := model.Cluster{Name: "x", Source: "url", Replicas: []model.Replica{{Name: "a", Error: "refused"}, {Name: "b", Error: "refused"}}}
 	Analyze(&c, Options{})

@@ -3,6 +3,7 @@ package checks
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/timing"
@@ -14,6 +15,7 @@ func (meshFailedPeers) ID() string { return "mesh/failed-peers" }
 
 func (meshFailedPeers) Run(c *model.Cluster, _ Options) []model.Finding {
 	var objs, details []string
+	anyUnhealthy := false
 	for _, r := range answered(c) {
 		m := r.Metrics
 		if m == nil {
@@ -24,6 +26,7 @@ func (meshFailedPeers) Run(c *model.Cluster, _ Options) []model.Finding {
 		if !failed && !unhealthy {
 			continue
 		}
+		anyUnhealthy = anyUnhealthy || unhealthy
 		objs = append(objs, r.Name)
 		var parts []string
 		if m.FailedPeers != nil {
@@ -37,23 +40,78 @@ func (meshFailedPeers) Run(c *model.Cluster, _ Options) []model.Finding {
 	if len(objs) == 0 {
 		return nil
 	}
+	// Alertmanager sweeps failed peers every 5 minutes and forgets those failed longer than
+	// --cluster.reconnect-timeout (cluster/cluster.go, removeFailedPeers): an old address
+	// lingers for the timeout plus up to 5 minutes.
 	fix := "If the failed addresses are old pod IPs, set --cluster.reconnect-timeout=5m (what prometheus-operator does). If they " +
 		"are live replicas, check 9094/TCP+UDP between them and --cluster.probe-timeout against the network's round-trip time."
 	if rt, ok := sharedReconnectTimeout(c); ok {
-		// The advice is already followed: old addresses go within rt; what lasts longer is live.
-		fix = fmt.Sprintf("--cluster.reconnect-timeout is %s: addresses of replaced pods are forgotten within %s of their "+
-			"failure (normal right after a rollout). If this lasts longer, the failed peers are live replicas: check "+
-			"9094/TCP+UDP between them and --cluster.probe-timeout against the network's round-trip time.", timing.Format(rt.D()), timing.Format(rt.D()))
+		// The advice is already followed: old addresses go within rt + 5m; what lasts longer is live.
+		fix = fmt.Sprintf("--cluster.reconnect-timeout is %s: addresses of replaced pods are forgotten %s to %s after their "+
+			"failure (failed peers are swept every 5m; normal right after a rollout). If this lasts longer, the failed peers are live replicas: check "+
+			"9094/TCP+UDP between them and --cluster.probe-timeout against the network's round-trip time.", timing.Format(rt.D()), timing.Format(rt.D()), timing.Format(rt.D()+5*time.Minute))
 	}
-	return []model.Finding{{
+	positions := "a peer that fails and rejoins makes positions change"
+	if fixedNames(c) {
+		positions = "the replicas keep their positions (--cluster.peer-name), so a rejoining peer changes none"
+	}
+	f := model.Finding{
 		ID: "mesh/failed-peers", Severity: model.Warning, Symptoms: []model.Symptom{model.Flapping, model.Duplicates},
 		Objects: objs,
 		Message: "Replicas hold peers they marked failed or report an unhealthy memberlist. Failed peers are retried every " +
-			"--cluster.reconnect-interval until --cluster.reconnect-timeout (6h by default): addresses of pods that are gone " +
-			"linger, and a peer that fails and rejoins makes positions change.",
+			"--cluster.reconnect-interval until --cluster.reconnect-timeout (6h by default) and swept every 5m: addresses of pods that are gone " +
+			"linger, and " + positions + ".",
 		Details: details,
 		Fix:     fix,
-	}}
+	}
+	if meshWhole(c) && !anyUnhealthy {
+		// Every replica sees every other: the failed peers are not replicas that run now, but
+		// old addresses (a rollout, a rescheduled pod). Nothing is split; it is worth knowing only.
+		f.Severity, f.Symptoms = model.Info, nil
+		f.Message = "Every replica sees every other, and some hold failed peers besides: addresses of replicas that are gone " +
+			"(pods replaced by a rollout or rescheduled), retried every --cluster.reconnect-interval until --cluster.reconnect-timeout (6h by default) and swept every 5m. " +
+			"Nothing is split; " + positions + "."
+	}
+	return []model.Finding{f}
+}
+
+// meshWhole reports whether every replica that answered and runs a mesh sees all of them, and
+// none is missing from the StatefulSet's count.
+func meshWhole(c *model.Cluster) bool {
+	if c.Matrix == nil || len(c.Matrix.Islands) > 1 || len(c.Replicas) < c.DesiredReplicas || len(c.Matrix.Rows) == 0 || len(c.Matrix.Cells) != len(c.Matrix.Rows) {
+		return false
+	}
+	clustered := 0
+	for _, r := range c.Replicas {
+		if r.Status == nil {
+			return false
+		}
+		if r.Status.Cluster != "disabled" {
+			clustered++
+		}
+	}
+	for i := range c.Matrix.Rows {
+		sees := 0
+		for j, col := range c.Matrix.Columns {
+			if col.Replica != "" && j < len(c.Matrix.Cells[i]) && (c.Matrix.Cells[i][j] == model.CellSees || c.Matrix.Cells[i][j] == model.CellSelf) {
+				sees++
+			}
+		}
+		if sees < clustered {
+			return false
+		}
+	}
+	return clustered > 1
+}
+
+// fixedNames reports whether every replica was started with --cluster.peer-name.
+func fixedNames(c *model.Cluster) bool {
+	for _, r := range c.Replicas {
+		if r.Flags == nil || r.Flags.PeerName == nil || *r.Flags.PeerName == "" {
+			return false
+		}
+	}
+	return len(c.Replicas) > 0
 }
 
 // sharedReconnectTimeout is the --cluster.reconnect-timeout every replica was started with,

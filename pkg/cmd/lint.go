@@ -50,6 +50,10 @@ type lintOptions struct {
 	output   string
 	color    string
 	minLevel string
+	// operatorVersion is --operator-version.
+	operatorVersion string
+	kustomize       []string
+	stdinFilename   string
 
 	suppress suppressOptions
 
@@ -72,12 +76,34 @@ Inputs are recognised by content, so one stream can mix them:
                        ConfigMap/Secret (an alertmanager.yml or prometheus.yml inside), and the
                        prometheus-operator Alertmanager, Prometheus and AlertmanagerConfig;
                        multi-document YAML and List kinds (kubectl get -o yaml) both work
-  alertmanager.yml     several are compared as replicas of one cluster
+  alertmanager.yml     several are compared as replicas of one cluster: those a workload mounts
+                       with that workload's, others by directory (envs/dev/ and envs/prod/
+                       are two clusters); the output says which were taken together
   prometheus.yml       the alerting.alertmanagers block
   command lines        systemd units (ExecStart=), docker-compose services, or a file of
-                       Alertmanager arguments; all given together form one cluster
+                       Alertmanager arguments; all given together form one cluster (by
+                       --cluster.label when they differ); one replica's alone is sized from the
+                       peers it names (--cluster.peer, plus itself)
+  --cluster.tls-config the gossip TLS file (tls_server_config) of a command line: given as an
+                       input, or read next to the unit (a relative path from the unit's
+                       directory, an absolute one by its base name there)
 A directory is read recursively (*.yaml, *.yml, *.json, *.service, *.args, *.conf); files
-there that are none of the above are skipped and listed.
+there that are none of the above are skipped and listed. A Helm chart (a directory with
+Chart.yaml) is not YAML until rendered: a walk skips it and says so, and -f CHART is an error;
+lint what it renders: helm template NAME CHART --set replicaCount=3 | kubectl amha lint -f -
+(--stdin-filename CHART/templates/statefulset.yaml gives stdin a name for SARIF and
+annotations). -k DIR renders a kustomization as kubectl kustomize does (remote bases are
+fetched as kustomize fetches them); its findings point at lines of that rendered output.
+
+prometheus-operator Alertmanager objects are judged as the operator renders them: the pods'
+labels (its own and spec.podMetadata.labels, which PodDisruptionBudgets, NetworkPolicies and
+anti-affinity select by), the --cluster.* flags it generates (--cluster.label from v0.69 for
+Alertmanager 0.26+, --cluster.peer-name from v0.93 for 0.30+, spec.additionalPeers) and its
+default Alertmanager version when spec.version is empty. Which operator release: the one given
+with --operator-version, else the image tag of a prometheus-operator Deployment among the
+inputs, else the newest modelled (` + lint.NewestOperator + `); the text output says which. A
+StatefulSet the operator generated (ownerReferences) given with its Alertmanager object is read
+as the object's pods, not as a second cluster.
 
 Replica counts are never judged odd or even: gossip has no quorum, so 2 replicas are as
 consistent as 3; more replicas only add failure tolerance and positional wait.
@@ -123,6 +149,9 @@ Exit codes: 0 no finding at or above --fail-on (suppressed findings do not count
 	c.Flags().StringVar(&o.minLevel, "fail-on", "warning", "lowest severity that makes the exit code 1: info, warning or error")
 	o.suppress.addFlags(c.Flags())
 	o.suppress.addShowFlag(c.Flags())
+	c.Flags().StringArrayVarP(&o.kustomize, "kustomize", "k", nil, "kustomization directory to render as `kubectl kustomize DIR` does and lint; repeatable (lines are those of the rendered output)")
+	c.Flags().StringVar(&o.stdinFilename, "stdin-filename", "", "the file name to give stdin (-f -) in findings, SARIF and annotations, e.g. the file it was rendered from")
+	c.Flags().StringVar(&o.operatorVersion, "operator-version", "", "prometheus-operator release that renders the Alertmanager objects (e.g. v0.76.0); default: the image of an operator Deployment among the inputs, else "+lint.NewestOperator)
 	completeValues(c, map[string][]string{"output": lintFormats, "color": colorValues, "fail-on": severityValues})
 	completeSuppressFlags(c)
 	_ = c.MarkFlagFilename("filename", "yaml", "yml", "json", "service", "args", "conf")
@@ -130,8 +159,11 @@ Exit codes: 0 no finding at or above --fail-on (suppressed findings do not count
 }
 
 func (o *lintOptions) Complete() error {
-	if len(o.files) == 0 {
-		return usageError("nothing to lint: give -f FILE, -f DIR or -f - (stdin)")
+	if len(o.files) == 0 && len(o.kustomize) == 0 {
+		return usageError("nothing to lint: give -f FILE, -f DIR, -f - (stdin) or -k DIR (a kustomization)")
+	}
+	if o.stdinFilename != "" && !slices.Contains(o.files, "-") {
+		return usageError("--stdin-filename names stdin, but no -f - reads it")
 	}
 	o.output = formatName(o.output)
 	if isTmpl, err := checkTemplate(o.output); err != nil {
@@ -148,16 +180,37 @@ func (o *lintOptions) Complete() error {
 		return usageError("--fail-on: %v", err)
 	}
 	o.min = sev
+	if o.operatorVersion != "" {
+		if _, err := lint.ParseOperatorVersion(o.operatorVersion); err != nil {
+			return usageError("--operator-version: %v", err)
+		}
+	}
 	o.rules, err = o.suppress.rules()
 	return err
 }
 
 func (o *lintOptions) Run() error {
-	inputs, err := lint.ReadInputs(o.files, o.streams.In)
+	read, err := lint.Read(o.files, o.streams.In)
 	if err != nil {
 		return &ExitError{Code: ExitNoCheck, Err: err}
 	}
-	res, err := lint.LintWith(inputs, lint.Options{Suppress: o.rules})
+	inputs := read.Inputs
+	for i := range inputs {
+		if inputs[i].Name == "<stdin>" && o.stdinFilename != "" {
+			inputs[i].Name = o.stdinFilename
+		}
+	}
+	for _, dir := range o.kustomize {
+		in, err := lint.ReadKustomize(dir)
+		if err != nil {
+			return &ExitError{Code: ExitNoCheck, Err: err}
+		}
+		inputs = append(inputs, in)
+	}
+	for _, c := range read.Charts {
+		fmt.Fprintf(o.streams.ErrOut, "skipped %s: a Helm chart, not YAML until rendered: %s\n", c, lint.HelmHint(c))
+	}
+	res, err := lint.LintWith(inputs, lint.Options{OperatorVersion: o.operatorVersion, Suppress: o.rules})
 	if err != nil {
 		var ie *lint.InputError
 		if errors.As(err, &ie) {
@@ -171,7 +224,7 @@ func (o *lintOptions) Run() error {
 			skipped = " (skipped: " + strings.Join(res.Skipped, ", ") + ")"
 		}
 		return &ExitError{Code: ExitNoCheck, Err: fmt.Errorf("nothing to lint in %s: no Kubernetes object, alertmanager.yml, prometheus.yml or Alertmanager command line%s",
-			strings.Join(o.files, ", "), skipped)}
+			strings.Join(append(slices.Clone(o.files), o.kustomize...), ", "), skipped)}
 	}
 	// Render fully before writing: a failure leaves stdout empty.
 	var buf bytes.Buffer
@@ -223,6 +276,23 @@ func (o *lintOptions) writeText(buf *bytes.Buffer, res *lint.Result) error {
 		}
 		fmt.Fprintf(buf, "%s %s: %s (each read with the other files, not with each other)\n", st.Dim.Render("Alternatives"),
 			ui.Clean(a.Set), ui.Clean(strings.Join(forms, " | ")))
+	}
+	if len(res.ConfigGroups) > 1 {
+		var gs []string
+		for _, g := range res.ConfigGroups {
+			gs = append(gs, strings.Join(g.Files, " + ")+" ("+g.By+")")
+		}
+		fmt.Fprintf(buf, "%s %s: each compared only within itself\n", st.Dim.Render("Clusters"), ui.Clean(strings.Join(gs, " | ")))
+	}
+	if op := res.Operator; op != nil {
+		line := fmt.Sprintf("%s prometheus-operator %s, from %s", st.Dim.Render("Operator"), ui.Clean(op.Version), ui.Clean(op.Source))
+		if op.Note != "" {
+			line += " (" + ui.Clean(op.Note) + ")"
+		}
+		if len(op.Generated) > 0 {
+			line += "; pods as generated in " + ui.Clean(strings.Join(op.Generated, ", "))
+		}
+		buf.WriteString(line + "\n")
 	}
 	buf.WriteString("\n")
 	if err := ui.WriteFindings(buf, res.Findings, st, "No findings."); err != nil {

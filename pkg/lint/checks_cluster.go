@@ -322,7 +322,8 @@ func clusterVolumeNames(v Node, kind string) map[string]bool {
 	return out
 }
 
-// clusterPeer is one --cluster.peer, also the operator's spec.additionalPeers.
+// clusterPeer is one --cluster.peer; for an operator object also each of its
+// spec.additionalPeers, which the operator model generates as --cluster.peer.
 type clusterPeer struct {
 	Value     string
 	At        Node
@@ -333,11 +334,6 @@ func clusterPeers(w *Workload) []clusterPeer {
 	var out []clusterPeer
 	for _, a := range w.ArgsNamed("cluster.peer") {
 		out = append(out, clusterPeer{Value: a.Value, At: a.At, Generated: a.Generated})
-	}
-	if w.Kind == "Alertmanager" && w.Clustered() {
-		for _, p := range w.PodSpec.Get("additionalPeers").Items() {
-			out = append(out, clusterPeer{Value: p.String(), At: p})
-		}
 	}
 	return out
 }

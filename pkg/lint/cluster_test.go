@@ -214,3 +214,99 @@ func TestClusterPeerIsLoadBalancerFixRemoves(t *testing.T) {
 		t.Fatalf("%d findings, want 1: %q", len(got), got)
 	}
 }
+
+// One VM's unit with its alertmanager.yml: the unit names two peers, so the cluster has three
+// replicas, and the cluster-wide checks judge three (a receiver slower than the peer timeout).
+func TestClusterSizedFromNamedPeers(t *testing.T) {
+	unit := "[Service]\nExecStart=/usr/local/bin/alertmanager --config.file=/etc/alertmanager/alertmanager.yml \\\n  --cluster.listen-address=0.0.0.0:9094 --cluster.peer=am2.example:9094 --cluster.peer=am3.example:9094\n"
+	cfg := "route: {receiver: hook}\nreceivers:\n- name: hook\n  webhook_configs: [{url: 'http://hook.example/', timeout: 40s}]\n"
+	s, err := Load([]Input{{Name: "am1/alertmanager.service", Data: []byte(unit)}, {Name: "am1/alertmanager.yml", Data: []byte(cfg)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cs := s.Clusters(); len(cs) != 1 || cs[0].Replicas() != 3 {
+		t.Fatalf("clusters %+v", cs)
+	}
+	var found bool
+	for _, f := range Run(s) {
+		if f.ID == "cluster/peer-timeout-vs-receiver" {
+			found = strings.Contains(f.Message, "with 3 replicas")
+		}
+	}
+	if !found {
+		t.Fatal("cluster/peer-timeout-vs-receiver: want it judged for the 3 replicas the unit names")
+	}
+	// Its own address among the peers is not a fourth replica.
+	self := strings.Replace(unit, "0.0.0.0:9094", "am1.example:9094 --cluster.advertise-address=am1.example:9094 --cluster.peer=am1.example:9094", 1)
+	s, err = Load([]Input{{Name: "am1.service", Data: []byte(self)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := s.Clusters()[0].Replicas(); n != 3 {
+		t.Fatalf("with itself among the peers: %d replicas, want 3", n)
+	}
+}
+
+// --cluster.tls-config on a VM's command line: the file is read among the inputs or next to
+// the unit, and a server config that asks for no client certificate is reported there too.
+func TestClusterTLSFileOfCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	unit := "[Service]\nExecStart=/usr/bin/alertmanager --cluster.listen-address=10.0.0.1:9094 --cluster.peer=10.0.0.2:9094 --cluster.tls-config=%s\n"
+	tlsCfg := "tls_server_config:\n  cert_file: /etc/am/tls.crt\n  key_file: /etc/am/tls.key\n  client_auth_type: VerifyClientCertIfGiven\n  client_ca_file: /etc/am/ca.crt\ntls_client_config:\n  cert_file: /etc/am/tls.crt\n  key_file: /etc/am/tls.key\n"
+	fires := func(s *Set) (bool, string) {
+		for _, f := range Run(s) {
+			if f.ID == "cluster/tls-no-client-auth" {
+				var at []string
+				for _, l := range f.Locations {
+					at = append(at, l.String())
+				}
+				return true, strings.Join(at, "; ")
+			}
+		}
+		return false, ""
+	}
+	// Next to the unit, named by a relative path and by an absolute path on the host.
+	for _, flag := range []string{"tls/gossip.yml", "/etc/alertmanager/gossip.yml"} {
+		sub := filepath.Join(dir, strings.ReplaceAll(flag, "/", "_"))
+		tlsPath := filepath.Join(sub, flag)
+		if filepath.IsAbs(flag) {
+			tlsPath = filepath.Join(sub, "gossip.yml")
+		}
+		if err := os.MkdirAll(filepath.Dir(tlsPath), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(tlsPath, []byte(tlsCfg), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		unitPath := filepath.Join(sub, "alertmanager.service")
+		s, err := Load([]Input{{Name: unitPath, Data: []byte(fmt.Sprintf(unit, flag)), Explicit: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, at := fires(s); !ok || !strings.Contains(at, tlsPath+":4:") {
+			t.Fatalf("%s: want cluster/tls-no-client-auth at %s:4, got %v %s", flag, tlsPath, ok, at)
+		}
+	}
+	// Among the inputs (stdin has no directory): found by its base name.
+	s, err := Load([]Input{
+		{Name: "<stdin>", Data: []byte(fmt.Sprintf(unit, "/etc/am/gossip-tls.yml")), Explicit: true},
+		{Name: "conf/gossip-tls.yml", Data: []byte(tlsCfg), Explicit: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, at := fires(s); !ok || !strings.Contains(at, "conf/gossip-tls.yml:4:") {
+		t.Fatalf("among the inputs: %v %s", ok, at)
+	}
+	// RequireAndVerifyClientCert: quiet.
+	s, err = Load([]Input{
+		{Name: "am.service", Data: []byte(fmt.Sprintf(unit, "gossip-tls.yml")), Explicit: true},
+		{Name: "gossip-tls.yml", Data: []byte(strings.Replace(tlsCfg, "VerifyClientCertIfGiven", "RequireAndVerifyClientCert", 1)), Explicit: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := fires(s); ok {
+		t.Fatal("mutual TLS reported")
+	}
+}

@@ -103,10 +103,14 @@ func clusterTLSWho(clientAuthType string) string {
 	return "anyone who reaches port 9094 can join without a certificate"
 }
 
-// clusterTLSFile finds the content of a --cluster.tls-config file in the Set: through the
+// clusterTLSFile finds the content of a --cluster.tls-config file in the Set: for a command
+// line, the file among the inputs or next to it (Set.TLSFiles); else through the
 // container's volume mounts to a ConfigMap or Secret key, else any ConfigMap or Secret key of
 // that base name holding a TLS transport config. src names where it was found.
 func clusterTLSFile(s *Set, w *Workload, file string) (src string, doc Node, ok bool) {
+	if w.Kind == "Command" {
+		return s.tlsInput(file)
+	}
 	var want []struct{ kind, name, key string }
 	for _, m := range w.Container.Get("volumeMounts").Items() {
 		mp := strings.TrimSuffix(m.Get("mountPath").String(), "/")

@@ -23,7 +23,7 @@ func (configDrift) ID() string { return "config/drift" }
 
 func (c configDrift) Run(s *Set) []model.Finding {
 	var out []model.Finding
-	for _, g := range amGroups(amDocs(s)) {
+	for _, g := range amGroups(s, amDocs(s)) {
 		if len(g) < 2 {
 			continue
 		}

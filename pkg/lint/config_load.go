@@ -4,8 +4,11 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"net/url"
+	"path"
+	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -173,40 +176,121 @@ func amVolumeNames(v Node, kind string) map[string]bool {
 }
 
 // amGroups are the configurations that should be identical because the same cluster runs
-// them. Configurations mounted by different workloads belong to different clusters; files
-// that no workload of the set mounts are taken as replicas of one cluster, together with
-// the one mounted cluster if there is only one.
-func amGroups(docs []*amDoc) [][]*amDoc {
-	byCluster := map[*Workload][]*amDoc{}
-	var order []*Workload
+// them. Configurations mounted by different workloads belong to different clusters. Files that
+// no workload of the set mounts are grouped by their directory (envs/dev/ and envs/prod/ are two
+// environments, not two replicas); when they all sit in one directory and at most one workload
+// mounts a configuration, everything is one cluster's.
+func amGroups(s *Set, docs []*amDoc) [][]*amDoc {
+	byKey := map[string][]*amDoc{}
+	var order []string
+	mounted, dirs := 0, 0
 	for _, d := range docs {
 		if d.Err != nil || d.Derived {
 			continue
 		}
-		if _, ok := byCluster[d.Cluster]; !ok {
-			order = append(order, d.Cluster)
+		k := amGroupKey(s, d)
+		if _, ok := byKey[k]; !ok {
+			order = append(order, k)
+			if d.Cluster != nil {
+				mounted++
+			} else {
+				dirs++
+			}
 		}
-		byCluster[d.Cluster] = append(byCluster[d.Cluster], d)
+		byKey[k] = append(byKey[k], d)
 	}
-	mounted := 0
-	for _, w := range order {
-		if w != nil {
-			mounted++
-		}
-	}
-	if mounted <= 1 {
+	if mounted <= 1 && dirs <= 1 {
 		var all []*amDoc
-		for _, w := range order {
-			all = append(all, byCluster[w]...)
+		for _, k := range order {
+			all = append(all, byKey[k]...)
 		}
 		sort.SliceStable(all, func(i, j int) bool { return amDocIndex(docs, all[i]) < amDocIndex(docs, all[j]) })
 		return [][]*amDoc{all}
 	}
 	var out [][]*amDoc
-	for _, w := range order {
-		out = append(out, byCluster[w])
+	for _, k := range order {
+		out = append(out, byKey[k])
 	}
 	return out
+}
+
+// amGroupKey is what ties a configuration to its cluster: the workload that mounts it, else
+// the directory of the file it is written in.
+func amGroupKey(s *Set, d *amDoc) string {
+	if d.Cluster != nil {
+		return "workload " + d.Cluster.ID()
+	}
+	dir := filepath.Dir(filepath.FromSlash(d.Root.File))
+	// A VM's unit beside the file that its --config.file names: that replica's cluster (the
+	// command lines with its --cluster.label).
+	if d.Owner == nil {
+		for _, w := range s.Workloads {
+			if w.Kind != "Command" || filepath.Dir(filepath.FromSlash(w.At.File)) != dir {
+				continue
+			}
+			cfg := "alertmanager.yml"
+			if w.Flags.ConfigFile != nil {
+				cfg = *w.Flags.ConfigFile
+			}
+			if path.Base(filepath.ToSlash(cfg)) == filepath.Base(d.Root.File) {
+				return "commands " + w.Group
+			}
+		}
+	}
+	return "dir " + dir
+}
+
+// ConfigGroup is a set of alertmanager.yml compared as the replicas of one cluster.
+type ConfigGroup struct {
+	Files []string `json:"files"`
+	// By says what tied them: the workload that mounts them, or their directory.
+	By string `json:"by"`
+}
+
+// ConfigGroups says how the alertmanager.yml of the set were grouped into clusters, when
+// there are at least two of them (nil otherwise).
+func ConfigGroups(s *Set) []ConfigGroup {
+	docs := amDocs(s)
+	groups := amGroups(s, docs)
+	n := 0
+	for _, g := range groups {
+		n += len(g)
+	}
+	if n < 2 {
+		return nil
+	}
+	var out []ConfigGroup
+	for _, g := range groups {
+		cg := ConfigGroup{}
+		for _, d := range g {
+			cg.Files = append(cg.Files, d.Name)
+		}
+		switch k := amGroupKey(s, g[0]); {
+		case len(groups) == 1:
+			cg.By = "the only cluster"
+		case strings.HasPrefix(k, "workload "):
+			cg.By = "mounted by " + strings.TrimPrefix(k, "workload ")
+		case strings.HasPrefix(k, "commands "):
+			cg.By = "the command lines beside them"
+			if l := strings.TrimPrefix(k, "commands "); l != "" {
+				cg.By += " with --cluster.label=" + l
+			}
+		default:
+			cg.By = "directory " + strings.TrimPrefix(k, "dir ")
+		}
+		out = append(out, cg)
+	}
+	return out
+}
+
+// amGroupOf is the group of configurations d is compared with.
+func amGroupOf(s *Set, docs []*amDoc, d *amDoc) []*amDoc {
+	for _, g := range amGroups(s, docs) {
+		if slices.Contains(g, d) {
+			return g
+		}
+	}
+	return nil
 }
 
 func amDocIndex(docs []*amDoc, d *amDoc) int {
@@ -233,8 +317,8 @@ func amReplicasOf(s *Set, docs []*amDoc, d *amDoc) int {
 		return 0
 	}
 	n := 0
-	for _, e := range docs {
-		if e.Cluster == nil && !e.Derived {
+	for _, e := range amGroupOf(s, docs, d) {
+		if e.Cluster == nil {
 			n++
 		}
 	}

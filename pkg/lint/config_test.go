@@ -262,3 +262,58 @@ func TestConfigNoDedupKeyPerCluster(t *testing.T) {
 		t.Fatalf("config/no-dedup-key at %v, want one per cluster at 17:7 and 76:7", at)
 	}
 }
+
+// One repository, several environments: alertmanager.yml files in different directories that
+// no workload mounts are different clusters, not drifting replicas; two in one directory are
+// replicas, and the result says how they were grouped.
+func TestConfigGroupsByDirectory(t *testing.T) {
+	dev := "route: {receiver: a}\nreceivers: [{name: a}]\n"
+	prod := "route: {receiver: b, group_by: [x]}\nreceivers: [{name: b}]\n"
+	in := func(name, text string) Input { return Input{Name: name, Data: []byte(text)} }
+	drift := func(inputs ...Input) (bool, []ConfigGroup) {
+		t.Helper()
+		res, err := Lint(inputs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range res.Findings {
+			if f.ID == "config/drift" {
+				return true, res.ConfigGroups
+			}
+		}
+		return false, res.ConfigGroups
+	}
+	if d, gs := drift(in("envs/dev/alertmanager.yml", dev), in("envs/prod/alertmanager.yml", prod)); d || len(gs) != 2 || gs[0].By != "directory envs/dev" {
+		t.Fatalf("two environments: drift=%v groups %+v", d, gs)
+	}
+	if d, gs := drift(in("envs/dev/alertmanager.yml", dev), in("envs/dev/alertmanager-b.yml", prod), in("envs/prod/alertmanager.yml", prod)); !d || len(gs) != 2 || len(gs[0].Files) != 2 {
+		t.Fatalf("two replicas in one directory: drift=%v groups %+v", d, gs)
+	}
+	if d, gs := drift(in("am1.yml", dev), in("am2.yml", prod)); !d || len(gs) != 1 || gs[0].By != "the only cluster" {
+		t.Fatalf("two files side by side: drift=%v groups %+v", d, gs)
+	}
+	if _, gs := drift(in("alertmanager.yml", dev)); gs != nil {
+		t.Fatalf("one file: groups %+v", gs)
+	}
+}
+
+// VM installs: each replica's unit beside its alertmanager.yml ties the files to the command
+// lines' cluster, so files in am-0/ and am-1/ are compared as replicas.
+func TestConfigGroupsByUnit(t *testing.T) {
+	unit := "[Service]\nExecStart=/usr/bin/alertmanager --config.file=/etc/alertmanager/alertmanager.yml --cluster.peer=am-0:9094 --cluster.peer=am-1:9094\n"
+	res, err := Lint([]Input{
+		{Name: "am-0/alertmanager.service", Data: []byte(unit)}, {Name: "am-1/alertmanager.service", Data: []byte(unit)},
+		{Name: "am-0/alertmanager.yml", Data: []byte("route: {receiver: a}\nreceivers: [{name: a}]\n")},
+		{Name: "am-1/alertmanager.yml", Data: []byte("route: {receiver: b}\nreceivers: [{name: b}]\n")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drift := false
+	for _, f := range res.Findings {
+		drift = drift || f.ID == "config/drift"
+	}
+	if !drift || len(res.ConfigGroups) != 1 {
+		t.Fatalf("drift=%v groups %+v", drift, res.ConfigGroups)
+	}
+}

@@ -59,6 +59,36 @@ func lintable(name string) bool {
 // ReadInputs reads files, directories (recursively, the lintable files in name order) and "-"
 // for stdin.
 func ReadInputs(paths []string, stdin io.Reader) ([]Input, error) {
+	r, err := Read(paths, stdin)
+	if err != nil {
+		return nil, err
+	}
+	return r.Inputs, nil
+}
+
+// Inputs are what Read found.
+type Inputs struct {
+	Inputs []Input
+	// Charts are the Helm chart directories a directory walk left out: their templates are
+	// not YAML until rendered.
+	Charts []string
+}
+
+// HelmHint says how to lint a chart: render it first.
+func HelmHint(dir string) string {
+	return fmt.Sprintf("helm template alertmanager %s --set replicaCount=3 | kubectl amha lint -f -", dir)
+}
+
+// isChart reports whether dir is a Helm chart (it has a Chart.yaml).
+func isChart(dir string) bool {
+	st, err := os.Stat(filepath.Join(dir, "Chart.yaml"))
+	return err == nil && st.Mode().IsRegular()
+}
+
+// Read is ReadInputs that also names the Helm charts a directory walk left out. A chart
+// named directly is an error that says how to render it.
+func Read(paths []string, stdin io.Reader) (*Inputs, error) {
+	res := &Inputs{}
 	var out []Input
 	for _, p := range paths {
 		if p == "-" {
@@ -82,12 +112,19 @@ func ReadInputs(paths []string, stdin io.Reader) ([]Input, error) {
 			out = append(out, in)
 			continue
 		}
+		if isChart(p) {
+			return nil, &InputError{File: p, Err: fmt.Errorf("a Helm chart: its templates are not YAML until rendered; lint what it renders: %s", HelmHint(p))}
+		}
 		var files []string
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
 			if d.IsDir() && path != p && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			if d.IsDir() && isChart(path) {
+				res.Charts = append(res.Charts, path)
 				return filepath.SkipDir
 			}
 			if d.Type().IsRegular() && lintable(d.Name()) {
@@ -107,7 +144,8 @@ func ReadInputs(paths []string, stdin io.Reader) ([]Input, error) {
 			out = append(out, in)
 		}
 	}
-	return out, nil
+	res.Inputs = out
+	return res, nil
 }
 
 func readFile(path string) (Input, error) {

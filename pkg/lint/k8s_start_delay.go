@@ -50,7 +50,7 @@ func (c k8sStartDelay) Run(s *Set) []model.Finding {
 		// later name and goes last (cluster.Position sorts the members by name).
 		cover := fmt.Sprintf("With fixed names (--cluster.peer-name) a restarted replica keeps its position and sends nothing while it waits out the delay: "+
 			"when it is position 0, position 1 sends in its place, one --cluster.peer-timeout (%s) late. A full restart sends nothing for the whole delay.", wait)
-		if w.Kind != "Alertmanager" && w.Arg("cluster.peer-name") == nil {
+		if w.Arg("cluster.peer-name") == nil {
 			cover = "Without --cluster.peer-name a restarted replica takes a new random name and goes last in position order, so the others notify as before; " +
 				"a full restart sends nothing for the whole delay."
 		}
@@ -60,8 +60,7 @@ func (c k8sStartDelay) Run(s *Set) []model.Finding {
 		case w.Kind == "Alertmanager":
 			fix = "Set spec.minReadySeconds: 120 in the Alertmanager object (prometheus-operator v0.88+ passes it as --dispatch.start-delay, and a rollout then waits as long per pod), " +
 				"or spec.additionalArgs: [{name: dispatch.start-delay, value: 2m}]: Prometheus' --rules.alert.resend-delay (1m) plus one evaluation_interval (1m). " +
-				"The operator fixes the peer names (--cluster.peer-name=$(POD_NAME)), so a restarted replica keeps its position and sends nothing while it waits out the delay: " +
-				fmt.Sprintf("when it is position 0, position 1 sends in its place, one peer timeout (%s) late. A full restart sends nothing for the whole delay.", wait)
+				operatorNames(w, wait)
 			loc = w.PodSpec.Get("minReadySeconds").LocOr(w.PodSpec)
 		case k8sHelm(w.Object):
 			fix += " Helm chart values: extraArgs: {dispatch.start-delay: 2m}."
@@ -82,4 +81,15 @@ func (c k8sStartDelay) Run(s *Set) []model.Finding {
 		})
 	}
 	return out
+}
+
+// operatorNames says what a restart does to positions under prometheus-operator: from v0.93 it
+// fixes the peer names for Alertmanager 0.30+ (--cluster.peer-name=$(POD_NAME)).
+func operatorNames(w *Workload, wait string) string {
+	if w.Arg("cluster.peer-name") == nil {
+		return "This operator and Alertmanager version leave the peer names random (--cluster.peer-name=$(POD_NAME) comes with prometheus-operator v0.93 and Alertmanager 0.30), " +
+			"so a restarted replica goes last in position order and the others notify as before; a full restart sends nothing for the whole delay."
+	}
+	return "The operator fixes the peer names (--cluster.peer-name=$(POD_NAME)), so a restarted replica keeps its position and sends nothing while it waits out the delay: " +
+		fmt.Sprintf("when it is position 0, position 1 sends in its place, one peer timeout (%s) late. A full restart sends nothing for the whole delay.", wait)
 }

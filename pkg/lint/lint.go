@@ -15,7 +15,6 @@ import (
 	"sync"
 
 	"github.com/amha-dev/kubectl-amha/pkg/model"
-	"github.com/amha-dev/kubectl-amha/pkg/suppress"
 )
 
 // Check looks at a set of inputs and reports what is wrong.
@@ -78,17 +77,14 @@ type Result struct {
 	Skipped []string `json:"skipped,omitempty"`
 	// Alternatives are the sets of alternative forms read apart, each form its files.
 	Alternatives []AlternativeSet `json:"alternatives,omitempty"`
-	Findings     []model.Finding  `json:"findings"`
+	// ConfigGroups say which alertmanager.yml were compared as one cluster's replicas.
+	ConfigGroups []ConfigGroup `json:"configGroups,omitempty"`
+	// Operator is the prometheus-operator release modelled for Alertmanager objects, and why.
+	Operator *Operator       `json:"operator,omitempty"`
+	Findings []model.Finding `json:"findings"`
 	// Suppressed are the findings the inputs' annotations and comments, --disable or the config
 	// file accepted (docs/suppress.md), each with what accepted it.
 	Suppressed []model.SuppressedFinding `json:"suppressed,omitempty"`
-}
-
-// Options shape a lint run.
-type Options struct {
-	// Suppress are the rules given beside the inputs (--disable, the config file); the inputs'
-	// own annotations and comments are added to them.
-	Suppress *suppress.Rules
 }
 
 // Summary counts what was recognised.
@@ -107,7 +103,7 @@ func Lint(inputs []Input) (*Result, error) { return LintWith(inputs, Options{}) 
 // LintWith is Lint with options: the findings that a suppression accepts are set apart in
 // Result.Suppressed.
 func LintWith(inputs []Input, o Options) (*Result, error) {
-	s, err := Load(inputs)
+	s, err := LoadWith(inputs, o)
 	if err != nil {
 		return nil, err
 	}
@@ -119,13 +115,15 @@ func LintWith(inputs []Input, o Options) (*Result, error) {
 		Read:         Summary{Objects: len(s.Objects), Workloads: len(s.Workloads), AMConfigs: len(s.AMConfigs), PromConfigs: len(s.PromConfigs)},
 		Skipped:      s.Skipped,
 		Alternatives: alts,
+		Operator:     s.Operator,
+		ConfigGroups: ConfigGroups(s),
 	}
 	if len(combos) == 1 {
 		r.Findings = Run(s)
 	} else {
 		seen := map[string]bool{}
 		for _, in := range combos {
-			cs, err := Load(in)
+			cs, err := LoadWith(in, o)
 			if err != nil {
 				return nil, err
 			}

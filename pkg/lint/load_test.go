@@ -257,3 +257,19 @@ func TestYAMLErrorLines(t *testing.T) {
 		}
 	}
 }
+
+// A .yaml file that does not parse is reported as broken YAML, even when it holds Alertmanager
+// flags (a manifest's args written as a flow list with brackets in a value).
+func TestLoadBrokenYAMLWithFlags(t *testing.T) {
+	text := "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: am}\nspec:\n  template:\n    spec:\n      containers:\n      - name: alertmanager\n        args: [--cluster.listen-address=[$(POD_IP)]:9094, --cluster.label=x]\n"
+	_, err := Load([]Input{{Name: "am.yaml", Data: []byte(text), Explicit: true}})
+	var ie *InputError
+	if !errors.As(err, &ie) || ie.File != "am.yaml" || ie.Line != 9 || !strings.Contains(err.Error(), "YAML") {
+		t.Fatalf("want a YAML error at am.yaml:9, got %v", err)
+	}
+	// The same words in an args file are arguments.
+	s := load(t, "am.args", "--cluster.listen-address=[$(POD_IP)]:9094\n--cluster.label=x\n")
+	if len(s.Workloads) != 1 || s.Workloads[0].Kind != "Command" {
+		t.Fatalf("args file: %+v", s.Workloads)
+	}
+}

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -33,12 +35,20 @@ type Set struct {
 	AMConfigs []*AMConfig
 	// PromConfigs are prometheus.yml files, also those embedded in ConfigMaps.
 	PromConfigs []*PromConfig
+	// TLSFiles are --cluster.tls-config files (tls_server_config / tls_client_config): given
+	// as inputs, or read next to the command line that names them.
+	TLSFiles []*TLSFile
 	// Skipped names the files of a directory walk that are none of the above.
 	Skipped []string
 	// Live is set when the objects were read from a running cluster rather than files.
 	Live bool
 	// Suppress are the inputs' annotations and comments that accept findings (suppress.go).
 	Suppress suppress.Rules
+	// OperatorFlag is --operator-version: the prometheus-operator release to model ("" = find it).
+	OperatorFlag string
+	// Operator is the prometheus-operator release modelled, nil when no Alertmanager object
+	// was read.
+	Operator *Operator
 
 	amDocs     []*amDoc         // the alertmanager.yml files loaded, once (amDocs)
 	lineStarts map[string][]int // byte offset of each line, per input (blockIndent)
@@ -127,14 +137,29 @@ type PromConfig struct {
 
 // Load classifies every input. A malformed input is an *InputError; unrecognised explicit
 // inputs are errors too, unrecognised files of a directory walk are listed in Skipped.
-func Load(inputs []Input) (*Set, error) {
-	s := &Set{}
+func Load(inputs []Input) (*Set, error) { return LoadWith(inputs, Options{}) }
+
+// Options change how the inputs are read.
+type Options struct {
+	// OperatorVersion is the prometheus-operator release whose output is modelled for
+	// Alertmanager objects ("" = the one an operator Deployment among the inputs runs, else
+	// the newest modelled).
+	OperatorVersion string
+	// Suppress are the rules given beside the inputs (--disable, the config file); the inputs'
+	// own annotations and comments are added to them (Lint).
+	Suppress *suppress.Rules
+}
+
+// LoadWith is Load with options.
+func LoadWith(inputs []Input, o Options) (*Set, error) {
+	s := &Set{OperatorFlag: o.OperatorVersion}
 	for _, in := range inputs {
 		if err := s.add(in); err != nil {
 			return nil, err
 		}
 	}
 	s.deriveWorkloads()
+	s.readTLSFiles()
 	return s, nil
 }
 
@@ -157,7 +182,9 @@ func (s *Set) add(in Input) error {
 			break
 		}
 		if err != nil {
-			if looksLikeArgs(text) {
+			// A .yaml file that does not parse is broken YAML, even with flags in it (a
+			// Kubernetes manifest's args): only other files may be argument lists.
+			if looksLikeArgs(text) && !yamlName(in.Name) {
 				return s.addArgsFile(in)
 			}
 			return yamlError(in.Name, err)
@@ -192,6 +219,15 @@ func (s *Set) add(in Input) error {
 		s.Skipped = append(s.Skipped, in.Name)
 	}
 	return nil
+}
+
+// yamlName reports whether a file's name says it is YAML or JSON.
+func yamlName(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return false
 }
 
 // yamlParserProblem recognises the problems of yaml.v3's parser (parserc.go), whose line
@@ -257,8 +293,72 @@ func (s *Set) addDoc(in Input, root Node) (bool, error) {
 		return true, nil
 	case root.Get("services").Valid():
 		return s.addCompose(in, root), nil
+	case root.Get("tls_server_config").Valid() || root.Get("tls_client_config").Valid():
+		s.TLSFiles = append(s.TLSFiles, &TLSFile{Name: in.Name, Root: root})
+		return true, nil
 	}
 	return false, nil
+}
+
+// TLSFile is a TLS transport configuration, the file --cluster.tls-config names.
+type TLSFile struct {
+	Name string
+	Root Node
+}
+
+// maxTLSFile bounds a --cluster.tls-config file read from disk.
+const maxTLSFile = 1 << 20
+
+// readTLSFiles reads, for each command line whose --cluster.tls-config file is not among the
+// inputs, that file next to the command line's own file: a relative path resolved against
+// its directory, an absolute one (a path on the host) by its base name there. A file that is
+// not there, or not a TLS configuration, is left: the checks then say nothing of it.
+func (s *Set) readTLSFiles() {
+	for _, w := range s.Workloads {
+		a := w.Arg("cluster.tls-config")
+		if w.Kind != "Command" || a == nil || a.Value == "" || w.At.File == "" || w.At.File == "-" || w.At.File == "<stdin>" {
+			continue
+		}
+		if _, _, ok := s.tlsInput(a.Value); ok {
+			continue
+		}
+		p := a.Value
+		if filepath.IsAbs(p) {
+			p = filepath.Base(p)
+		}
+		p = filepath.Join(filepath.Dir(w.At.File), p)
+		f, err := os.Open(p)
+		if err != nil {
+			continue
+		}
+		data, err := io.ReadAll(io.LimitReader(f, maxTLSFile))
+		f.Close()
+		var d yaml.Node
+		if err != nil || yaml.Unmarshal(data, &d) != nil {
+			continue
+		}
+		root := Node{N: resolveAlias(&d), File: p}
+		if root.N != nil && root.N.Kind == yaml.MappingNode && root.Get("tls_server_config").Valid() {
+			s.TLSFiles = append(s.TLSFiles, &TLSFile{Name: p, Root: root})
+		}
+	}
+}
+
+// tlsInput is the TLS configuration among the inputs that a --cluster.tls-config path names:
+// the same path, else the same base name.
+func (s *Set) tlsInput(file string) (string, Node, bool) {
+	for _, exact := range []bool{true, false} {
+		for _, t := range s.TLSFiles {
+			same := filepath.ToSlash(t.Name) == filepath.ToSlash(file) || strings.HasSuffix(filepath.ToSlash(file), "/"+filepath.ToSlash(t.Name))
+			if !exact {
+				same = path.Base(filepath.ToSlash(t.Name)) == path.Base(filepath.ToSlash(file))
+			}
+			if same {
+				return t.Name, t.Root, true
+			}
+		}
+	}
+	return "", Node{}, false
 }
 
 func isAMConfig(n Node) bool {

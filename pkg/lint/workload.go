@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -108,13 +109,39 @@ type Cluster struct {
 	Workloads []*Workload
 }
 
-// Replicas is the number of Alertmanager processes in the cluster.
+// Replicas is the number of Alertmanager processes in the cluster. For command lines whose
+// other replicas are not among the inputs (one VM's unit), the peers a replica names say how
+// many there are: its --cluster.peer addresses, plus itself when its own address is not among
+// them.
 func (c *Cluster) Replicas() int {
 	n := 0
 	for _, w := range c.Workloads {
 		n += w.Replicas
 	}
+	for _, w := range c.Workloads {
+		if w.Kind == "Command" && w.Clustered() {
+			n = max(n, namedReplicas(w))
+		}
+	}
 	return n
+}
+
+// namedReplicas is the size of the cluster a command line names: its distinct --cluster.peer
+// addresses, plus one for itself unless its advertise or listen address is among them.
+func namedReplicas(w *Workload) int {
+	peers := map[string]bool{}
+	for _, p := range w.Flags.Peers {
+		peers[strings.ToLower(p)] = true
+	}
+	if len(peers) == 0 {
+		return 1
+	}
+	for _, self := range []*string{w.Flags.AdvertiseAddress, w.Flags.ListenAddress} {
+		if self != nil && peers[strings.ToLower(*self)] {
+			return len(peers)
+		}
+	}
+	return len(peers) + 1
 }
 
 // Clusters groups the workloads: each Kubernetes workload alone; command lines by their
@@ -142,16 +169,43 @@ func (s *Set) Clusters() []*Cluster {
 	return out
 }
 
-// deriveWorkloads finds the Alertmanager workloads among the objects.
+// deriveWorkloads finds the Alertmanager workloads among the objects. A StatefulSet that
+// prometheus-operator generated for an Alertmanager object among the inputs is not a workload
+// of its own: it informs the object's.
 func (s *Set) deriveWorkloads() {
+	amObjects := map[string]bool{}
+	for _, o := range s.Objects {
+		if o.Kind == "Alertmanager" && o.Group() == "monitoring.coreos.com" {
+			amObjects[o.Namespace+"/"+o.Name] = true
+		}
+	}
+	generated := map[string]*Workload{}
+	var m *operatorModel
 	for _, o := range s.Objects {
 		switch {
 		case (o.Kind == "StatefulSet" || o.Kind == "Deployment") && o.Group() == "apps":
-			if w := podWorkload(o); w != nil {
-				s.Workloads = append(s.Workloads, w)
+			w := podWorkload(o)
+			if w == nil {
+				continue
 			}
-		case o.Kind == "Alertmanager" && o.Group() == "monitoring.coreos.com":
-			s.Workloads = append(s.Workloads, operatorWorkload(o))
+			if owner := operatorOwner(o); owner != "" && amObjects[o.Namespace+"/"+owner] {
+				generated[o.Namespace+"/"+owner] = w
+				continue
+			}
+			s.Workloads = append(s.Workloads, w)
+		}
+	}
+	for _, o := range s.Objects {
+		if o.Kind == "Alertmanager" && o.Group() == "monitoring.coreos.com" {
+			if m == nil {
+				mm := s.resolveOperator()
+				m = &mm
+			}
+			sts := generated[o.Namespace+"/"+o.Name]
+			if sts != nil {
+				s.Operator.Generated = append(s.Operator.Generated, sts.ID())
+			}
+			s.Workloads = append(s.Workloads, operatorWorkload(o, *m, sts))
 		}
 	}
 	// Command lines were appended while reading; settle their group now.
@@ -202,6 +256,16 @@ func podWorkload(o *Object) *Workload {
 	return w
 }
 
+// operatorOwner is the name of the prometheus-operator Alertmanager object that controls o, "" when none.
+func operatorOwner(o *Object) string {
+	for _, r := range o.Root.Get("metadata", "ownerReferences").Items() {
+		if r.Get("kind").String() == "Alertmanager" && strings.HasPrefix(r.Get("apiVersion").String(), "monitoring.coreos.com/") {
+			return r.Get("name").String()
+		}
+	}
+	return ""
+}
+
 // parseArgNodes reads kingpin flags from a list of YAML scalars.
 func parseArgNodes(words []Node) []Arg {
 	var out []Arg
@@ -233,61 +297,108 @@ func flagsOf(args []Arg) *model.Flags {
 	return model.ParseArgs(words, nil)
 }
 
-// operatorWorkload derives what prometheus-operator runs for an Alertmanager object: the
-// cluster flags it generates (pkg/alertmanager/statefulset.go) followed by
-// spec.additionalArgs, which may override them.
-func operatorWorkload(o *Object) *Workload {
+// operatorWorkload derives what prometheus-operator runs for an Alertmanager object, as the
+// release m generates it (pkg/alertmanager/statefulset.go, makeStatefulSetSpec): the pods'
+// labels and the cluster flags, followed by spec.additionalArgs, which may override them.
+//
+// sts is the StatefulSet the operator generated for it when that is among the inputs (nil
+// otherwise): its pod labels and version-dependent flags are taken as written there.
+func operatorWorkload(o *Object, m operatorModel, sts *Workload) *Workload {
 	spec := o.Root.Get("spec")
 	w := &Workload{
 		Kind: "Alertmanager", Name: o.Name, Namespace: o.Namespace, Object: o, At: o.Root,
 		Replicas: 1, ReplicasNode: spec.Get("replicas"), PodSpec: spec,
-		// The labels of the pods the operator generates, its StatefulSet's selector
-		// (makeSelectorLabels in prometheus-operator's pkg/alertmanager; v0.93.0 on the rig).
-		PodLabels: map[string]string{
-			"app.kubernetes.io/name":       "alertmanager",
-			"app.kubernetes.io/instance":   o.Name,
-			"app.kubernetes.io/managed-by": "prometheus-operator",
-			"alertmanager":                 o.Name,
-		},
-		IPVars: map[string]bool{"POD_IP": true},
+		PodLabels: map[string]string{}, IPVars: map[string]bool{"POD_IP": true},
 	}
 	if n, ok := w.ReplicasNode.Int(); ok {
 		w.Replicas = n
 	}
-	w.Version = spec.Get("version").String()
+	// The operator decides what to generate by spec.version, else its default version; the
+	// image tag does not count (amVersion in makeStatefulSetSpec). What runs is the image's.
+	amVersion := spec.Get("version").String()
+	if amVersion == "" {
+		amVersion = m.defaultAlertmanager()
+	}
 	w.Image = spec.Get("image").String()
+	w.Version = spec.Get("version").String()
 	if w.Version == "" {
 		w.Version = imageTag(w.Image)
 	}
+	if w.Version == "" {
+		w.Version = amVersion
+	}
+	// The pods' labels: app.kubernetes.io/version (v0.85+), spec.podMetadata.labels, then the
+	// selector labels (makeSelectorLabels), which win.
+	if m.versionLabel() {
+		if v := canonicalVersion(amVersion); v != "" {
+			w.PodLabels["app.kubernetes.io/version"] = strings.TrimPrefix(v, "v")
+		}
+	}
+	keys, vals := spec.Get("podMetadata", "labels").Fields()
+	for i, k := range keys {
+		w.PodLabels[k] = vals[i].String()
+	}
+	for k, v := range map[string]string{
+		"app.kubernetes.io/name":       "alertmanager",
+		"app.kubernetes.io/instance":   o.Name,
+		"app.kubernetes.io/managed-by": "prometheus-operator",
+		"alertmanager":                 o.Name,
+	} {
+		w.PodLabels[k] = v
+	}
+	if sts != nil {
+		// The generated StatefulSet's pod template is what the pods carry.
+		w.PodLabels = sts.PodLabels
+	}
 	gen := func(name, value string, at Node) {
 		w.Args = append(w.Args, Arg{Name: name, Value: value, HasValue: true, At: at, Generated: true})
+	}
+	amAtLeast := func(major, minor int) bool {
+		ok, known := versionAtLeast(amVersion, major, minor)
+		return ok && known
 	}
 	force, _ := spec.Get("forceEnableClusterMode").Bool()
 	if w.Replicas == 1 && !force {
 		gen("cluster.listen-address", "", spec.Get("replicas").LocNode(o.Root))
 	} else {
 		gen("cluster.listen-address", "[$(POD_IP)]:9094", o.Root)
-		for i := 0; i < w.Replicas; i++ {
-			gen("cluster.peer", fmt.Sprintf("alertmanager-%s-%d.alertmanager-operated:9094", o.Name, i), spec.Get("replicas").LocNode(o.Root))
+	}
+	for _, f := range [][2]string{
+		{"clusterAdvertiseAddress", "cluster.advertise-address"},
+		{"clusterGossipInterval", "cluster.gossip-interval"},
+		{"clusterPushpullInterval", "cluster.pushpull-interval"},
+		{"clusterPeerTimeout", "cluster.peer-timeout"},
+	} {
+		if v := spec.Get(f[0]); v.Valid() {
+			gen(f[1], v.String(), v)
 		}
-		gen("cluster.reconnect-timeout", "5m", o.Root)
+	}
+	// What the operator generated, when its StatefulSet is among the inputs (status reads it
+	// live), says which version-dependent flags it wrote better than the model can.
+	generated := func(flag string, modelled bool) bool {
+		if sts == nil {
+			return modelled
+		}
+		return slices.ContainsFunc(sts.Args, func(a Arg) bool { return a.Name == flag })
+	}
+	if generated("cluster.peer-name", m.peerName() && amAtLeast(0, 30)) {
+		gen("cluster.peer-name", "$(POD_NAME)", o.Root)
+	}
+	if generated("cluster.label", m.clusterLabel() && amAtLeast(0, 26)) {
 		label := spec.Get("clusterLabel")
-		if label.Valid() {
+		if label.Valid() && m.clusterLabelField() {
 			gen("cluster.label", label.String(), label)
 		} else {
 			gen("cluster.label", o.Namespace+"/"+o.Name, o.Root)
 		}
-		for field, flag := range map[string]string{
-			"clusterAdvertiseAddress": "cluster.advertise-address",
-			"clusterGossipInterval":   "cluster.gossip-interval",
-			"clusterPushpullInterval": "cluster.pushpull-interval",
-			"clusterPeerTimeout":      "cluster.peer-timeout",
-		} {
-			if v := spec.Get(field); v.Valid() {
-				gen(flag, v.String(), v)
-			}
-		}
 	}
+	for i := 0; i < w.Replicas; i++ {
+		gen("cluster.peer", fmt.Sprintf("alertmanager-%s-%d.alertmanager-operated:9094", o.Name, i), spec.Get("replicas").LocNode(o.Root))
+	}
+	for _, p := range spec.Get("additionalPeers").Items() {
+		gen("cluster.peer", p.String(), p)
+	}
+	gen("cluster.reconnect-timeout", "5m", o.Root)
 	for _, a := range spec.Get("additionalArgs").Items() {
 		arg := Arg{Name: a.Get("name").String(), Value: a.Get("value").String(), HasValue: a.Get("value").Valid(), At: a}
 		w.Args = append(w.Args, arg)

@@ -77,8 +77,8 @@ func (l *liveConfig) annotate(kind string, obj metav1.Object, whole bool) {
 	}
 }
 
-// newLiveConfig gives lint the cluster's workload (the prometheus-operator Alertmanager object
-// when the operator manages it and it was read, else the StatefulSet) and the namespace's
+// newLiveConfig gives lint the cluster's workload (the StatefulSet, and the prometheus-operator
+// Alertmanager object that generated it when it was read) and the namespace's
 // Services, PodDisruptionBudgets and NetworkPolicies.
 func newLiveConfig(f *kube.Found, o kube.Objects) *liveConfig {
 	l := &liveConfig{unread: map[string]bool{}}
@@ -88,10 +88,13 @@ func newLiveConfig(f *kube.Found, o kube.Objects) *liveConfig {
 			l.annotate(kind, m, false)
 		}
 	}
+	// The operator's Alertmanager object is what the findings point at; the StatefulSet it
+	// generated goes with it, for the labels and flags the pods really have.
 	if o.Alertmanager != nil {
 		add("monitoring.coreos.com/v1", "Alertmanager", o.Alertmanager.Object)
 		l.annotate("Alertmanager", o.Alertmanager, true)
-	} else {
+	}
+	if f.StatefulSet != nil {
 		add("apps/v1", "StatefulSet", f.StatefulSet)
 	}
 	// A drill's own objects (its sink's Service, its partition policy) are not the team's
