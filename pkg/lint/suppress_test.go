@@ -203,3 +203,19 @@ func TestSuppressByOptions(t *testing.T) {
 		t.Errorf("suppressed = %v, want %v", got, want)
 	}
 }
+
+// On a prometheus-operator Alertmanager object the annotation accepts the findings about the
+// pods the operator renders from it, as on a StatefulSet.
+func TestSuppressAnnotationOnOperatorObject(t *testing.T) {
+	const name = "operator-object.yaml"
+	text := edit(t, testdataText(t, "k8s", name), "kind: Alertmanager\nmetadata:\n",
+		"kind: Alertmanager\nmetadata:\n  annotations:\n    amha.dev/ignore: k8s/spread,k8s/storage\n")
+	r, err := lintText(t, name, text, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"k8s/spread by annotation on Alertmanager monitoring/main", "k8s/storage by annotation on Alertmanager monitoring/main"}
+	if got := suppressedBy(r); !slices.Equal(got, want) {
+		t.Errorf("suppressed = %v, want %v; findings %v", got, want, ids(r.Findings))
+	}
+}
