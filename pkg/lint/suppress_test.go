@@ -3,6 +3,8 @@ package lint
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -217,5 +219,22 @@ func TestSuppressAnnotationOnOperatorObject(t *testing.T) {
 	want := []string{"k8s/spread by annotation on Alertmanager monitoring/main", "k8s/storage by annotation on Alertmanager monitoring/main"}
 	if got := suppressedBy(r); !slices.Equal(got, want) {
 		t.Errorf("suppressed = %v, want %v; findings %v", got, want, ids(r.Findings))
+	}
+}
+
+// A directory walk leaves amha's own config file out: it is no input to lint.
+func TestReadInputsSkipsConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	for name, text := range map[string]string{suppress.ConfigFile: "disable: [k8s/pdb]\n", "am.yaml": "route: {receiver: r}\nreceivers: [{name: r}]\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ins, err := ReadInputs([]string{dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ins) != 1 || filepath.Base(ins[0].Name) != "am.yaml" {
+		t.Errorf("inputs %v, want am.yaml alone", ins)
 	}
 }
