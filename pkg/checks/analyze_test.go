@@ -709,15 +709,20 @@ func checkCases() []checkCase {
 		{
 			name: "gossip on a custom port: the replicas' own member addresses are the mesh port",
 			setup: func(c *model.Cluster) {
-				for i := range c.Replicas {
-					for j := range c.Replicas[i].Status.Peers {
-						p := &c.Replicas[i].Status.Peers[j]
-						p.Address = strings.Replace(p.Address, ":9094", ":7946", 1)
-					}
-				}
+				gossipOn(c, "7946")
 				c.Prometheus[0].Active = append(c.Prometheus[0].Active, "http://"+podIP(1)+":7946/api/v2/alerts")
 			},
 			want: []brief{{"prometheus/mesh-port", model.Warning, []string{"prometheus " + prom, "http://10.42.0.11:7946/api/v2/alerts"}}},
+		},
+		{
+			name: "gossip on a custom port: a target on 9094 is not on the mesh port",
+			setup: func(c *model.Cluster) {
+				gossipOn(c, "7946")
+				c.Prometheus[0].Active = append(c.Prometheus[0].Active, "http://am-0.alertmanager-operated.monitoring.svc:9094/api/v2/alerts")
+			},
+			// Neither a web nor a gossip address of a replica: an address amha does not know.
+			want:  []brief{{"prometheus/load-balancer", model.Error, []string{"prometheus " + prom, "http://am-0.alertmanager-operated.monitoring.svc:9094/api/v2/alerts"}}},
+			quiet: []string{"prometheus/mesh-port"},
 		},
 		{
 			name: "Prometheus misses one pod",
@@ -743,6 +748,16 @@ func checkCases() []checkCase {
 			},
 			quiet: []string{"prometheus/load-balancer", "prometheus/not-all-replicas", "prometheus/mesh-port"},
 		},
+	}
+}
+
+// gossipOn moves the replicas' member addresses from 9094 to port.
+func gossipOn(c *model.Cluster, port string) {
+	for i := range c.Replicas {
+		for j := range c.Replicas[i].Status.Peers {
+			p := &c.Replicas[i].Status.Peers[j]
+			p.Address = strings.Replace(p.Address, ":9094", ":"+port, 1)
+		}
 	}
 }
 

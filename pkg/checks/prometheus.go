@@ -20,20 +20,34 @@ type wiring struct {
 func classify(c *model.Cluster) []wiring {
 	web := map[string]string{}
 	meshAddr := map[string]string{}
+	// meshPorts are the cluster ports the replicas use (their --cluster.listen-address and
+	// member addresses; 9094 when neither is known), less their web ports.
+	meshPorts := map[string]bool{}
 	for _, r := range c.Replicas {
 		for _, a := range r.WebAddresses {
 			web[strings.ToLower(a)] = r.Name
 		}
+		port, known := listenPort(r)
 		if r.Pod != nil && r.Pod.IP != "" {
-			meshAddr[net.JoinHostPort(r.Pod.IP, "9094")] = r.Name
+			meshAddr[net.JoinHostPort(r.Pod.IP, port)] = r.Name
+		}
+		if known {
+			meshPorts[port] = true
 		}
 		if r.Status != nil {
 			for _, p := range r.Status.Peers {
 				if p.Name == r.Status.NodeName {
 					meshAddr[p.Address] = r.Name
+					meshPorts[portOf(p.Address)] = true
 				}
 			}
 		}
+	}
+	if len(meshPorts) == 0 {
+		meshPorts["9094"] = true
+	}
+	for a := range web {
+		delete(meshPorts, portOf(a))
 	}
 	var out []wiring
 	for _, p := range c.Prometheus {
@@ -47,7 +61,7 @@ func classify(c *model.Cluster) []wiring {
 				w.matched[name] = true
 				continue
 			}
-			if _, ok := meshAddr[hp]; ok || portOf(hp) == "9094" {
+			if _, ok := meshAddr[hp]; ok || meshPorts[portOf(hp)] {
 				w.meshPort = append(w.meshPort, a)
 				continue
 			}
@@ -71,6 +85,17 @@ func hostPort(raw string) string {
 		return net.JoinHostPort(u.Hostname(), "80")
 	}
 	return u.Host
+}
+
+// listenPort is the port of the replica's --cluster.listen-address (known), else the
+// default 9094.
+func listenPort(r model.Replica) (port string, known bool) {
+	if r.Flags != nil && r.Flags.ListenAddress != nil {
+		if p := portOf(*r.Flags.ListenAddress); p != "" {
+			return p, true
+		}
+	}
+	return "9094", false
 }
 
 func portOf(hp string) string {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"os"
@@ -52,8 +53,12 @@ const drillAll = "all"
 // sinkReadyTimeout bounds the wait for the sink pod (image pull included).
 const sinkReadyTimeout = 2 * time.Minute
 
-// wholeTimeout bounds the wait, between drills, for the mesh to be whole again.
-const wholeTimeout = 3 * time.Minute
+// wholeTimeout bounds the wait, between drills and after the last, for the mesh to be whole
+// again; wholeEvery is how often it looks.
+const (
+	wholeTimeout = 3 * time.Minute
+	wholeEvery   = 2 * time.Second
+)
 
 // drillOptions is everything `drill` needs, filled by Complete and checked by Validate.
 type drillOptions struct {
@@ -113,8 +118,10 @@ timing model with this cluster's numbers.
                 others are NOT RUN.
 
 Without a drill: on a terminal, a menu to choose one; on a pipe, the list. --dry-run prints the
-plan and changes nothing. Without --yes it asks on a terminal (also whether to silence the
-team's own alerts the drill makes fire: --silence-team-alerts) and refuses otherwise.
+plan and changes nothing; without a drill route it plans with the numbers of the route below and
+prints the route to add (exit 0: a dry run exits 0 whenever it could make the plan). Without
+--yes it asks on a terminal (also whether to silence the team's own alerts the drill makes
+fire: --silence-team-alerts) and refuses otherwise.
 
 Once it has found the cluster, the drill asks the API server (SelfSubjectAccessReview) for
 every right its plan uses in the namespace; without one it stops, naming each missing right and
@@ -123,7 +130,9 @@ plan (exit 0): it shows what to grant. The Role to grant: docs/rbac.md.
 
 The drill route must be in alertmanager.yml (the drill checks every replica's running
 configuration with Alertmanager's own route matching and stops, printing this, when it is
-missing or would deliver the drill alert anywhere else):
+missing or would deliver the drill alert anywhere else; with several sink receivers, that of
+alertmanager.yml is used first, then an AlertmanagerConfig's in the cluster's namespace, then the
+others by namespace, and the plan names them):
 
   route:
     routes:
@@ -146,9 +155,15 @@ app.kubernetes.io/managed-by=kubectl-amha and amha.dev/drill-run=<run>, annotate
 amha.dev/expires (the run's planned length and a margin). They are deleted at the end, also on
 Ctrl-C; after a SIGKILL, kubectl amha drill cleanup removes them and resolves the drill alert.
 
-Exit codes: 0 every drill run passed, 1 a drill FAILED or was INCONCLUSIVE, 2 could not run
-(no drill route, bad input, a drill that could not run, or every drill skipped), 130
-interrupted (the drill alert is resolved, the partition healed and the sink deleted first).`,
+After the last drill it waits (up to 3m) for the mesh to be whole again and says so.
+Every phase is a Kubernetes Event on the StatefulSet (or Alertmanager object); a run that stops
+before its first drill records DrillRefused with the reason, and -o json prints the report with
+"stopped" and every drill NOT RUN (docs/json.md).
+
+Exit codes: 0 every drill run passed (a dry run: the plan was printed), 1 a drill FAILED or was
+INCONCLUSIVE, or the mesh was not whole after the last drill, 2 could not run (no drill route,
+bad input, a drill that could not run, or every drill skipped), 130 interrupted (the drill
+alert is resolved, the partition healed and the sink deleted first).`,
 		Example: drillExample,
 		Args:    cobra.MaximumNArgs(2),
 		RunE:    o.execute,
@@ -325,7 +340,7 @@ func (o *drillOptions) Run(ctx context.Context) error {
 		return errInterrupted
 	}
 	if err != nil {
-		return err
+		return o.stopped(r, err)
 	}
 	if o.dryRun {
 		return o.printPlan(r)
@@ -337,7 +352,7 @@ func (o *drillOptions) Run(ctx context.Context) error {
 	}
 	if !o.yes {
 		if !o.stdinTerminal() {
-			return usageError("not a terminal to ask on: use --yes to run the drill")
+			return o.stopped(r, r.stop(drill.StopNotConfirmed, errors.New("not a terminal to ask on: use --yes to run the drill")))
 		}
 		if !o.silence && len(r.report.TeamAlerts) > 0 {
 			yes, err := o.ask(ctx, fmt.Sprintf("Silence %s on %s/%s until %s (expired at the end)? [y/N] ",
@@ -352,10 +367,51 @@ func (o *drillOptions) Run(ctx context.Context) error {
 			return err
 		}
 		if !yes {
-			return &ExitError{Code: ExitNoCheck, Err: errors.New("not confirmed: nothing was changed")}
+			return o.stopped(r, r.stop(drill.StopNotConfirmed, errors.New("not confirmed: nothing was changed")))
 		}
 	}
-	return o.runDrills(ctx, r)
+	return o.stopped(r, o.runDrills(ctx, r))
+}
+
+// stop records that the run stops before its first drill, and why (the report's stopped,
+// each drill NOT RUN), and returns err as exit 2.
+func (r *drillRun) stop(reason string, err error) error {
+	r.report.Stop(reason, err.Error())
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return err
+	}
+	return &ExitError{Code: ExitNoCheck, Err: err}
+}
+
+// stopped ends a run that stopped before its first drill: unless it is a dry run or was not
+// confirmed, a Warning Event DrillRefused on the cluster says why; -o json prints the report
+// (every drill NOT RUN, stopped), so that CI can read why. err is returned as it is.
+func (o *drillOptions) stopped(r *drillRun, err error) error {
+	if err == nil || r == nil || r.report.Stopped == nil {
+		return err
+	}
+	st := r.report.Stopped
+	if !o.dryRun && r.found != nil && st.Reason != drill.StopNotConfirmed {
+		var event func(bool, string, string)
+		if r.env != nil {
+			event = r.env.Event
+		}
+		if event == nil {
+			event = o.recorder(r, func(s string) { fmt.Fprintln(o.streams.ErrOut, s) })
+		}
+		what := "nothing was changed"
+		if st.Reason == drill.StopSink || st.Reason == drill.StopSilence {
+			what = "what it created was deleted"
+		}
+		event(true, "DrillRefused", fmt.Sprintf("stopped before its first drill (%s), %s: %s", st.Reason, what, st.Message))
+	}
+	if structured(o.output) {
+		if werr := templateErr(o.output, ui.Write(o.streams.Out, o.output, "DrillReport", r.report)); werr != nil {
+			return werr
+		}
+	}
+	return err
 }
 
 // ask asks a yes/no question on the terminal; no is the default.
@@ -412,84 +468,104 @@ func (o *drillOptions) menu(ctx context.Context) ([]string, error) {
 // prepare finds the cluster, checks that a drill can run on it (preflight, the drill route on
 // every replica) and fills the report's plan.
 func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	run := hex.EncodeToString(b)
+	r := &drillRun{report: drill.Report{Cluster: o.name, Run: run, DryRun: o.dryRun}}
+	for _, d := range o.drills {
+		r.report.Drills = append(r.report.Drills, drill.ReportDrill{Drill: d, Alert: run + "-" + d})
+	}
 	kc, ns, err := kubeClient(o.kube, o.timeout, "")
 	if err != nil {
-		return nil, err
+		return r, r.stop(drill.StopNotFound, err)
 	}
+	r.report.Namespace = ns
 	found, err := kc.Find(ctx, kube.Query{Namespace: ns, Name: o.name})
 	if err != nil {
-		return nil, &ExitError{Code: ExitNoCheck, Err: withFindHint(err, "use -n", "(kubectl amha drill DRILL NAME)")}
+		return r, r.stop(drill.StopNotFound, withFindHint(err, "use -n", "(kubectl amha drill DRILL NAME)"))
 	}
 	if len(found) != 1 {
-		return nil, &ExitError{Code: ExitNoCheck, Err: withFindHint(&kube.AmbiguousError{Where: "namespace " + ns, Found: found}, "", "(kubectl amha drill DRILL NAME)")}
+		return r, r.stop(drill.StopNotFound, withFindHint(&kube.AmbiguousError{Where: "namespace " + ns, Found: found}, "", "(kubectl amha drill DRILL NAME)"))
 	}
 	f := &found[0]
+	r.kc, r.found = kc, f
+	r.report.Cluster, r.report.Namespace = f.Name, f.Namespace
 	missing, err := o.checkRights(ctx, kc, f.Namespace, o.streams.ErrOut)
+	r.report.MissingRights = missing
 	if err != nil {
-		return nil, err
+		return r, r.stop(drill.StopRights, err)
 	}
 	// The drill reads no Prometheus wiring: without the dynamic client the snapshots leave it out.
 	snapKC := *kc
 	snapKC.Dyn = nil
-	hc := &http.Client{Timeout: o.timeout}
-	src := snapshot.NewKube(&snapKC, kube.Query{Namespace: f.Namespace, Name: f.Name}, nil, snapshot.Options{HTTP: hc, Timeout: o.timeout})
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	run := hex.EncodeToString(b)
+	r.http = &http.Client{Timeout: o.timeout}
+	src := snapshot.NewKube(&snapKC, kube.Query{Namespace: f.Namespace, Name: f.Name}, nil, snapshot.Options{HTTP: r.http, Timeout: o.timeout})
 	obj := kube.DrillObject{Namespace: f.Namespace, Run: run, Expires: time.Now().Add(o.planLength())}
-	r := &drillRun{kc: kc, found: f, http: hc, env: &kubeenv.Env{Kube: kc, Src: src, Found: f, Object: obj, RecreateAtOnce: o.recreate, NarrowPolicies: o.narrow}}
+	r.env = &kubeenv.Env{Kube: kc, Src: src, Found: f, Object: obj, RecreateAtOnce: o.recreate, NarrowPolicies: o.narrow}
 	if err := o.refuseLeftovers(ctx, r); err != nil {
-		return r, err
+		return r, r.stop(drill.StopLeftovers, err)
 	}
 	c, err := r.env.Snapshot(ctx)
 	if err != nil {
-		return r, &ExitError{Code: ExitNoCheck, Err: err}
+		return r, r.stop(drill.StopPreflight, err)
 	}
 	if r.positions, err = drill.Preflight(c); err != nil {
-		return r, &ExitError{Code: ExitNoCheck, Err: fmt.Errorf("%s/%s: %w", f.Namespace, f.Name, err)}
+		return r, r.stop(drill.StopPreflight, fmt.Errorf("%s/%s: %w", f.Namespace, f.Name, err))
 	}
+	r.report.Positions = r.positions
 	if err := r.env.SinkBlocked(ctx); err != nil {
-		return r, &ExitError{Code: ExitNoCheck, Err: err}
+		return r, r.stop(drill.StopSinkBlocked, err)
 	}
 	// The first replica's configuration says which labels reach the sink (namespace=... for
 	// an AlertmanagerConfig's route); every replica must route exactly those to it.
 	base := map[string]string{"alertname": drill.AlertName, drill.Label: run + "-" + drill.Baseline}
-	var extra map[string]string
+	var m drill.SinkMatch
 	for i, rep := range c.Replicas {
-		var rt drill.RouteTiming
 		if i == 0 {
-			extra, rt, err = drill.MatchSink(rep.Name, rep.Status.Config, base)
-			r.route = rt
+			m, err = drill.MatchSink(rep.Name, rep.Status.Config, f.Namespace, base)
 		} else {
 			labels := maps.Clone(base)
-			maps.Copy(labels, extra)
+			maps.Copy(labels, m.Extra)
 			_, err = drill.CheckRoute(rep.Name, rep.Status.Config, labels)
 		}
 		if err != nil {
-			o.printRouteToAdd(err, f)
-			return r, &ExitError{Code: ExitNoCheck, Err: errors.New("no drill route: nothing was changed")}
+			break
 		}
 	}
+	r.route = m.Timing
+	r.report.Route = &drill.ReportRoute{Receiver: m.Receiver, Others: m.Others}
+	if err != nil {
+		// What the team adds: printed by the plan in a dry run (which goes on with its
+		// numbers), else before the run stops.
+		m = drill.SinkMatch{}
+		r.route = drill.RouteToAddTiming
+		r.report.Route = &drill.ReportRoute{Missing: err.Error(), ToAdd: drill.RouteToAdd(f.Namespace)}
+		if f.OperatorName() != "" {
+			r.report.Route.AlertmanagerConfigToAdd = drill.AlertmanagerConfigToAdd(f.Namespace)
+		}
+		if !o.dryRun {
+			o.printRouteToAdd(o.streams.ErrOut, r)
+			return r, r.stop(drill.StopNoRoute, fmt.Errorf("no drill route (%w): nothing was changed", err))
+		}
+	}
+	r.report.Labels = m.Extra
 	labels := maps.Clone(base)
-	maps.Copy(labels, extra)
+	maps.Copy(labels, m.Extra)
 	if err := drill.Muted(c, labels); err != nil {
-		return r, &ExitError{Code: ExitNoCheck, Err: fmt.Errorf("%s/%s: the drill alert would not be counted, nothing was changed:\n%w", f.Namespace, f.Name, err)}
+		return r, r.stop(drill.StopMuted, fmt.Errorf("%s/%s: the drill alert would not be counted, nothing was changed:\n%w", f.Namespace, f.Name, err))
 	}
 	r.params = timing.Params{PeerTimeout: c.PeerTimeout.D(), GroupWait: r.route.GroupWait, GroupInterval: r.route.GroupInterval, RepeatInterval: r.route.RepeatInterval}
-	r.report = drill.Report{
-		Cluster: f.Name, Namespace: f.Namespace, Run: run, DryRun: o.dryRun, Positions: r.positions, Labels: extra, MissingRights: missing,
-		Timing: drill.ReportTime{PeerTimeout: model.Duration(r.params.PeerTimeout), GroupWait: model.Duration(r.route.GroupWait),
-			GroupInterval: model.Duration(r.route.GroupInterval), RepeatInterval: model.Duration(r.route.RepeatInterval)},
-	}
+	r.report.Timing = drill.ReportTime{PeerTimeout: model.Duration(r.params.PeerTimeout), GroupWait: model.Duration(r.route.GroupWait),
+		GroupInterval: model.Duration(r.route.GroupInterval), RepeatInterval: model.Duration(r.route.RepeatInterval)}
 	for _, a := range drill.TeamAlertsFor(o.drills) {
 		r.report.TeamAlerts = append(r.report.TeamAlerts, a.Name)
 	}
-	for _, d := range o.drills {
+	for i, d := range o.drills {
 		e, err := drill.Expect(d, drill.Cluster{Timing: r.params, Positions: r.positions})
 		if err != nil {
-			return r, &ExitError{Code: ExitNoCheck, Err: err}
+			return r, r.stop(drill.StopPreflight, err)
 		}
-		r.report.Drills = append(r.report.Drills, drill.ReportDrill{Drill: d, Alert: run + "-" + d, Result: drill.Result{Expectation: e}})
+		r.report.Drills[i].Expectation = e
 	}
 	return r, nil
 }
@@ -497,20 +573,21 @@ func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
 // planLength bounds how long the run can take, for the expiry of what it creates: after it,
 // the next drill's preflight and drill cleanup take the objects for a killed run's.
 func (o *drillOptions) planLength() time.Duration {
+	// One wait for a whole mesh before each drill but the first, and one after the last.
 	return 5*time.Minute + sinkReadyTimeout + time.Duration(len(o.drills))*(wholeTimeout+2*time.Minute+o.splitTimeout)
 }
 
 // printRouteToAdd says why the drill route does not pass and what to add: to alertmanager.yml,
 // or for a cluster prometheus-operator runs, also as an AlertmanagerConfig.
-func (o *drillOptions) printRouteToAdd(err error, f *kube.Found) {
-	w := o.streams.ErrOut
-	fmt.Fprintf(w, "The drill route is missing or wrong: %v.\nAdd this to alertmanager.yml "+
+func (o *drillOptions) printRouteToAdd(w io.Writer, r *drillRun) {
+	rt := r.report.Route
+	fmt.Fprintf(w, "The drill route is missing or wrong: %s.\nAdd this to alertmanager.yml "+
 		"(the route as the root's first child), let every replica reload it, and run the drill again:\n\n%s\n",
-		err, indent(drill.RouteToAdd(f.Namespace)))
-	if f.OperatorName() != "" {
+		rt.Missing, indent(rt.ToAdd))
+	if rt.AlertmanagerConfigToAdd != "" {
 		fmt.Fprintf(w, "\nOr, as prometheus-operator runs this cluster, an AlertmanagerConfig that the Alertmanager %s selects "+
 			"(the operator adds namespace=\"%s\" to its route, and the drill alert carries that label):\n\n%s\n",
-			f.OperatorName(), f.Namespace, indent(drill.AlertmanagerConfigToAdd(f.Namespace)))
+			r.found.OperatorName(), r.found.Namespace, indent(rt.AlertmanagerConfigToAdd))
 	}
 }
 
@@ -536,8 +613,16 @@ func (o *drillOptions) printPlan(r *drillRun) error {
 	p := r.params
 	ns := r.found.Namespace
 	fmt.Fprintf(w, "Cluster %s/%s: %d replicas, position 0 is %s, peer-timeout %s.\n", ns, r.found.Name, len(r.positions), r.positions[0], timing.Format(p.PeerTimeout))
-	fmt.Fprintf(w, "Drill route (checked on every replica): group_wait %s, group_interval %s, repeat_interval %s.\n",
-		timing.Format(p.GroupWait), timing.Format(p.GroupInterval), timing.Format(p.RepeatInterval))
+	if rt := r.report.Route; rt != nil && rt.Missing == "" {
+		fmt.Fprintf(w, "Drill route (checked on every replica): receiver %s, group_wait %s, group_interval %s, repeat_interval %s.\n",
+			rt.Receiver, timing.Format(p.GroupWait), timing.Format(p.GroupInterval), timing.Format(p.RepeatInterval))
+		for _, other := range rt.Others {
+			fmt.Fprintf(w, "  also a sink receiver: %s\n", other)
+		}
+	} else {
+		fmt.Fprintf(w, "Drill route: none passes yet; this plan uses the numbers of the route to add below (group_wait %s, group_interval %s, repeat_interval %s).\n",
+			timing.Format(p.GroupWait), timing.Format(p.GroupInterval), timing.Format(p.RepeatInterval))
+	}
 	image := o.sinkImage
 	if image == "" {
 		image = "<--sink-image>"
@@ -570,6 +655,10 @@ func (o *drillOptions) printPlan(r *drillRun) error {
 		} else {
 			fmt.Fprintln(w, "Not silenced: --silence-team-alerts silences them on this cluster only for the run (asked on a terminal).")
 		}
+	}
+	if rt := r.report.Route; rt != nil && rt.Missing != "" {
+		fmt.Fprintln(w, "\nNeeds, added by the team (the drill never changes the configuration; a run stops without it, exit 2):")
+		o.printRouteToAdd(w, r)
 	}
 	if o.dryRun {
 		fmt.Fprintln(w, "\nDry run: nothing was changed.")
@@ -636,11 +725,11 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 		}
 	}()
 	if err := o.clearLeftovers(ctx, r, say); err != nil {
-		return err
+		return r.stop(drill.StopLeftovers, err)
 	}
 	say(fmt.Sprintf("creating the sink %s/%s from %s", obj.Namespace, kube.SinkName, o.sinkImage))
 	if err := r.kc.CreateSink(ctx, obj, o.sinkImage); err != nil {
-		return &ExitError{Code: ExitNoCheck, Err: err}
+		return r.stop(drill.StopSink, err)
 	}
 	wctx, cancel := context.WithTimeout(ctx, sinkReadyTimeout)
 	pod, err := r.kc.WaitSinkReady(wctx, obj)
@@ -649,7 +738,7 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 		return errInterrupted
 	}
 	if err != nil {
-		return &ExitError{Code: ExitNoCheck, Err: err}
+		return r.stop(drill.StopSink, err)
 	}
 	say("the sink is Ready: pod " + pod.Name)
 	if o.silence {
@@ -658,7 +747,7 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 			defer expire()
 		}
 		if err != nil {
-			return &ExitError{Code: ExitNoCheck, Err: err}
+			return r.stop(drill.StopSilence, err)
 		}
 	}
 	pool := kube.NewPool(r.kc)
@@ -676,7 +765,7 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 		var settle time.Duration
 		if i > 0 {
 			say("waiting for the mesh to be whole")
-			werr := o.waitWhole(ctx, r)
+			werr := drill.WaitWhole(ctx, r.env, wholeTimeout, wholeEvery)
 			settle = time.Since(began)
 			if werr != nil {
 				if ctx.Err() != nil {
@@ -715,13 +804,38 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 			baselinePassed = false
 		}
 	}
+	if err := o.meshAtEnd(ctx, r, say); err != nil {
+		return err
+	}
 	if err := o.awaitResolved(ctx, r, sk, ended, say); err != nil {
 		return err
 	}
 	if err := o.printResults(r); err != nil {
 		return err
 	}
-	return drillVerdict(r.report.Drills)
+	return drillVerdict(r.report.Drills, r.report.MeshAtEnd)
+}
+
+// meshAtEnd waits, after the last drill's heal, until the mesh is whole again (the preflight's
+// check on status' snapshot), up to wholeTimeout, and records it in the report and as an Event.
+func (o *drillOptions) meshAtEnd(ctx context.Context, r *drillRun, say func(string)) error {
+	say("waiting for the mesh to be whole after the last drill")
+	start := time.Now()
+	err := drill.WaitWhole(ctx, r.env, wholeTimeout, wholeEvery)
+	if ctx.Err() != nil {
+		return errInterrupted
+	}
+	m := &drill.MeshAtEnd{Whole: err == nil, Waited: model.Duration(time.Since(start).Round(100 * time.Millisecond))}
+	r.report.MeshAtEnd = m
+	if err != nil {
+		m.Detail = err.Error()
+		say("the mesh is not whole after the last drill: " + m.Detail)
+		r.env.Event(true, "DrillMeshNotWhole", "after the last drill: "+m.Detail)
+		return nil
+	}
+	say(fmt.Sprintf("the mesh is whole (after %s)", timing.Format(m.Waited.D())))
+	r.env.Event(false, "DrillMeshWhole", fmt.Sprintf("the mesh is whole again after the last drill (after %s)", timing.Format(m.Waited.D())))
+	return nil
 }
 
 // silenceTeamAlerts silences the team's alerts the drills may make fire, on this cluster only,
@@ -906,28 +1020,6 @@ func orDash(s string) string {
 	return s
 }
 
-// waitWhole waits until the cluster passes the preflight again (a stopped or crashed pod back
-// and the mesh settled), and updates the positions.
-func (o *drillOptions) waitWhole(ctx context.Context, r *drillRun) error {
-	deadline := time.Now().Add(wholeTimeout)
-	var last error
-	for time.Now().Before(deadline) {
-		c, err := r.env.Snapshot(ctx)
-		if err == nil {
-			if _, err = drill.Preflight(c); err == nil {
-				return nil
-			}
-		}
-		last = err
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(2 * time.Second):
-		}
-	}
-	return fmt.Errorf("the mesh was not whole within %s: %v", wholeTimeout, last)
-}
-
 func (o *drillOptions) printResults(r *drillRun) error {
 	if structured(o.output) {
 		return templateErr(o.output, ui.Write(o.streams.Out, o.output, "DrillReport", r.report))
@@ -957,28 +1049,47 @@ func (o *drillOptions) printResults(r *drillRun) error {
 		}
 		fmt.Fprintf(w, "%s\t%s\t%d %s\t%s\t%s\t%s\n", d.Drill, orDash(string(d.Verdict)), e.Count, window(e), obs, took, joinNonEmpty(d.Explanation, d.Error))
 	}
-	return w.Flush()
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if m := r.report.MeshAtEnd; m != nil {
+		if m.Whole {
+			fmt.Fprintf(o.streams.Out, "\nMesh at the end: whole again (after %s).\n", timing.Format(m.Waited.D()))
+		} else {
+			fmt.Fprintf(o.streams.Out, "\nMesh at the end: NOT whole: %s. See kubectl amha status -n %s.\n", m.Detail, r.found.Namespace)
+		}
+	}
+	return nil
 }
 
-// drillVerdict is the exit status: 1 for a FAIL or INCONCLUSIVE, 2 when a drill could not run
-// or every drill was skipped, else nil.
-func drillVerdict(ds []drill.ReportDrill) error {
-	ran, errored := 0, 0
+// drillVerdict is the exit status: 1 for a FAIL or INCONCLUSIVE, or a mesh not whole at the
+// end (said, as it is not in the table's verdicts); 2 when a drill could not run or every
+// drill was skipped (the mesh not whole at the end then said too); else nil.
+func drillVerdict(ds []drill.ReportDrill, mesh *drill.MeshAtEnd) error {
+	ran, errored, failed := 0, 0, false
 	for _, d := range ds {
 		switch {
 		case d.Verdict == drill.Fail || d.Verdict == drill.Inconclusive:
-			return findingsExit
+			failed = true
 		case d.Error != "" && d.Verdict == "":
 			errored++
 		case d.Verdict == drill.Pass:
 			ran++
 		}
 	}
-	if errored > 0 {
-		return &ExitError{Code: ExitNoCheck, Err: fmt.Errorf("%d drill(s) could not run", errored)}
+	var notWhole error
+	if mesh != nil && !mesh.Whole {
+		notWhole = fmt.Errorf("the mesh is not whole after the last drill: %s (kubectl amha status)", mesh.Detail)
 	}
-	if ran == 0 {
-		return &ExitError{Code: ExitNoCheck, Err: errors.New("no drill ran: every one was skipped or not run")}
+	switch {
+	case failed && notWhole == nil:
+		return findingsExit
+	case failed || errored == 0 && ran > 0 && notWhole != nil:
+		return &ExitError{Code: ExitFindings, Err: notWhole}
+	case errored > 0:
+		return &ExitError{Code: ExitNoCheck, Err: errors.Join(fmt.Errorf("%d drill(s) could not run", errored), notWhole)}
+	case ran == 0:
+		return &ExitError{Code: ExitNoCheck, Err: errors.Join(errors.New("no drill ran: every one was skipped or not run"), notWhole)}
 	}
 	return nil
 }

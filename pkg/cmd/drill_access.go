@@ -86,7 +86,8 @@ func drillRights(drills []string) []neededRight {
 
 // checkRights asks the API server whether the kubeconfig's user has every right the drills
 // need in namespace. Without one, the drill stops before it creates anything (exit 2); a dry
-// run says what is missing (on w) and goes on. It returns the missing rights as text.
+// run says what is missing (on w) and goes on. It returns the missing rights as text, also
+// with the error.
 func (o *drillOptions) checkRights(ctx context.Context, kc *kube.Client, namespace string, w io.Writer) ([]string, error) {
 	needed := drillRights(o.drills)
 	if o.narrow && slices.Contains(o.drills, drill.Partition) {

@@ -2,6 +2,8 @@ package drill
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 )
@@ -14,7 +16,7 @@ type Report struct {
 	// drill's alert as amha_drill=<run>-<drill>.
 	Run    string     `json:"run"`
 	DryRun bool       `json:"dryRun,omitempty"`
-	Timing ReportTime `json:"timing"`
+	Timing ReportTime `json:"timing,omitzero"`
 	// Positions are the replicas (pods) by gossip position before the first drill.
 	Positions []string `json:"positions"`
 	// Labels are the drill alert's labels beyond alertname and amha_drill: namespace=<ns> when
@@ -25,9 +27,76 @@ type Report struct {
 	TeamAlerts []string      `json:"teamAlerts,omitempty"`
 	Silences   []string      `json:"silences,omitempty"`
 	Drills     []ReportDrill `json:"drills"`
+	// Route is the drill route the replicas' running configuration was matched with, or in a
+	// dry run without one, what to add.
+	Route *ReportRoute `json:"route,omitempty"`
+	// Stopped says why the run stopped before its first drill (exit 2); absent when the drills ran.
+	Stopped *Stopped `json:"stopped,omitempty"`
+	// MeshAtEnd is the mesh after the last drill's heal: whole again, or not within the bound.
+	MeshAtEnd *MeshAtEnd `json:"meshAtEnd,omitempty"`
 	// MissingRights are the rights the drills need that the user lacks ("create pods/exec"):
-	// only in a dry run, since a run stops without them.
+	// in a dry run, or when the run stopped on them.
 	MissingRights []string `json:"missingRights,omitempty"`
+}
+
+// ReportRoute is the drill route the replicas' running configuration was matched with.
+type ReportRoute struct {
+	// Receiver is the receiver the drill alert reaches: amha-drill-sink, or
+	// <namespace>/<AlertmanagerConfig>/amha-drill-sink.
+	Receiver string `json:"receiver,omitempty"`
+	// Others are the configuration's other sink receivers, not used, each with why.
+	Others []string `json:"others,omitempty"`
+	// Missing says why no route passes (a dry run goes on with the numbers of the route to
+	// add; a run stops); ToAdd is the route and receiver to add to alertmanager.yml, and
+	// AlertmanagerConfigToAdd the same as an AlertmanagerConfig when prometheus-operator runs
+	// the cluster.
+	Missing                 string `json:"missing,omitempty"`
+	ToAdd                   string `json:"toAdd,omitempty"`
+	AlertmanagerConfigToAdd string `json:"alertmanagerConfigToAdd,omitempty"`
+}
+
+// Stopped is why a run stopped before its first drill.
+type Stopped struct {
+	// Reason is one of the Stop* reasons.
+	Reason  string `json:"reason"`
+	Message string `json:"message"`
+}
+
+// Why a run stopped before its first drill (Stopped.Reason; docs/json.md).
+const (
+	StopNotFound     = "not-found"      // the cluster was not found, or NAME is ambiguous
+	StopRights       = "missing-rights" // a right the drills need is missing
+	StopLeftovers    = "leftovers"      // another run's objects have not expired
+	StopPreflight    = "preflight"      // the mesh is not whole or settled, under 2 replicas, a replica did not answer
+	StopSinkBlocked  = "sink-blocked"   // a NetworkPolicy keeps a replica from reaching the sink
+	StopNoRoute      = "no-route"       // no drill route delivers the drill alert to the sink alone
+	StopMuted        = "muted"          // a silence, inhibit rule, time interval or config drift would mute or skew it
+	StopNotConfirmed = "not-confirmed"  // not confirmed, or no terminal to ask on and no --yes
+	StopSink         = "sink"           // the sink could not be created or did not become Ready
+	StopSilence      = "silence"        // the team-alert silences could not be created
+)
+
+// Stop records that the run stopped before its first drill: every drill not judged is NOT
+// RUN, with the reason.
+func (r *Report) Stop(reason, message string) {
+	r.Stopped = &Stopped{Reason: reason, Message: message}
+	// One line: the message's lines, trimmed, joined by spaces.
+	flat := strings.Join(strings.Fields(message), " ")
+	for i := range r.Drills {
+		if d := &r.Drills[i]; d.Verdict == "" {
+			d.Verdict, d.Explanation = NotRun, fmt.Sprintf("the run stopped before its first drill (%s): %s", reason, flat)
+		}
+	}
+}
+
+// MeshAtEnd is the mesh after the last drill's heal.
+type MeshAtEnd struct {
+	// Whole: every replica answers, is ready, sees every other, one island, positions settled.
+	Whole bool `json:"whole"`
+	// Waited is how long it took to be whole (or the bound, when it was not).
+	Waited model.Duration `json:"waited"`
+	// Detail says what is still wrong when it is not whole.
+	Detail string `json:"detail,omitempty"`
 }
 
 // ReportTime is the numbers the expectations were computed from.

@@ -1,9 +1,11 @@
 package drill
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,16 +40,25 @@ func (e *RouteError) Error() string {
 // <namespace>/<AlertmanagerConfig>/amha-drill-sink) with exactly one webhook and no other
 // integration. It returns the matched route's timing.
 func CheckRoute(replica, original string, labels map[string]string) (RouteTiming, error) {
+	rt, _, err := checkRoute(replica, original, labels)
+	return rt, err
+}
+
+// checkRoute is CheckRoute that also returns the receiver the drill alert reaches.
+func checkRoute(replica, original string, labels map[string]string) (RouteTiming, string, error) {
+	fail := func(reason string) (RouteTiming, string, error) {
+		return RouteTiming{}, "", &RouteError{replica, reason}
+	}
 	cfg, err := loadConfig(original)
 	if err != nil {
-		return RouteTiming{}, &RouteError{replica, fmt.Sprintf("its running configuration does not load: %v", err)}
+		return fail(fmt.Sprintf("its running configuration does not load: %v", err))
 	}
 	if cfg.Route == nil {
-		return RouteTiming{}, &RouteError{replica, "its running configuration has no route"}
+		return fail("its running configuration has no route")
 	}
 	matched := dispatch.NewRoute(cfg.Route, nil).Match(labelSet(labels))
 	if len(matched) == 0 {
-		return RouteTiming{}, &RouteError{replica, "no route matches the drill alert"}
+		return fail("no route matches the drill alert")
 	}
 	recv := map[string]*amconfig.Receiver{}
 	for i := range cfg.Receivers {
@@ -60,23 +71,27 @@ func CheckRoute(replica, original string, labels map[string]string) (RouteTiming
 	for _, m := range matched {
 		name := m.RouteOpts.Receiver
 		if name != SinkReceiver && !strings.HasSuffix(name, "/"+SinkReceiver) {
-			return RouteTiming{}, &RouteError{replica, fmt.Sprintf("the drill alert is routed to receiver(s) %s, not only to %s: "+
-				"a drill would notify them", strings.Join(names, ", "), SinkReceiver)}
+			return fail(fmt.Sprintf("the drill alert is routed to receiver(s) %s, not only to %s: "+
+				"a drill would notify them", strings.Join(names, ", "), SinkReceiver))
 		}
 		r := recv[name]
 		if r == nil {
-			return RouteTiming{}, &RouteError{replica, fmt.Sprintf("receiver %s is not defined", name)}
+			return fail(fmt.Sprintf("receiver %s is not defined", name))
 		}
 		if n, other := integrations(r); len(r.WebhookConfigs) != 1 || n != 1 {
-			return RouteTiming{}, &RouteError{replica, fmt.Sprintf("receiver %s has %d webhook(s) and %d integration(s) in all (%s): "+
-				"it must have exactly one webhook, to the sink, and nothing else", name, len(r.WebhookConfigs), n, other)}
+			return fail(fmt.Sprintf("receiver %s has %d webhook(s) and %d integration(s) in all (%s): "+
+				"it must have exactly one webhook, to the sink, and nothing else", name, len(r.WebhookConfigs), n, other))
 		}
 		if !r.WebhookConfigs[0].SendResolved() {
-			return RouteTiming{}, &RouteError{replica, fmt.Sprintf("receiver %s's webhook has send_resolved: false", name)}
+			return fail(fmt.Sprintf("receiver %s's webhook has send_resolved: false", name))
 		}
 	}
+	if len(matched) > 1 {
+		return fail(fmt.Sprintf("the drill alert matches %d routes, to %s: each would notify the sink, and the drill would count "+
+			"%d notifications per flush; keep one", len(matched), strings.Join(names, ", "), len(matched)))
+	}
 	o := matched[0].RouteOpts
-	return RouteTiming{GroupWait: o.GroupWait, GroupInterval: o.GroupInterval, RepeatInterval: o.RepeatInterval}, nil
+	return RouteTiming{GroupWait: o.GroupWait, GroupInterval: o.GroupInterval, RepeatInterval: o.RepeatInterval}, o.Receiver, nil
 }
 
 // NamespaceLabel is the label prometheus-operator matches an AlertmanagerConfig's routes on
@@ -84,34 +99,107 @@ func CheckRoute(replica, original string, labels map[string]string) (RouteTiming
 // namespace>" to each).
 const NamespaceLabel = "namespace"
 
+// SinkMatch is the route by which the drill alert reaches the sink in a running configuration.
+type SinkMatch struct {
+	// Receiver is the receiver the drill alert reaches: amha-drill-sink, or
+	// <namespace>/<AlertmanagerConfig>/amha-drill-sink.
+	Receiver string
+	// Extra are the labels added to the drill alert's own (namespace=<ns> for an
+	// AlertmanagerConfig's route); nil when none.
+	Extra  map[string]string
+	Timing RouteTiming
+	// Others are the configuration's other sink receivers, not used, each with why.
+	Others []string
+}
+
+// sinkCandidate is one way the drill alert may reach the sink: the labels it adds, and the
+// sink receivers it is meant for.
+type sinkCandidate struct {
+	extra     map[string]string
+	receivers []string
+}
+
 // MatchSink finds the labels with which the drill alert reaches the sink in a replica's
 // running configuration, and checks the route with CheckRoute. base is the drill alert's own
 // labels (alertname and amha_drill). A route in alertmanager.yml needs nothing more. A route
 // from a prometheus-operator AlertmanagerConfig ends at a receiver the operator names
 // <namespace>/<AlertmanagerConfig>/amha-drill-sink and matches only alerts whose namespace
-// label is that namespace: the drill alert then carries namespace=<namespace>. extra holds
-// the labels added to base (nil when none). The error is the last candidate's: an
-// AlertmanagerConfig's route when there is one, as that is the route the team meant.
-func MatchSink(replica, original string, base map[string]string) (extra map[string]string, rt RouteTiming, err error) {
-	candidates := []map[string]string{nil}
+// label is that namespace: the drill alert then carries namespace=<namespace>.
+//
+// Several may pass (AlertmanagerConfigs in several namespaces, each with a sink receiver);
+// the first in this order is used, and the others are named with why: the alertmanager.yml
+// route, then the AlertmanagerConfigs of the cluster's namespace (where the sink runs), then
+// the others by namespace. When none passes, the error is the first AlertmanagerConfig's (the
+// route the team meant) when there is one, else the alertmanager.yml route's.
+func MatchSink(replica, original, clusterNamespace string, base map[string]string) (SinkMatch, error) {
+	cands := []sinkCandidate{{}}
 	if cfg, lerr := loadConfig(original); lerr == nil {
-		seen := map[string]bool{}
+		byNS := map[string]*sinkCandidate{}
 		for _, r := range cfg.Receivers {
-			parts := strings.Split(r.Name, "/")
-			if len(parts) == 3 && parts[2] == SinkReceiver && parts[0] != "" && !seen[parts[0]] {
-				seen[parts[0]] = true
-				candidates = append(candidates, map[string]string{NamespaceLabel: parts[0]})
+			if r.Name == SinkReceiver {
+				cands[0].receivers = []string{r.Name}
 			}
+			parts := strings.Split(r.Name, "/")
+			if len(parts) != 3 || parts[2] != SinkReceiver || parts[0] == "" {
+				continue
+			}
+			if byNS[parts[0]] == nil {
+				byNS[parts[0]] = &sinkCandidate{extra: map[string]string{NamespaceLabel: parts[0]}}
+			}
+			byNS[parts[0]].receivers = append(byNS[parts[0]].receivers, r.Name)
+		}
+		namespaces := slices.Sorted(maps.Keys(byNS))
+		if i := slices.Index(namespaces, clusterNamespace); i > 0 {
+			namespaces = slices.Insert(slices.Delete(namespaces, i, i+1), 0, clusterNamespace)
+		}
+		for _, ns := range namespaces {
+			slices.Sort(byNS[ns].receivers)
+			cands = append(cands, *byNS[ns])
 		}
 	}
-	for _, c := range candidates {
+	var (
+		used  = -1
+		m     SinkMatch
+		first error // the first AlertmanagerConfig's error, else the alertmanager.yml route's
+		why   = make([]string, len(cands))
+	)
+	for i, c := range cands {
 		labels := maps.Clone(base)
-		maps.Copy(labels, c)
-		if rt, err = CheckRoute(replica, original, labels); err == nil {
-			return c, rt, nil
+		maps.Copy(labels, c.extra)
+		rt, recv, err := checkRoute(replica, original, labels)
+		var re *RouteError
+		switch {
+		case errors.As(err, &re):
+			why[i] = "not used: " + re.Reason
+			if first == nil || i == 1 {
+				first = err
+			}
+		case used < 0:
+			used = i
+			m = SinkMatch{Receiver: recv, Extra: c.extra, Timing: rt}
+		default:
+			why[i] = fmt.Sprintf("passes too, not used: %s comes first", m.Receiver)
 		}
 	}
-	return nil, RouteTiming{}, err
+	if used < 0 {
+		return SinkMatch{}, first
+	}
+	for i, c := range cands {
+		if i == used {
+			continue
+		}
+		for _, r := range c.receivers {
+			if r == m.Receiver {
+				continue
+			}
+			w := why[i]
+			if c.extra != nil {
+				w = fmt.Sprintf("(with %s=%s) %s", NamespaceLabel, c.extra[NamespaceLabel], w)
+			}
+			m.Others = append(m.Others, r+" "+w)
+		}
+	}
+	return m, nil
 }
 
 // integrations counts every integration of a receiver (every non-empty *_configs list), and
@@ -160,6 +248,10 @@ spec:
       sendResolved: true
 `, namespace, Label, SinkReceiver)
 }
+
+// RouteToAddTiming is the timing of RouteToAdd's route: a dry run without a drill route
+// plans with it.
+var RouteToAddTiming = RouteTiming{GroupWait: 10 * time.Second, GroupInterval: time.Minute, RepeatInterval: 24 * time.Hour}
 
 // RouteToAdd is the drill route and receiver the team adds to alertmanager.yml, for a sink in
 // namespace.

@@ -279,6 +279,32 @@ func Preflight(c model.Cluster) ([]string, error) {
 	return out, nil
 }
 
+// WaitWhole waits, up to timeout, until env's cluster passes the preflight again: every
+// replica answers and is ready, sees every other, one island, positions settled. It looks
+// every interval and returns the last reason it was not whole.
+func WaitWhole(ctx context.Context, env Env, timeout, every time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		c, err := env.Snapshot(ctx)
+		if err == nil {
+			if _, err = Preflight(c); err == nil {
+				return nil
+			}
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if !time.Now().Add(every).Before(deadline) {
+			return fmt.Errorf("the mesh was not whole within %s: %v", timing.Format(timeout), err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(every):
+		}
+	}
+}
+
 // Alert is the drill alert as a selector: AmhaDrill{amha_drill="<run>", namespace="team"}.
 func Alert(run string, extra map[string]string) string {
 	var b strings.Builder

@@ -39,7 +39,7 @@ type Hit struct {
 
 // Result is a judged drill.
 type Result struct {
-	Expectation Expectation `json:"expected"`
+	Expectation Expectation `json:"expected,omitzero"`
 	Hits        []Hit       `json:"hits"`
 	Verdict     Verdict     `json:"verdict"`
 	// Explanation is one sentence: what was seen and what it means.

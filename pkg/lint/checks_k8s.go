@@ -7,6 +7,7 @@ func k8sChecks() []Check {
 		k8sServiceNotHeadless{},
 		k8sPublishNotReady{},
 		k8sOrderedReady{},
+		k8sMeshPortBlocked{},
 		k8sMeshPortUDP{},
 		k8sSpread{},
 		k8sPDB{},

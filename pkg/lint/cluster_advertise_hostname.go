@@ -34,9 +34,10 @@ func (c clusterAdvertiseHostname) Run(s *Set) []model.Finding {
 		default:
 			continue
 		}
-		fix := "Advertise the IP the other replicas reach: " + clusterSet(w, "cluster.advertise-address", "[$(POD_IP)]:9094") + " with POD_IP from the downward API (fieldPath: status.podIP), or drop the flag to let Alertmanager find the private IP itself."
+		port := k8sMeshPort(w)
+		fix := "Advertise the IP the other replicas reach: " + clusterSet(w, "cluster.advertise-address", fmt.Sprintf("[$(POD_IP)]:%d", port)) + " with POD_IP from the downward API (fieldPath: status.podIP), or drop the flag to let Alertmanager find the private IP itself."
 		if w.Kind == "Command" {
-			fix = "Advertise this machine's IP address that the other replicas reach, e.g. --cluster.advertise-address=10.0.0.11:9094, or drop the flag to let Alertmanager find the private IP itself."
+			fix = fmt.Sprintf("Advertise this machine's IP address that the other replicas reach, e.g. --cluster.advertise-address=10.0.0.11:%d, or drop the flag to let Alertmanager find the private IP itself.", port)
 		} else if w.Kind == "Alertmanager" && a.Generated {
 			fix = "Set spec.clusterAdvertiseAddress to an IP:port, or remove it: prometheus-operator already listens on [$(POD_IP)]:9094 and the pod IP is advertised."
 		}

@@ -20,16 +20,22 @@ func (c clusterDisabled) Run(s *Set) []model.Finding {
 		if n < 2 {
 			continue
 		}
+		port := 9094 // the default, unless the replicas that cluster say otherwise
+		for _, w := range cl.Workloads {
+			if w.Clustered() {
+				port = k8sMeshPort(w)
+			}
+		}
 		for _, w := range cl.Workloads {
 			if w.Clustered() {
 				continue
 			}
 			a := w.Arg("cluster.listen-address")
-			fix := "Set --cluster.listen-address=[$(POD_IP)]:9094 (with POD_IP from the downward API) and one --cluster.peer per replica; `kubectl amha snippets` prints them."
+			fix := fmt.Sprintf("Set --cluster.listen-address=[$(POD_IP)]:%d (with POD_IP from the downward API) and one --cluster.peer per replica; `kubectl amha snippets` prints them.", port)
 			if w.Kind == "Alertmanager" {
 				fix = "prometheus-operator turns clustering off for one replica: with spec.replicas above 1 it enables it; check spec.additionalArgs for an empty cluster.listen-address."
 			} else if w.Kind == "Command" {
-				fix = "Give every replica --cluster.listen-address=<its IP>:9094 and --cluster.peer=<each replica>:9094."
+				fix = fmt.Sprintf("Give every replica --cluster.listen-address=<its IP>:%d and --cluster.peer=<each replica>:%d.", port, port)
 			}
 			out = append(out, model.Finding{
 				ID: c.ID(), Severity: model.Error, Symptoms: []model.Symptom{model.Duplicates},

@@ -13,13 +13,12 @@ import (
 // clusterInsecureGossip: memberlist has no authentication by default: anything that reaches
 // the cluster port can join and write silences (ha-facts, flags; issue 5186). Either
 // --cluster.tls-config with client certificates, or a NetworkPolicy (a firewall for command
-// lines) that keeps others off 9094. A Set without any NetworkPolicy says nothing about the
+// lines) that keeps others off the cluster port (--cluster.listen-address, 9094 by default).
+// A Set without any NetworkPolicy says nothing about the
 // cluster it is applied to, so that is info; policies that leave these pods open are a warning.
 type clusterInsecureGossip struct{}
 
 func (clusterInsecureGossip) ID() string { return "cluster/insecure-gossip" }
-
-const clusterMeshPort = 9094
 
 func (c clusterInsecureGossip) Run(s *Set) []model.Finding {
 	var out []model.Finding
@@ -49,11 +48,11 @@ func (c clusterInsecureGossip) Run(s *Set) []model.Finding {
 		if len(cmds) > 0 {
 			f := model.Finding{
 				ID: c.ID(), Severity: model.Info, Symptoms: []model.Symptom{model.Insecure},
-				Message: fmt.Sprintf("Gossip between these %d replicas is plain text and unauthenticated (no --cluster.tls-config): anything that reaches port %d over TCP or UDP "+
+				Message: fmt.Sprintf("Gossip between these %d replicas is plain text and unauthenticated (no --cluster.tls-config): anything that reaches %s over TCP or UDP "+
 					"can join the mesh, read the notification log and silences, and write silences that mute alerts everywhere (issue 5186). amha cannot see host firewalls.",
-					cl.Replicas(), clusterMeshPort),
-				Fix: fmt.Sprintf("Let only the replicas reach %d/TCP and %d/UDP (host firewall or security group), or use --cluster.tls-config with "+
-					"client_auth_type: RequireAndVerifyClientCert (experimental; TCP only).", clusterMeshPort, clusterMeshPort),
+					cl.Replicas(), k8sMeshPorts(cmds...)),
+				Fix: fmt.Sprintf("Let only the replicas reach %s (host firewall or security group), or use --cluster.tls-config with "+
+					"client_auth_type: RequireAndVerifyClientCert (experimental; TCP only).", k8sMeshProtocols(cmds...)),
 			}
 			for _, w := range cmds {
 				f.Objects = append(f.Objects, w.ID())
@@ -81,12 +80,13 @@ func (c clusterInsecureGossip) kube(w *Workload, policies []*Object) (model.Find
 	if w.Kind == "Alertmanager" {
 		tls = "spec.clusterTLS with server.clientAuthType: RequireAndVerifyClientCert"
 	}
-	f.Fix = fmt.Sprintf("Add a NetworkPolicy that selects these pods and allows %d/TCP and %d/UDP only from them (podSelector on their labels), or use %s.",
-		clusterMeshPort, clusterMeshPort, tls)
+	port := k8sMeshPort(w)
+	f.Fix = fmt.Sprintf("Add a NetworkPolicy that selects these pods and allows %s only from them (podSelector on their labels), or use %s.",
+		k8sMeshProtocols(w), tls)
 	risk := "can join the mesh and write silences that mute alerts on every replica (issue 5186); gossip has no authentication without --cluster.tls-config"
 	if len(policies) == 0 {
 		f.Severity = model.Info
-		f.Message = fmt.Sprintf("Nothing here restricts who reaches port %d of %s: the inputs hold no NetworkPolicy. If the cluster has none either, any pod %s.", clusterMeshPort, w.ID(), risk)
+		f.Message = fmt.Sprintf("Nothing here restricts who reaches port %d of %s: the inputs hold no NetworkPolicy. If the cluster has none either, any pod %s.", port, w.ID(), risk)
 		f.Locations = []Location{clusterTLSLoc(w)}
 		return f, true
 	}
@@ -105,10 +105,10 @@ func (c clusterInsecureGossip) kube(w *Workload, policies []*Object) (model.Find
 		}
 		selecting++
 		for i, r := range np.Spec.Ingress {
-			if clusterAllowsMesh(w, r.Ports) && clusterFromAnywhere(r.From) {
+			if clusterAllowsMesh(w, port, r.Ports) && clusterFromAnywhere(r.From) {
 				rule := o.Root.Get("spec", "ingress", i)
 				f.Message = fmt.Sprintf("%s lets every source reach port %d of %s (%s has no restriction on where traffic comes from): any pod, and anything routed into the cluster, %s.",
-					o.ID(), clusterMeshPort, w.ID(), rule.Path, risk)
+					o.ID(), port, w.ID(), rule.Path, risk)
 				f.Objects = append(f.Objects, o.ID())
 				f.Locations = []Location{rule.LocOr(o.Root), clusterTLSLoc(w)}
 				return f, true
@@ -119,7 +119,7 @@ func (c clusterInsecureGossip) kube(w *Workload, policies []*Object) (model.Find
 		return f, false
 	}
 	f.Message = fmt.Sprintf("No NetworkPolicy of the inputs (%d) selects the pods of %s for ingress, so nothing restricts who reaches port %d: any pod in the cluster %s.",
-		len(policies), w.ID(), clusterMeshPort, risk)
+		len(policies), w.ID(), port, risk)
 	f.Locations = []Location{clusterTLSLoc(w)}
 	return f, true
 }
@@ -139,7 +139,7 @@ func PolicyIngress(np networkingv1.NetworkPolicy) bool {
 }
 
 // clusterAllowsMesh: the rule's ports include the mesh port (no ports means all).
-func clusterAllowsMesh(w *Workload, ports []networkingv1.NetworkPolicyPort) bool {
+func clusterAllowsMesh(w *Workload, mesh int, ports []networkingv1.NetworkPolicyPort) bool {
 	if len(ports) == 0 {
 		return true
 	}
@@ -148,7 +148,7 @@ func clusterAllowsMesh(w *Workload, ports []networkingv1.NetworkPolicyPort) bool
 			return true
 		}
 		if p.Port.StrVal != "" {
-			if clusterNamedPort(w, p.Port.StrVal) == clusterMeshPort {
+			if clusterNamedPort(w, p.Port.StrVal) == mesh {
 				return true
 			}
 			continue
@@ -157,7 +157,7 @@ func clusterAllowsMesh(w *Workload, ports []networkingv1.NetworkPolicyPort) bool
 		if p.EndPort != nil {
 			hi = int(*p.EndPort)
 		}
-		if lo <= clusterMeshPort && clusterMeshPort <= hi {
+		if lo <= mesh && mesh <= hi {
 			return true
 		}
 	}
@@ -166,7 +166,7 @@ func clusterAllowsMesh(w *Workload, ports []networkingv1.NetworkPolicyPort) bool
 
 func clusterNamedPort(w *Workload, name string) int {
 	if w.Kind == "Alertmanager" && (name == "mesh-tcp" || name == "mesh-udp") {
-		return clusterMeshPort
+		return 9094 // prometheus-operator's container ports
 	}
 	for _, p := range w.Container.Get("ports").Items() {
 		if p.Get("name").String() == name {

@@ -33,17 +33,17 @@ func (c clusterLabelMissing) Run(s *Set) []model.Finding {
 		w := ws[0]
 		f := model.Finding{
 			ID: c.ID(), Severity: model.Warning, Symptoms: []model.Symptom{model.Missed, model.Delayed},
-			Message: fmt.Sprintf("No --cluster.label in a cluster of %d replicas: the mesh accepts any Alertmanager that reaches port 9094. "+
+			Message: fmt.Sprintf("No --cluster.label in a cluster of %d replicas: the mesh accepts any Alertmanager that reaches %s. "+
 				"Replicas keep re-joining the IPs of pods that went away (for --cluster.reconnect-timeout, 6h by default); when Kubernetes gives such an IP "+
 				"to a pod of another Alertmanager cluster, the two clusters merge (issues 2250, 1835). Merged clusters share silences, so a silence made "+
-				"for the other cluster mutes alerts here (missed), and every foreign member can add a peer timeout to the replicas' waits (delayed).", cl.Replicas()),
+				"for the other cluster mutes alerts here (missed), and every foreign member can add a peer timeout to the replicas' waits (delayed).", cl.Replicas(), k8sMeshPorts(ws...)),
 		}
 		label := clusterLabelValue(w)
 		if w.Kind == "Command" {
 			f.Severity = model.Info
-			f.Message = fmt.Sprintf("No --cluster.label in a cluster of %d replicas: the mesh accepts any Alertmanager that reaches port 9094. "+
+			f.Message = fmt.Sprintf("No --cluster.label in a cluster of %d replicas: the mesh accepts any Alertmanager that reaches %s. "+
 				"Should another Alertmanager cluster ever get an address these replicas still re-join (for --cluster.reconnect-timeout, 6h by default), "+
-				"the clusters merge and share silences (missed) and positions (delayed). Outside Kubernetes an address seldom passes to another Alertmanager, which makes that rare (issues 2250, 1835).", cl.Replicas())
+				"the clusters merge and share silences (missed) and positions (delayed). Outside Kubernetes an address seldom passes to another Alertmanager, which makes that rare (issues 2250, 1835).", cl.Replicas(), k8sMeshPorts(ws...))
 			label = "<site>/alertmanager"
 		}
 		f.Fix = fmt.Sprintf("Set %s, the same value on every replica of this cluster and a different one on every other cluster. "+

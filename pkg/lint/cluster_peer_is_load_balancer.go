@@ -56,16 +56,17 @@ func (c clusterPeerIsLoadBalancer) Run(s *Set) []model.Finding {
 				if w.Kind == "StatefulSet" {
 					sts = w.Object.Root.Get("spec", "serviceName").String()
 				}
-				fix := "Name the pods instead, through a headless Service (clusterIP: None, publishNotReadyAddresses: true, ports 9094/TCP and 9094/UDP)"
+				mesh := fmt.Sprint(k8sMeshPort(w))
+				fix := "Name the pods instead, through a headless Service (clusterIP: None, publishNotReadyAddresses: true, ports " + k8sMeshProtocols(w) + ")"
 				switch {
 				case sev == model.Warning && w.Kind != "Alertmanager":
 					fix = fmt.Sprintf("Remove --cluster.peer=%s: the other peers already hold the mesh together, and a join through a virtual IP adds nothing.", p.Value)
 				case sts != "":
-					fix += fmt.Sprintf(": %s.", strings.Join(clusterPodPeers(w.Name, sts, "9094", max(w.Replicas, 1)), " "))
+					fix += fmt.Sprintf(": %s.", strings.Join(clusterPodPeers(w.Name, sts, mesh, max(w.Replicas, 1)), " "))
 				case w.Kind == "Alertmanager":
 					fix = fmt.Sprintf("Remove %s from spec.additionalPeers: prometheus-operator already lists every pod by its DNS name under alertmanager-operated.", p.Value)
 				default:
-					fix += ": --cluster.peer=<headless-service>:9094 resolves to every pod."
+					fix += ": --cluster.peer=<headless-service>:" + mesh + " resolves to every pod."
 				}
 				out = append(out, model.Finding{
 					ID: c.ID(), Severity: sev, Symptoms: []model.Symptom{model.Duplicates},

@@ -49,7 +49,7 @@ func (c clusterPeersMissing) Run(s *Set) []model.Finding {
 				Objects: []string{w.ID()},
 				Message: fmt.Sprintf("%s has no --cluster.peer while the other members of this cluster of %d replicas have some: it is in the mesh only while another replica lists its address. "+
 					"If none does, or they cannot reach it when it restarts, it runs as a cluster of its own: an island that sends every notification itself.", clusterCap(w.ID()), n),
-				Fix:       "Give every replica the same list of --cluster.peer=<host>:9094, one per replica, itself included.",
+				Fix:       fmt.Sprintf("Give every replica the same list of --cluster.peer=<host>:%d, one per replica, itself included.", k8sMeshPort(w)),
 				Locations: []Location{clusterArgLoc(w, nil)},
 			})
 		}
@@ -75,17 +75,18 @@ func (c clusterPeersMissing) none(cl *Cluster, ws []*Workload, n int) model.Find
 		f.Locations = append(f.Locations, clusterArgLoc(w, nil))
 	}
 	w := ws[0]
+	port := strconv.Itoa(k8sMeshPort(w))
 	switch {
 	case w.Kind == "StatefulSet":
 		svc := w.Object.Root.Get("spec", "serviceName").String()
 		if svc == "" {
 			svc = "<headless-service>"
 		}
-		f.Fix = fmt.Sprintf("Add one peer per pod, itself included, by its DNS name under the governing headless Service: %s.", strings.Join(clusterPodPeers(w.Name, svc, "9094", n), " "))
+		f.Fix = fmt.Sprintf("Add one peer per pod, itself included, by its DNS name under the governing headless Service: %s.", strings.Join(clusterPodPeers(w.Name, svc, port, n), " "))
 	case w.Kind == "Deployment":
-		f.Fix = "Deployment pods have no stable names: add --cluster.peer=<headless-service>:9094 naming a headless Service (clusterIP: None, publishNotReadyAddresses: true) that selects these pods, or better, run a StatefulSet with one peer per pod."
+		f.Fix = "Deployment pods have no stable names: add --cluster.peer=<headless-service>:" + port + " naming a headless Service (clusterIP: None, publishNotReadyAddresses: true) that selects these pods, or better, run a StatefulSet with one peer per pod."
 	default:
-		f.Fix = "Give every replica --cluster.peer=<host>:9094 for each replica, itself included."
+		f.Fix = "Give every replica --cluster.peer=<host>:" + port + " for each replica, itself included."
 	}
 	return f
 }
@@ -97,7 +98,7 @@ func (c clusterPeersMissing) perPod(w *Workload) (model.Finding, bool) {
 	seen := map[int]bool{}
 	var bad []clusterPeer
 	var locs []Location
-	port, suffix := "9094", svc
+	port, suffix := strconv.Itoa(k8sMeshPort(w)), svc
 	for _, p := range clusterPeers(w) {
 		host, pt, err := net.SplitHostPort(p.Value)
 		if err != nil {

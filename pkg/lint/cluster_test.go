@@ -310,3 +310,49 @@ func TestClusterTLSFileOfCommandLine(t *testing.T) {
 		t.Fatal("mutual TLS reported")
 	}
 }
+
+// TestClusterMessagesNameTheMeshPort: messages name the cluster ports the replicas listen on,
+// not the default: two Alertmanagers on one host gossip on 9095 and 9096.
+func TestClusterMessagesNameTheMeshPort(t *testing.T) {
+	s := loadTestdata(t, "prometheus", "vm-two-on-host/am-a.service", "vm-two-on-host/am-b.service")
+	f, _ := testOnly(t, runChecks(s, clusterChecks()), "cluster/insecure-gossip", "anything that reaches ports 9095 and 9096 over TCP or UDP")
+	if want := "Let only the replicas reach 9095/TCP, 9095/UDP, 9096/TCP and 9096/UDP"; !strings.HasPrefix(f.Fix, want) {
+		t.Errorf("fix %q, want it to start with %q", f.Fix, want)
+	}
+	if strings.Contains(f.Message+f.Fix, "9094") {
+		t.Errorf("names 9094, a web port here: %s %s", f.Message, f.Fix)
+	}
+}
+
+// TestClusterInsecureGossipOwnPort: the policy is judged on the workload's cluster port: a
+// rule open to every source on 7946 leaves a mesh on 7946 open, one open on 9094 only does not.
+func TestClusterInsecureGossipOwnPort(t *testing.T) {
+	base := testdataText(t, "cluster", "insecure-open-policy.yaml")
+	on7946 := strings.Replace(base, "        - --config.file=/etc/alertmanager/alertmanager.yml\n",
+		"        - --config.file=/etc/alertmanager/alertmanager.yml\n        - --cluster.listen-address=[$(POD_IP)]:7946\n", 1)
+	for _, tc := range []struct{ name, port, phrase string }{
+		{"rule on the cluster port", "7946", "lets every source reach port 7946 of StatefulSet monitoring/alertmanager"},
+		{"rule on the default port only", "9094", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			text := strings.Replace(on7946, "    - namespaceSelector: {}\n", "    - namespaceSelector: {}\n    ports: [{port: "+tc.port+"}]\n", 1)
+			if text == on7946 || on7946 == base {
+				t.Fatal("the replacement did not apply")
+			}
+			s, err := Load([]Input{{Name: "insecure-open-policy.yaml", Data: []byte(text), Explicit: true}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fs := clusterTestRun(t, s, "cluster/insecure-gossip")
+			if tc.phrase == "" {
+				// Policies select the pods and none leaves 7946 open: nothing to say.
+				testOnly(t, fs, "cluster/insecure-gossip", "")
+				return
+			}
+			f, _ := testOnly(t, fs, "cluster/insecure-gossip", tc.phrase)
+			if !strings.Contains(f.Fix, "allows 7946/TCP and 7946/UDP only from them") {
+				t.Errorf("fix %q", f.Fix)
+			}
+		})
+	}
+}

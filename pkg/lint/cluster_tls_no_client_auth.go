@@ -15,7 +15,7 @@ import (
 // clusterTLSNoClientAuth: the gossip TLS server side (exporter-toolkit's tls_server_config in
 // the --cluster.tls-config file, cluster/tls_config.go) asks for no client certificate by
 // default; only client_auth_type: RequireAndVerifyClientCert makes it mutual TLS (ha-facts,
-// flags table). Without it the mesh is encrypted but anyone who reaches 9094 can join.
+// flags table). Without it the mesh is encrypted but anyone who reaches the cluster port can join.
 type clusterTLSNoClientAuth struct{}
 
 func (clusterTLSNoClientAuth) ID() string { return "cluster/tls-no-client-auth" }
@@ -58,7 +58,7 @@ func (c clusterTLSNoClientAuth) Run(s *Set) []model.Finding {
 			ID: c.ID(), Severity: model.Warning, Symptoms: []model.Symptom{model.Insecure},
 			Objects: []string{w.ID(), src},
 			Message: fmt.Sprintf("The tls_server_config of --cluster.tls-config=%s (%s) %s. The gossip is encrypted but not authenticated: %s, "+
-				"read the notification log and silences, and write silences that mute alerts on every replica (issue 5186).", a.Value, src, what, clusterTLSWho(cat.String())),
+				"read the notification log and silences, and write silences that mute alerts on every replica (issue 5186).", a.Value, src, what, clusterTLSWho(cat.String(), w)),
 			Fix: "In tls_server_config set client_auth_type: " + clusterMutualTLS + " and client_ca_file to the CA of the replicas' certificates; " +
 				"tls_client_config must present cert_file and key_file signed by that CA, or the replicas reject each other. Change all replicas together.",
 			Locations: []Location{a.At.Loc(), clusterEmbeddedLoc(cat.LocOr(server), server)},
@@ -86,7 +86,7 @@ func (c clusterTLSNoClientAuth) operator(w *Workload) (model.Finding, bool) {
 		ID: c.ID(), Severity: model.Warning, Symptoms: []model.Symptom{model.Insecure},
 		Objects: []string{w.ID()},
 		Message: fmt.Sprintf("In %s, %s: the gossip is encrypted but not authenticated, so %s, "+
-			"read the notification log and silences, and write silences that mute alerts on every replica (issue 5186).", w.ID(), what, clusterTLSWho(cat.String())),
+			"read the notification log and silences, and write silences that mute alerts on every replica (issue 5186).", w.ID(), what, clusterTLSWho(cat.String(), w)),
 		Fix:       "Set spec.clusterTLS.server.clientAuthType: " + clusterMutualTLS + " with server.client_ca (the CA of the client certificates) and spec.clusterTLS.client.cert/keySecret signed by it.",
 		Locations: []Location{cat.LocOr(server.LocNode(tls))},
 	}, true
@@ -94,13 +94,13 @@ func (c clusterTLSNoClientAuth) operator(w *Workload) (model.Finding, bool) {
 
 // clusterTLSWho says who can join with this client_auth_type. exporter-toolkit
 // (web/tls_config.go) accepts "RequireClientCert" as the old name of "RequireAnyClientCert":
-// both take any certificate, without checking it against a CA.
-func clusterTLSWho(clientAuthType string) string {
+// both take any certificate, without checking it against a CA. The port is w's cluster port.
+func clusterTLSWho(clientAuthType string, w *Workload) string {
 	switch clientAuthType {
 	case "RequireAnyClientCert", "RequireClientCert":
-		return "anyone who reaches port 9094 with any certificate, even a self-signed one, can join"
+		return fmt.Sprintf("anyone who reaches port %d with any certificate, even a self-signed one, can join", k8sMeshPort(w))
 	}
-	return "anyone who reaches port 9094 can join without a certificate"
+	return fmt.Sprintf("anyone who reaches port %d can join without a certificate", k8sMeshPort(w))
 }
 
 // clusterTLSFile finds the content of a --cluster.tls-config file in the Set: for a command

@@ -102,8 +102,7 @@ var corpus = []corpusSetup{
 			{name: "a Prometheus outside the operator sends to the Service", want: "prometheus/load-balancer",
 				edits: []corpusEdit{{file: "prometheus.yml", new: fmt.Sprintf(lbPrometheusYML, "alertmanager-main.monitoring.svc:9093")}}},
 			{name: "mesh port allowed only from a label the pods lack", want: "k8s/mesh-port-blocked",
-				edits:     []corpusEdit{{file: "kube-prometheus-alertmanager.yaml", old: "          app.kubernetes.io/name: alertmanager\n    ports:\n    - port: 9094", new: "          app: alertmanager\n    ports:\n    - port: 9094"}},
-				knownMiss: "k8s/mesh-port-udp looks at one protocol missing; with both closed no check fires (k8s/mesh-port-blocked is being added)"},
+				edits: []corpusEdit{{file: "kube-prometheus-alertmanager.yaml", old: "          app.kubernetes.io/name: alertmanager\n    ports:\n    - port: 9094", new: "          app: alertmanager\n    ports:\n    - port: 9094"}}},
 		},
 	},
 	{
@@ -126,8 +125,7 @@ var corpus = []corpusSetup{
 				edits: []corpusEdit{{file: "secret.yaml", old: `    - "name": "Critical"` + "\n", new: slowWebhookKP}},
 				also:  []judged{{"info config/no-dedup-key secret.yaml", "the added webhook does not deduplicate"}}},
 			{name: "mesh port allowed only from another instance", want: "k8s/mesh-port-blocked",
-				edits:     []corpusEdit{{file: "network-policy-downstream.yaml", old: "          app.kubernetes.io/instance: main\n", new: "          app.kubernetes.io/instance: user-workload\n"}},
-				knownMiss: "both protocols of the mesh port closed between the replicas: no check fires yet (k8s/mesh-port-blocked is being added)"},
+				edits: []corpusEdit{{file: "network-policy-downstream.yaml", old: "          app.kubernetes.io/instance: main\n", new: "          app.kubernetes.io/instance: user-workload\n"}}},
 		},
 	},
 	{
@@ -138,9 +136,7 @@ var corpus = []corpusSetup{
 			{"warning k8s/spread alertmanager-alertmanager.yaml", "no affinity or spread constraints on the Alertmanager object"},
 			{"warning k8s/storage alertmanager-alertmanager.yaml", "no spec.storage: emptyDir"},
 			{"info k8s/start-delay alertmanager-alertmanager.yaml", "0.33.1 without minReadySeconds: no --dispatch.start-delay"},
-		},
-		knownMiss: []judged{
-			{"k8s/mesh-port-blocked", "upstream's alertmanager-mesh policy allows 9094 only from pods labelled app=alertmanager, which the operator no longer sets (it sets app.kubernetes.io/name); with default-deny-all the mesh port is closed between the replicas: three islands, every notification three times. k8s/mesh-port-blocked is being added"},
+			{"error k8s/mesh-port-blocked networkpolicy-alertmanager.yaml", "upstream's alertmanager-mesh policy allows 9094 only from pods labelled app=alertmanager, which the operator no longer sets (it sets app.kubernetes.io/name); with default-deny-all the mesh port is closed between the replicas: three islands, every notification three times"},
 		},
 	},
 	{
@@ -206,9 +202,8 @@ var corpus = []corpusSetup{
 			{name: "Prometheus sends to a load balancer", want: "prometheus/load-balancer",
 				edits: []corpusEdit{{file: "prometheus.yml", new: fmt.Sprintf(lbPrometheusYML, "alertmanager-lb.example.com:9093")}}},
 			{name: "Prometheus sends to two of the three", want: "prometheus/subset",
-				edits:      []corpusEdit{{file: "prometheus.yml", new: fmt.Sprintf(lbPrometheusYML, "127.0.0.1:9093\n      - 127.0.0.1:9094")}},
-				knownMiss:  "the replicas share the host 127.0.0.1 and differ by web port (--web.listen-address :9093, :9094, :9095); static targets are matched to replicas by host, so a3 (:9095) left out goes unseen",
-				knownFalse: []judged{{"warning prometheus/mesh-port prometheus.yml", "127.0.0.1:9094 is a2's web port (--web.listen-address=:9094); the mesh ports are 8001-8003. The check takes 9094 as a gossip port whatever the inputs say (it fires as well when all three web ports are listed)"}}},
+				edits:     []corpusEdit{{file: "prometheus.yml", new: fmt.Sprintf(lbPrometheusYML, "127.0.0.1:9093\n      - 127.0.0.1:9094")}},
+				knownMiss: "the replicas share the host 127.0.0.1 and differ by web port (--web.listen-address :9093, :9094, :9095); static targets are matched to replicas by host, so a3 (:9095) left out goes unseen"},
 		},
 	},
 	{

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/amha-dev/kubectl-amha/pkg/model"
 )
 
 // loadTestdata loads files of testdata/<dir> into one Set, as `kubectl amha lint -f a -f b`
@@ -30,4 +32,26 @@ func testdataText(t *testing.T, dir, name string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// testOnly is the one finding of id in fs whose message holds phrase. With phrase "" no
+// finding of id may be there, and ok is false.
+func testOnly(t *testing.T, fs []model.Finding, id, phrase string) (f model.Finding, ok bool) {
+	t.Helper()
+	var hits []model.Finding
+	for _, f := range fs {
+		if f.ID == id {
+			hits = append(hits, f)
+		}
+	}
+	if phrase == "" {
+		if len(hits) > 0 {
+			t.Fatalf("unexpected %s: %s", id, hits[0].Message)
+		}
+		return model.Finding{}, false
+	}
+	if len(hits) != 1 || !strings.Contains(hits[0].Message, phrase) {
+		t.Fatalf("want one %s saying %q, got %d: %+v", id, phrase, len(hits), hits)
+	}
+	return hits[0], true
 }

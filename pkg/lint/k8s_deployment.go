@@ -36,9 +36,9 @@ func (c k8sDeployment) Run(s *Set) []model.Finding {
 				"(only a Service name that resolves to whichever pod IPs it has at that moment), a rolling update adds and removes members under new names, and %s. "+
 				"A replica that resolves no other pod when it starts (at a first start or a full restart the pods start together) settles alone and notifies as an island, "+
 				"sending every notification it holds, until a re-resolution of the peer name (every 15s) finds the other pods and joins them.", w.Replicas, state),
-			Fix: "Run it as a StatefulSet: spec.serviceName naming a headless Service (clusterIP: None, publishNotReadyAddresses: true, ports 9094/TCP and 9094/UDP), " +
-				"podManagementPolicy: Parallel, one --cluster.peer=<statefulset>-<i>.<service>:9094 per replica, itself included, and a volumeClaimTemplate mounted at --storage.path. " +
-				"`kubectl amha snippets` prints all of it.",
+			Fix: fmt.Sprintf("Run it as a StatefulSet: spec.serviceName naming a headless Service (clusterIP: None, publishNotReadyAddresses: true, ports %s), "+
+				"podManagementPolicy: Parallel, one --cluster.peer=<statefulset>-<i>.<service>:%d per replica, itself included, and a volumeClaimTemplate mounted at --storage.path. "+
+				"`kubectl amha snippets` prints all of it.", k8sMeshProtocols(w), k8sMeshPort(w)),
 			Locations: []Location{w.Object.Root.Get("kind").LocOr(w.At)},
 		})
 	}

@@ -71,26 +71,9 @@ func (m k8sPortProtocols) only() (p corev1.Protocol, i int, ok bool) {
 
 // service: a Service that lists the mesh port in one protocol only.
 func (c k8sMeshPortUDP) service(w *Workload, svc k8sService, port int) []model.Finding {
-	named := map[string]int32{}
-	for _, p := range k8sContainerPorts(w) {
-		if p.Name != "" {
-			named[p.Name] = p.ContainerPort
-		}
-	}
 	seen := k8sPortProtocols{}
 	for i, p := range svc.Svc.Spec.Ports {
-		target := int(p.Port)
-		switch {
-		case p.TargetPort.Type == intstr.String && p.TargetPort.StrVal != "":
-			n, ok := named[p.TargetPort.StrVal]
-			if !ok {
-				continue
-			}
-			target = int(n)
-		case p.TargetPort.IntValue() != 0:
-			target = p.TargetPort.IntValue()
-		}
-		if target == port {
+		if k8sTargetPort(w, p) == port {
 			seen.add(p.Protocol, i)
 		}
 	}
@@ -110,6 +93,24 @@ func (c k8sMeshPortUDP) service(w *Workload, svc k8sService, port int) []model.F
 			strings.ToLower(string(missing)), port, port, missing, has),
 		Locations: []Location{at.Get("protocol").LocOr(at)},
 	}}
+}
+
+// k8sTargetPort is the container port a Service port sends to: its targetPort, a name resolved
+// through the alertmanager container's ports (0 when the container declares no such name), or
+// the port itself.
+func k8sTargetPort(w *Workload, p corev1.ServicePort) int {
+	switch {
+	case p.TargetPort.Type == intstr.String && p.TargetPort.StrVal != "":
+		for _, cp := range k8sContainerPorts(w) {
+			if cp.Name == p.TargetPort.StrVal {
+				return int(cp.ContainerPort)
+			}
+		}
+		return 0
+	case p.TargetPort.IntValue() != 0:
+		return p.TargetPort.IntValue()
+	}
+	return int(p.Port)
 }
 
 // container: the container declares the mesh port in one protocol only.
@@ -158,63 +159,34 @@ func (p k8sPolicy) has(t networkingv1.PolicyType) bool {
 }
 
 // policies: NetworkPolicies that let a replica reach another on the mesh port over one
-// protocol and not the other. A policy isolates the pods it selects: only what some policy
-// allows gets through, for ingress at the receiver and for egress at the sender.
+// protocol and not the other. Both protocols closed is k8s/mesh-port-blocked's.
 func (c k8sMeshPortUDP) policies(s *Set, w *Workload, port int) (model.Finding, bool) {
-	var pols []k8sPolicy
-	for _, o := range k8sOfKind(s, w, "NetworkPolicy") {
-		var p networkingv1.NetworkPolicy
-		if err := o.Decode(&p); err == nil {
-			pols = append(pols, k8sPolicy{Obj: o, Pol: p})
+	m := k8sMeshPolicies(s, w, port)
+	for _, p := range m.Pairs {
+		if p.Open[0] == p.Open[1] {
+			continue // both open, or both closed: not a protocol mismatch
 		}
-	}
-	if len(pols) == 0 {
-		return model.Finding{}, false
-	}
-	pods := k8sPods(w)
-	names := k8sPodNames(w, len(pods))
-	named := k8sContainerPorts(w)
-	for j := range pods {
-		for i := range pods {
-			if i == j && len(pods) > 1 {
-				continue
-			}
-			var ok [2]bool
-			for k, proto := range k8sProtocols {
-				eg, _ := k8sAllowed(pols, networkingv1.PolicyTypeEgress, pods[j], pods[i], port, proto, named)
-				in, _ := k8sAllowed(pols, networkingv1.PolicyTypeIngress, pods[i], pods[j], port, proto, named)
-				ok[k] = eg && in
-			}
-			if ok[0] == ok[1] {
-				continue // both open, or both closed: not a protocol mismatch
-			}
-			has, missing := corev1.ProtocolTCP, corev1.ProtocolUDP
-			if ok[1] {
-				has, missing = corev1.ProtocolUDP, corev1.ProtocolTCP
-			}
-			from, to := names[j], names[i]
-			field, side := "egress", "egress from "+from
-			eg, b := k8sAllowed(pols, networkingv1.PolicyTypeEgress, pods[j], pods[i], port, missing, named)
-			if eg {
-				field, side = "ingress", "ingress to "+to
-				_, b = k8sAllowed(pols, networkingv1.PolicyTypeIngress, pods[i], pods[j], port, missing, named)
-			}
-			effect := "UDP carries the failure-detection probes and the gossip of the notification log and silences: without it they travel only with the TCP push/pull (every 1m), " +
-				"so a replica's log entry often arrives after the next replica's wait has ended, and both send (duplicates); memberlist says so only at debug level, and the pods stay Ready (issue 1564)"
-			if missing == corev1.ProtocolTCP {
-				effect = "TCP carries the join and the full state sync: a replica that starts while it is blocked cannot join, and runs as an island that sends every notification itself"
-			}
-			return model.Finding{
-				ID: c.ID(), Severity: model.Error, Symptoms: []model.Symptom{model.Duplicates},
-				Objects: []string{b.Obj.ID(), w.ID()},
-				Message: fmt.Sprintf("The NetworkPolicies let %s reach %s on the mesh port %d over %s but not over %s (%s is restricted by %s). memberlist needs both (issue 1550): %s. "+
-					"A policy does not cut flows that already exist (conntrack), so this may show only when a pod is recreated.",
-					from, to, port, has, missing, side, b.Obj.ID(), effect),
-				Fix: fmt.Sprintf("Allow %d over both TCP and UDP between the replicas in the %s rules of %s: {%s: [{podSelector: {matchLabels: <the replicas' labels>}}], ports: [{port: %d, protocol: TCP}, {port: %d, protocol: UDP}]}.",
-					port, field, b.Obj.ID(), map[string]string{"egress": "to", "ingress": "from"}[field], port, port),
-				Locations: []Location{b.Obj.Root.Get("spec", field).LocOr(b.Obj.Root.Get("spec"))},
-			}, true
+		has, missing := corev1.ProtocolTCP, corev1.ProtocolUDP
+		if p.Open[1] {
+			has, missing = corev1.ProtocolUDP, corev1.ProtocolTCP
 		}
+		from, to := m.Names[p.From], m.Names[p.To]
+		bl := m.Blocker(p, missing)
+		effect := "UDP carries the failure-detection probes and the gossip of the notification log and silences: without it they travel only with the TCP push/pull (every 1m), " +
+			"so a replica's log entry often arrives after the next replica's wait has ended, and both send (duplicates); memberlist says so only at debug level, and the pods stay Ready (issue 1564)"
+		if missing == corev1.ProtocolTCP {
+			effect = "TCP carries the join and the full state sync: a replica that starts while it is blocked cannot join, and runs as an island that sends every notification itself"
+		}
+		return model.Finding{
+			ID: c.ID(), Severity: model.Error, Symptoms: []model.Symptom{model.Duplicates},
+			Objects: []string{bl.By.Obj.ID(), w.ID()},
+			Message: fmt.Sprintf("The NetworkPolicies let %s reach %s on the mesh port %d over %s but not over %s (%s is restricted by %s). memberlist needs both (issue 1550): %s. "+
+				"A policy does not cut flows that already exist (conntrack), so this may show only when a pod is recreated.",
+				from, to, port, has, missing, bl.Side, bl.By.Obj.ID(), effect),
+			Fix: fmt.Sprintf("Allow %d over both TCP and UDP between the replicas in the %s rules of %s: {%s: [{podSelector: {matchLabels: <the replicas' labels>}}], ports: [{port: %d, protocol: TCP}, {port: %d, protocol: UDP}]}.",
+				port, bl.Field, bl.By.Obj.ID(), bl.Peers(), port, port),
+			Locations: []Location{bl.ByLoc()},
+		}, true
 	}
 	return model.Finding{}, false
 }

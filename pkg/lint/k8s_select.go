@@ -3,6 +3,7 @@ package lint
 import (
 	"fmt"
 	"net"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -220,6 +221,43 @@ func k8sPort(w *Workload, flag string, def int) int {
 
 // k8sMeshPort is the cluster port (--cluster.listen-address, default 9094).
 func k8sMeshPort(w *Workload) int { return k8sPort(w, "cluster.listen-address", 9094) }
+
+// k8sMeshPortsOf are the distinct cluster ports of workloads, in order.
+func k8sMeshPortsOf(ws []*Workload) []int {
+	seen := map[int]bool{}
+	var ports []int
+	for _, w := range ws {
+		if p := k8sMeshPort(w); !seen[p] {
+			seen[p] = true
+			ports = append(ports, p)
+		}
+	}
+	sort.Ints(ports)
+	return ports
+}
+
+// k8sMeshPorts names the cluster ports of workloads for a message: "port 9094", "ports 9095
+// and 9096".
+func k8sMeshPorts(ws ...*Workload) string {
+	var out []string
+	for _, p := range k8sMeshPortsOf(ws) {
+		out = append(out, strconv.Itoa(p))
+	}
+	if len(out) == 1 {
+		return "port " + out[0]
+	}
+	return "ports " + configAndList(out)
+}
+
+// k8sMeshProtocols names the cluster ports of workloads with both protocols, for a fix:
+// "9094/TCP and 9094/UDP".
+func k8sMeshProtocols(ws ...*Workload) string {
+	var out []string
+	for _, p := range k8sMeshPortsOf(ws) {
+		out = append(out, fmt.Sprintf("%d/TCP", p), fmt.Sprintf("%d/UDP", p))
+	}
+	return configAndList(out)
+}
 
 // k8sWebPort is the HTTP port (--web.listen-address, default :9093).
 func k8sWebPort(w *Workload) int { return k8sPort(w, "web.listen-address", 9093) }

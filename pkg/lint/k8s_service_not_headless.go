@@ -44,8 +44,8 @@ func (c k8sServiceNotHeadless) Run(s *Set) []model.Finding {
 		f := model.Finding{
 			ID: c.ID(), Severity: model.Error, Symptoms: []model.Symptom{model.Duplicates},
 			Objects: []string{w.ID(), svc.Obj.ID()},
-			Fix: fmt.Sprintf("Make %s headless: spec.clusterIP: None, with publishNotReadyAddresses: true and ports 9094/TCP and 9094/UDP. "+
-				"spec.clusterIP cannot be changed in place: delete the Service and create it again (keep a separate ClusterIP Service for the web UI if you need one).", svc.Obj.ID()),
+			Fix: fmt.Sprintf("Make %s headless: spec.clusterIP: None, with publishNotReadyAddresses: true and ports %s. "+
+				"spec.clusterIP cannot be changed in place: delete the Service and create it again (keep a separate ClusterIP Service for the web UI if you need one).", svc.Obj.ID(), k8sMeshProtocols(w)),
 			Locations: []Location{
 				svc.Obj.Root.Get("spec", "clusterIP").LocOr(svc.Obj.Root.Get("spec")),
 				nameNode.Loc(),

@@ -60,6 +60,8 @@ func TestK8sFindingsPerInput(t *testing.T) {
 		{[]string{"service-clusterip.yaml"}, []string{"error k8s/service-not-headless", "warning k8s/pdb", "warning k8s/spread"}},
 		{[]string{"parallel-no-publish.yaml"}, []string{"warning k8s/publish-not-ready"}},
 		{[]string{"deployment-3-replicas.yaml"}, []string{"warning k8s/deployment", "warning k8s/storage"}},
+		// prometheus-operator's example policies on today's operator labels: the mesh port is closed.
+		{[]string{"mesh-port-blocked.yaml"}, []string{"error k8s/mesh-port-blocked"}},
 		{[]string{"mesh-tcp-only.yaml"}, []string{"error k8s/mesh-port-udp", "info k8s/mesh-port-udp", "info k8s/mesh-port-udp"}},
 		{[]string{"pdb-blocks-drain.yaml"}, []string{"info k8s/pdb"}},
 		{[]string{"probes-v1-api.yaml"}, []string{"error k8s/probes", "info k8s/pdb", "warning k8s/probes", "warning k8s/spread"}},
@@ -224,22 +226,11 @@ func TestK8sStorageOperator(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var hits []model.Finding
-			for _, f := range k8sTestRun(s) {
-				if f.ID == "k8s/storage" {
-					hits = append(hits, f)
-				}
-			}
-			if tc.phrase == "" {
-				if len(hits) > 0 {
-					t.Fatalf("unexpected k8s/storage: %s", hits[0].Message)
-				}
+			f, ok := testOnly(t, k8sTestRun(s), "k8s/storage", tc.phrase)
+			if !ok {
 				return
 			}
-			if len(hits) != 1 || !strings.Contains(hits[0].Message, tc.phrase) {
-				t.Fatalf("want one k8s/storage saying %q, got %d: %v", tc.phrase, len(hits), hits)
-			}
-			if l := hits[0].Locations[0]; l.Line != tc.line || l.Column != tc.col {
+			if l := f.Locations[0]; l.Line != tc.line || l.Column != tc.col {
 				t.Errorf("first location %s, want line %d column %d", l, tc.line, tc.col)
 			}
 		})
@@ -358,5 +349,60 @@ spec: {maxUnavailable: 1, selector: ` + sel + `}
 		if f.ID == "k8s/pdb" || f.ID == "k8s/spread" {
 			t.Errorf("unexpected %s: %s", f.ID, f.Message)
 		}
+	}
+}
+
+// TestK8sMeshPortBlocked: NetworkPolicies that close the mesh port over both protocols give
+// k8s/mesh-port-blocked, and never k8s/mesh-port-udp for the same cause; policies that leave
+// it open over both give neither.
+func TestK8sMeshPortBlocked(t *testing.T) {
+	base := testdataText(t, "k8s", "mesh-port-blocked.yaml")
+	_, noPolicies, _ := strings.Cut(base, "metadata:\n  name: alertmanager-mesh\n")
+	_, noPolicies, _ = strings.Cut(noPolicies, "---\n")
+	const fromApp = "        matchExpressions:\n        - key: app\n          operator: In\n          values:\n          - alertmanager\n        - key: alertmanager\n"
+	const fromName = "        matchExpressions:\n        - key: app.kubernetes.io/name\n          operator: In\n          values:\n          - alertmanager\n        - key: alertmanager\n"
+	webOnly := strings.Replace(base, "    - port: 9094\n      protocol: TCP\n    - port: 9094\n      protocol: UDP\n", "    - port: 9093\n      protocol: TCP\n", 1)
+	for _, tc := range []struct {
+		name, text string
+		sev        model.Severity
+		line, col  int
+		phrase     string // "" when nothing must fire
+	}{
+		{"allowed only from a label the pods do not carry", base, model.Error, 29, 5,
+			"the rule spec.ingress[0] of NetworkPolicy monitoring/alertmanager-mesh allows 9094 only from pods matching alertmanager in (main),app in (alertmanager), labels alertmanager-main-0 does not carry"},
+		{"both protocols closed", webOnly, model.Error, 13, 3,
+			"let no replica of Alertmanager monitoring/main reach another on the mesh port 9094, over TCP or UDP (ingress to alertmanager-main-1 is restricted by NetworkPolicy monitoring/alertmanager-web)"},
+		{"one replica cut off", strings.Replace(base, fromApp, "        matchExpressions:\n        - {key: statefulset.kubernetes.io/pod-name, operator: NotIn, values: [alertmanager-main-2]}\n        - key: alertmanager\n", 1), model.Warning, 29, 5,
+			"let alertmanager-main-2 reach alertmanager-main-0 on the mesh port 9094 over neither TCP nor UDP (ingress to alertmanager-main-0 is restricted by NetworkPolicy monitoring/alertmanager-web; " +
+				"the rule spec.ingress[0] of NetworkPolicy monitoring/alertmanager-mesh allows 9094 only from pods matching alertmanager in (main),statefulset.kubernetes.io/pod-name notin (alertmanager-main-2), " +
+				"labels alertmanager-main-2 does not carry; 2 of the 6 directions between replicas are closed)"},
+		{"allowed from the pods' own labels", strings.Replace(base, fromApp, fromName, 1), 0, 0, 0, ""},
+		{"open on both from any pod", strings.Replace(base, "  - from:\n    - podSelector:\n"+fromApp+"          operator: In\n          values:\n          - main\n", "  - from: []\n", 1), 0, 0, 0, ""},
+		{"no policy", noPolicies, 0, 0, 0, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.text == base && tc.phrase == "" {
+				t.Fatal("the replacement did not apply")
+			}
+			s, err := Load([]Input{{Name: "mesh-port-blocked.yaml", Data: []byte(tc.text), Explicit: true}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fs := k8sTestRun(s)
+			testOnly(t, fs, "k8s/mesh-port-udp", "")
+			f, ok := testOnly(t, fs, "k8s/mesh-port-blocked", tc.phrase)
+			if !ok {
+				return
+			}
+			if f.Severity != tc.sev {
+				t.Errorf("severity %s, want %s", f.Severity, tc.sev)
+			}
+			if l := f.Locations[0]; l.Line != tc.line || l.Column != tc.col {
+				t.Errorf("first location %s, want line %d column %d", l, tc.line, tc.col)
+			}
+			if want := "{podSelector: {matchLabels: {alertmanager: main}}}], ports: [{port: 9094, protocol: TCP}, {port: 9094, protocol: UDP}]"; !strings.Contains(f.Fix, want) {
+				t.Errorf("fix %q lacks %q", f.Fix, want)
+			}
+		})
 	}
 }

@@ -348,18 +348,11 @@ func promLBWord(host string) string {
 var promMeshNames = []string{"mesh", "tcp-mesh", "udp-mesh", "mesh-tcp", "mesh-udp", "cluster", "cluster-tcp", "cluster-udp", "gossip"}
 
 // promMeshValues are the values a port label can take on the gossip port in this Set: its
-// names (the usual ones and those the Set's Services and containers give 9094) and numbers.
+// names (the usual ones and those the Set's Services and containers give the cluster ports)
+// and numbers (promMeshPorts).
 func promMeshValues(s *Set) (names, numbers []string) {
 	names = append(names, promMeshNames...)
-	ports := map[int]bool{9094: true}
-	for _, w := range k8sWorkloads(s) {
-		ports[k8sMeshPort(w)] = true
-	}
-	for _, w := range s.Workloads {
-		if w.Kind == "Command" {
-			ports[k8sMeshPort(w)] = true
-		}
-	}
+	ports := promMeshPorts(s)
 	for _, w := range k8sWorkloads(s) {
 		for _, cp := range k8sContainerPorts(w) {
 			if ports[int(cp.ContainerPort)] && cp.Name != "" {
@@ -381,7 +374,77 @@ func promMeshValues(s *Set) (names, numbers []string) {
 	return names, numbers
 }
 
-// promIsMeshPort reports whether port is a cluster port in this Set (9094 by default).
+// promMeshPorts are the cluster ports of the Set's Alertmanagers, read from their
+// --cluster.listen-address (9094 when the Set holds no Alertmanager, or a flag does not say),
+// with the Service ports that send to them, less every port one of them serves its web on
+// (--web.listen-address, and the Service ports that send there): two Alertmanagers on one
+// host may have web 9093 and 9094 and gossip elsewhere, and a target on a web port is right.
+func promMeshPorts(s *Set) map[int]bool {
+	ports, web := map[int]bool{}, map[int]bool{}
+	for _, w := range s.Workloads {
+		ports[k8sMeshPort(w)] = true
+		web[k8sWebPort(w)] = true
+	}
+	if len(s.Workloads) == 0 {
+		ports[9094] = true
+	}
+	for _, w := range k8sWorkloads(s) {
+		for _, ks := range k8sServices(s, w) {
+			for _, p := range ks.Svc.Spec.Ports {
+				switch k8sTargetPort(w, p) {
+				case k8sMeshPort(w):
+					ports[int(p.Port)] = true
+				case k8sWebPort(w):
+					web[int(p.Port)] = true
+				}
+			}
+		}
+	}
+	for p := range web {
+		delete(ports, p)
+	}
+	return ports
+}
+
+// promMeshList names the Set's cluster ports for a message: "9094", "9095 and 9096".
+func promMeshList(s *Set) string {
+	_, nums := promMeshValues(s)
+	return configAndList(nums)
+}
+
+// promWebPortFor is the web port of the Alertmanagers whose cluster port is mesh, else of the
+// Set's Alertmanagers (promSharedWebPort).
+func promWebPortFor(s *Set, mesh int) int {
+	var ws []*Workload
+	for _, w := range s.Workloads {
+		if k8sMeshPort(w) == mesh {
+			ws = append(ws, w)
+		}
+	}
+	if len(ws) == 0 {
+		ws = s.Workloads
+	}
+	return promSharedWebPort(ws)
+}
+
+// promSharedWebPort is the web port (--web.listen-address) the workloads share, else the
+// default 9093.
+func promSharedWebPort(ws []*Workload) int {
+	web := 0
+	for _, w := range ws {
+		if p := k8sWebPort(w); web == 0 || web == p {
+			web = p
+		} else {
+			return 9093
+		}
+	}
+	if web == 0 {
+		return 9093
+	}
+	return web
+}
+
+// promIsMeshPort reports whether port is a cluster port in this Set (promMeshPorts).
 func promIsMeshPort(s *Set, port int) bool {
 	if port == 0 {
 		return false

@@ -139,7 +139,8 @@ func (c prometheusLoadBalancer) static(s *Set, t promTarget) (model.Finding, boo
 		f.Objects = append(f.Objects, h.W.ID())
 		f.Message = fmt.Sprintf("The Alertmanager target %s is the docker-compose service %s, which runs %d containers: Docker's DNS answers its name with every container's address, "+
 			"but it is one target, and each connection goes to one container. Through it %s.", t.At.String(), h.W.Name, h.W.Replicas, promLBEffect)
-		f.Fix = "Run one compose service per Alertmanager replica (am1, am2, ...) and list each as a static target (am1:9093, am2:9093, ...)."
+		web := k8sWebPort(h.W)
+		f.Fix = fmt.Sprintf("Run one compose service per Alertmanager replica (am1, am2, ...) and list each as a static target (am1:%d, am2:%d, ...).", web, web)
 		return f, true
 	case promHostUnknown:
 		word := promLBWord(t.Host)

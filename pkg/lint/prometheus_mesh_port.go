@@ -13,8 +13,9 @@ import (
 
 // prometheusMeshPort: Kubernetes discovery makes one target per port of the Alertmanager
 // endpoints or pods; without a rule keeping only the web port, Prometheus also posts alerts
-// to the cluster port 9094, where memberlist does not speak HTTP (ha-facts: "keeping only the
-// web port (otherwise alerts also go to 9094)"). A target on 9094 alone reaches no replica.
+// to the cluster port (9094 by default), where memberlist does not speak HTTP (ha-facts:
+// "keeping only the web port (otherwise alerts also go to 9094)"). A target on the cluster
+// port alone reaches no replica. The ports are the Alertmanagers' own (promMeshPorts).
 type prometheusMeshPort struct{}
 
 func (prometheusMeshPort) ID() string { return "prometheus/mesh-port" }
@@ -57,7 +58,7 @@ func (c prometheusMeshPort) kubernetes(s *Set, e promEntry) []model.Finding {
 			continue
 		}
 		keeps, byName := promKeepsWebPort(s, e, role)
-		if keeps {
+		if keeps || promMeshList(s) == "" {
 			continue
 		}
 		locs := []Location{sd.Get("role").Loc()}
@@ -66,8 +67,8 @@ func (c prometheusMeshPort) kubernetes(s *Set, e promEntry) []model.Finding {
 		}
 		label, value := promWebPortRule(s, role)
 		msg := fmt.Sprintf("The entry alerting.alertmanagers[%d] discovers Alertmanager with kubernetes_sd_configs role %s, and no relabel rule keeps only the web port: "+
-			"every port of the %s becomes a target, the cluster port 9094 too, so Prometheus also posts every alert to 9094. %s.",
-			e.Index, role, promRoleWhat(role), promMeshEffect)
+			"every port of the %s becomes a target, the cluster port %s too, so Prometheus also posts every alert to %s. %s.",
+			e.Index, role, promRoleWhat(role), promMeshList(s), promMeshList(s), promMeshEffect)
 		if byName != nil {
 			msg = fmt.Sprintf("The entry alerting.alertmanagers[%d] discovers Alertmanager with kubernetes_sd_configs role %s and keeps %s by name only. "+
 				"Its ports leave out the cluster port, but %s, and %s discovery also makes a target for every container port of the Service's pods that the Service does not expose, "+
@@ -104,7 +105,7 @@ func (c prometheusMeshPort) static(s *Set, e promEntry) []model.Finding {
 	}
 	f := model.Finding{
 		ID: c.ID(), Objects: []string{e.Cfg.Name}, Locations: locs,
-		Fix: "Use the web port (9093) in the targets: " + strings.Join(promToWebPort(names), ", ") + ".",
+		Fix: "Use the web port in the targets: " + strings.Join(promToWebPort(s, mesh), ", ") + ".",
 	}
 	if len(mesh) == len(targets) {
 		f.Severity, f.Symptoms = model.Error, []model.Symptom{model.Missed}
@@ -127,25 +128,25 @@ func (c prometheusMeshPort) dns(s *Set, e promEntry) []model.Finding {
 			for _, n := range sd.Get("names").Items() {
 				first := strings.ToLower(strings.TrimPrefix(strings.Split(n.String(), ".")[0], "_"))
 				if mesh, _ := promMeshValues(s); strings.HasPrefix(n.String(), "_") && promIndex(mesh, first) >= 0 {
-					out = append(out, c.dnsFinding(e, n, fmt.Sprintf("the SRV name %s looks up the cluster port %q", n.String(), first)))
+					out = append(out, c.dnsFinding(e, n, fmt.Sprintf("the SRV name %s looks up the cluster port %q", n.String(), first), promWebPortFor(s, 0)))
 				}
 			}
 			continue
 		}
 		port := sd.Get("port")
 		if n, ok := port.Int(); ok && promIsMeshPort(s, n) {
-			out = append(out, c.dnsFinding(e, port, fmt.Sprintf("dns_sd_configs type %s uses port %d, the cluster port", typ, n)))
+			out = append(out, c.dnsFinding(e, port, fmt.Sprintf("dns_sd_configs type %s uses port %d, the cluster port", typ, n), promWebPortFor(s, n)))
 		}
 	}
 	return out
 }
 
-func (c prometheusMeshPort) dnsFinding(e promEntry, at Node, what string) model.Finding {
+func (c prometheusMeshPort) dnsFinding(e promEntry, at Node, what string, web int) model.Finding {
 	return model.Finding{
 		ID: c.ID(), Severity: model.Error, Symptoms: []model.Symptom{model.Missed},
 		Objects:   []string{e.Cfg.Name},
 		Message:   fmt.Sprintf("The entry alerting.alertmanagers[%d] sends alerts to the cluster (gossip) port: %s. %s.", e.Index, what, promMeshNone),
-		Fix:       "Look up the web port: with type A, port: 9093; with SRV, the web port's name (_web._tcp.<service>.<namespace>.svc).",
+		Fix:       fmt.Sprintf("Look up the web port: with type A, port: %d; with SRV, the web port's name (_web._tcp.<service>.<namespace>.svc).", web),
 		Locations: []Location{at.Loc()},
 	}
 }
@@ -349,12 +350,7 @@ func promWebPortRule(s *Set, role string) (label, value string) {
 	case "endpointslice":
 		return "__meta_kubernetes_endpointslice_port_name", value
 	case "pod":
-		port := 9093
-		for _, w := range k8sWorkloads(s) {
-			port = k8sWebPort(w)
-			break
-		}
-		return "__meta_kubernetes_pod_container_port_number", strconv.Itoa(port)
+		return "__meta_kubernetes_pod_container_port_number", strconv.Itoa(promWebPortFor(s, 0))
 	}
 	return "__meta_kubernetes_endpoint_port_name", value
 }
@@ -369,10 +365,11 @@ func promRoleWhat(role string) string {
 	return "Alertmanager Endpoints"
 }
 
-func promToWebPort(targets []string) []string {
+// promToWebPort are the targets on the web port of the Alertmanager whose cluster port they name.
+func promToWebPort(s *Set, targets []promTarget) []string {
 	var out []string
 	for _, t := range targets {
-		out = append(out, promFixedPort.ReplaceAllString(t, ":9093"))
+		out = append(out, promFixedPort.ReplaceAllString(t.At.String(), fmt.Sprintf(":%d", promWebPortFor(s, t.Port))))
 	}
 	return out
 }

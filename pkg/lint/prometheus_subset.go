@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -178,7 +179,7 @@ func (c prometheusSubset) peers(pc *PromConfig, cl *Cluster, got map[string][]pr
 		Objects: []string{pc.Name, cl.Name},
 		Message: fmt.Sprintf("The static Alertmanager targets reach %d of the %d replicas that %s name as peers: %s %s no alerts from this Prometheus. %s.",
 			len(got), len(all), cl.Name, strings.Join(missing, ", "), promGetsGet(len(missing)), promSubsetEffect),
-		Fix:       fmt.Sprintf("Add a target for every replica, on its web port: %s.", strings.Join(promWithPort(missing), ", ")),
+		Fix:       fmt.Sprintf("Add a target for every replica, on its web port: %s.", strings.Join(promWithPort(missing, promSharedWebPort(cl.Workloads)), ", ")),
 		Locations: []Location{first.At.Loc()},
 	}, true
 }
@@ -297,10 +298,10 @@ func promSorted(l []string) string {
 	return strings.Join(l, ", ")
 }
 
-func promWithPort(hosts []string) []string {
+func promWithPort(hosts []string, web int) []string {
 	var out []string
 	for _, h := range hosts {
-		out = append(out, h+":9093")
+		out = append(out, net.JoinHostPort(h, strconv.Itoa(web)))
 	}
 	return out
 }

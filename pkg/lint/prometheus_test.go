@@ -67,26 +67,18 @@ func TestPrometheusMeshPortPodPorts(t *testing.T) {
 			if tc.text == base && tc.name != "pods declare 9094" {
 				t.Fatal("the replacement did not apply")
 			}
-			var hits []model.Finding
-			for _, f := range promTestRun(t, file, tc.text) {
-				if f.ID == "prometheus/mesh-port" {
-					hits = append(hits, f)
-				}
-			}
-			if tc.phrase == "" {
-				if len(hits) > 0 {
-					t.Fatalf("unexpected prometheus/mesh-port: %s", hits[0].Message)
-				}
+			f, ok := testOnly(t, promTestRun(t, file, tc.text), "prometheus/mesh-port", tc.phrase)
+			if !ok {
 				return
 			}
-			if len(hits) != 1 || hits[0].Severity != model.Warning || !strings.Contains(hits[0].Message, tc.phrase) {
-				t.Fatalf("want one warning prometheus/mesh-port saying %q, got %v", tc.phrase, hits)
+			if f.Severity != model.Warning {
+				t.Errorf("severity %s, want warning", f.Severity)
 			}
-			if l := hits[0].Locations[0]; l.Line != tc.line || l.Column != tc.col {
+			if l := f.Locations[0]; l.Line != tc.line || l.Column != tc.col {
 				t.Errorf("first location %s, want line %d column %d", l, tc.line, tc.col)
 			}
-			if !strings.Contains(hits[0].Fix, "{source_labels: [__meta_kubernetes_endpoint_port_name], regex: web, action: keep}") {
-				t.Errorf("fix %q", hits[0].Fix)
+			if !strings.Contains(f.Fix, "{source_labels: [__meta_kubernetes_endpoint_port_name], regex: web, action: keep}") {
+				t.Errorf("fix %q", f.Fix)
 			}
 		})
 	}
@@ -111,5 +103,96 @@ func TestPrometheusSubsetOperatorPortLabels(t *testing.T) {
 	}
 	if want := "(__meta_kubernetes_endpoint_port_name, or __meta_kubernetes_endpointslice_port_name when it discovers through EndpointSlices)"; !strings.Contains(f.Message, want) {
 		t.Errorf("message lacks %q:\n%s", want, f.Message)
+	}
+}
+
+// TestPrometheusMeshPortReadsPorts: the cluster and web ports are the Alertmanagers' own. Two
+// Alertmanagers on one host serve the web on 9093 and 9094 and gossip on 9095 and 9096: targets
+// on 9093 and 9094 are right, a target on 9095 or 9096 is the gossip port, and the fix names
+// the web port of the Alertmanager behind it.
+func TestPrometheusMeshPortReadsPorts(t *testing.T) {
+	const dir = "vm-two-on-host"
+	prom := testdataText(t, "prometheus", dir+"/prometheus.yml")
+	const both = "targets: [10.0.1.11:9093, 10.0.1.11:9094]"
+	if !strings.Contains(prom, both) {
+		t.Fatal("prometheus.yml has no", both)
+	}
+	for _, tc := range []struct {
+		name, targets string
+		sev           model.Severity
+		phrase, fix   string // "" when prometheus/mesh-port must stay quiet
+	}{
+		{"both web ports", both, 0, "", ""},
+		{"one web port and a gossip port", "targets: [10.0.1.11:9093, 10.0.1.11:9095]", model.Warning,
+			"also sends alerts to the cluster (gossip) port: 10.0.1.11:9095", "Use the web port in the targets: 10.0.1.11:9093."},
+		{"gossip ports only", "targets: [10.0.1.11:9095, 10.0.1.11:9096]", model.Error,
+			"sends alerts only to the cluster (gossip) port: 10.0.1.11:9095, 10.0.1.11:9096", "Use the web port in the targets: 10.0.1.11:9093, 10.0.1.11:9094."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ins := []Input{{Name: "prometheus.yml", Data: []byte(strings.Replace(prom, both, tc.targets, 1)), Explicit: true}}
+			for _, n := range []string{"am-a.service", "am-b.service"} {
+				ins = append(ins, Input{Name: n, Data: []byte(testdataText(t, "prometheus", dir+"/"+n)), Explicit: true})
+			}
+			s, err := Load(ins)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(s.Workloads) != 2 {
+				t.Fatalf("%d workloads read, want 2", len(s.Workloads))
+			}
+			f, ok := testOnly(t, runChecks(s, prometheusChecks()), "prometheus/mesh-port", tc.phrase)
+			if !ok {
+				return
+			}
+			if f.Severity != tc.sev {
+				t.Errorf("severity %s, want %s", f.Severity, tc.sev)
+			}
+			if f.Fix != tc.fix {
+				t.Errorf("fix %q, want %q", f.Fix, tc.fix)
+			}
+		})
+	}
+}
+
+// TestPrometheusMeshPortKubernetesPorts: a StatefulSet that gossips on 7946 and serves the web
+// on 8080: a static target on 7946 is the gossip port (the fix names 8080), one on 9094 is not.
+func TestPrometheusMeshPortKubernetesPorts(t *testing.T) {
+	const sts = `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: alertmanager, namespace: monitoring}
+spec:
+  serviceName: alertmanager
+  replicas: 2
+  selector: {matchLabels: {app: am}}
+  template:
+    metadata: {labels: {app: am}}
+    spec:
+      containers:
+      - name: alertmanager
+        image: quay.io/prometheus/alertmanager:v0.31.1
+        args:
+        - --web.listen-address=:8080
+        - --cluster.listen-address=[$(POD_IP)]:7946
+        - --cluster.peer=alertmanager-0.alertmanager:7946
+        - --cluster.peer=alertmanager-1.alertmanager:7946
+        ports:
+        - {name: http, containerPort: 8080}
+        - {name: gossip, containerPort: 7946}
+---
+`
+	for _, tc := range []struct{ port, phrase, fix string }{
+		{"7946", "sends alerts only to the cluster (gossip) port: alertmanager-0.alertmanager:7946, alertmanager-1.alertmanager:7946",
+			"Use the web port in the targets: alertmanager-0.alertmanager:8080, alertmanager-1.alertmanager:8080."},
+		{"9094", "", ""},
+		{"8080", "", ""},
+	} {
+		t.Run(tc.port, func(t *testing.T) {
+			prom := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: prometheus, namespace: monitoring}\ndata:\n  prometheus.yml: |\n" +
+				"    alerting:\n      alertmanagers:\n      - static_configs:\n        - targets: [alertmanager-0.alertmanager:" + tc.port + ", alertmanager-1.alertmanager:" + tc.port + "]\n"
+			f, ok := testOnly(t, promTestRun(t, "kubernetes.yaml", sts+prom), "prometheus/mesh-port", tc.phrase)
+			if ok && f.Fix != tc.fix {
+				t.Errorf("fix %q, want %q", f.Fix, tc.fix)
+			}
+		})
 	}
 }

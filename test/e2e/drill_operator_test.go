@@ -89,7 +89,8 @@ func TestDrillAlertmanagerConfigOnRig(t *testing.T) {
 	}
 	t.Logf("rendered by the operator after %s:\n%s", time.Since(start).Round(time.Second), rendered)
 	base := map[string]string{"alertname": drill.AlertName, drill.Label: "e2e-baseline"}
-	extra, rt, err := drill.MatchSink("generated Secret", rendered, base)
+	m, err := drill.MatchSink("generated Secret", rendered, ns, base)
+	extra, rt := m.Extra, m.Timing
 	if err != nil {
 		t.Fatalf("the generated Secret does not route the drill alert to the sink alone: %v", err)
 	}
@@ -107,13 +108,17 @@ func TestDrillAlertmanagerConfigOnRig(t *testing.T) {
 	for {
 		var code int
 		rep, code, _ = r.drill(t, "baseline", "main", "-n", ns, "--dry-run", "-o", "json")
-		if code == cmd.ExitOK {
+		// A dry run exits 0 without a drill route too: it plans with the route to add.
+		if code == cmd.ExitOK && rep.Route != nil && rep.Route.Missing == "" {
 			break
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("drill --dry-run: exit %d 3m after the AlertmanagerConfig was rendered", code)
 		}
 		time.Sleep(5 * time.Second)
+	}
+	if rep.Route.Receiver != team+"/amha-drill/amha-drill-sink" {
+		t.Errorf("the drill route's receiver %q, want the AlertmanagerConfig's %s/amha-drill/amha-drill-sink", rep.Route.Receiver, team)
 	}
 	if rep.Labels[drill.NamespaceLabel] != team || len(rep.Labels) != 1 {
 		t.Errorf("the drill alert's labels %v, want namespace=%s as the operator's matcher needs", rep.Labels, team)

@@ -155,8 +155,8 @@ func (r *rig) drillClusterImage(t *testing.T, prefix string, withRoute bool, ima
 	return ns
 }
 
-// drillReport runs `kubectl amha drill` in process with -o json and decodes the report.
-func (r *rig) drill(t *testing.T, args ...string) (drill.Report, int, string) {
+// drillText runs `kubectl amha drill` in process and returns its stdout, exit code and stderr.
+func (r *rig) drillText(t *testing.T, args ...string) (string, int, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	root := cmd.NewRoot(genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut})
@@ -166,6 +166,15 @@ func (r *rig) drill(t *testing.T, args ...string) (drill.Report, int, string) {
 		code = cmd.CodeOf(err)
 		errOut.WriteString(err.Error())
 	}
+	t.Logf("kubectl amha drill %s: exit %d\n%s\n%s", strings.Join(args, " "), code, out.String(), errOut.String())
+	return out.String(), code, errOut.String()
+}
+
+// drill runs `kubectl amha drill` in process with -o json and decodes the report.
+func (r *rig) drill(t *testing.T, args ...string) (drill.Report, int, string) {
+	t.Helper()
+	o, code, errOut := r.drillText(t, args...)
+	out := bytes.NewBufferString(o)
 	var rep struct {
 		APIVersion string `json:"apiVersion"`
 		Kind       string `json:"kind"`
@@ -179,8 +188,7 @@ func (r *rig) drill(t *testing.T, args ...string) (drill.Report, int, string) {
 			t.Errorf("envelope: apiVersion %q kind %q", rep.APIVersion, rep.Kind)
 		}
 	}
-	t.Logf("kubectl amha drill %s: exit %d\n%s\n%s", strings.Join(args, " "), code, out.String(), errOut.String())
-	return rep.Report, code, errOut.String()
+	return rep.Report, code, errOut
 }
 
 // managed lists the objects the drill labels as its own in ns.
@@ -216,18 +224,42 @@ func (r *rig) managed(t *testing.T, ns string) []string {
 func firing(d drill.ReportDrill) []drill.Hit { return drill.Firing(d.Hits) }
 
 // Without the drill route the drill stops before touching anything (exit 2) and prints the
-// route to add, with this namespace in the sink's URL.
+// route to add, with this namespace in the sink's URL; -o json prints why (every drill NOT
+// RUN), and a Warning Event DrillRefused on the StatefulSet records it. A dry run prints the
+// plan with the numbers of the route to add, and the route to add, and exits 0.
 func TestDrillWithoutRouteOnRig(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
 	ns := r.drillCluster(t, "amha-drill-noroute", false)
-	_, code, errOut := r.drill(t, "baseline", "-n", ns, "--yes", "--sink-image", drillImage)
+	url := "url: http://amha-drill-sink." + ns + ".svc:8080/hook"
+	rep, code, errOut := r.drill(t, "baseline", "-n", ns, "--yes", "--sink-image", drillImage, "-o", "json")
 	if code != cmd.ExitNoCheck {
 		t.Errorf("exit %d, want 2", code)
 	}
-	for _, want := range []string{"routed to receiver(s) null, not only to amha-drill-sink", "receiver: amha-drill-sink", "url: http://amha-drill-sink." + ns + ".svc:8080/hook"} {
+	for _, want := range []string{"routed to receiver(s) null, not only to amha-drill-sink", "receiver: amha-drill-sink", url} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q", want)
+		}
+	}
+	if rep.Stopped == nil || rep.Stopped.Reason != drill.StopNoRoute || rep.Route == nil || !strings.Contains(rep.Route.ToAdd, url) ||
+		len(rep.Drills) != 1 || rep.Drills[0].Verdict != drill.NotRun || !strings.Contains(rep.Drills[0].Explanation, "no-route") {
+		t.Errorf("-o json of the refused run: stopped %+v, route %+v, drills %+v", rep.Stopped, rep.Route, rep.Drills)
+	} else {
+		r.drillEvents(t, ns, "StatefulSet", "alertmanager-main", rep.Run, "DrillRefused")
+	}
+	plan, code, _ := r.drill(t, "all", "-n", ns, "--dry-run", "-o", "json")
+	if code != cmd.ExitOK || !plan.DryRun || plan.Stopped != nil || plan.Route == nil || !strings.Contains(plan.Route.Missing, "routed to receiver(s) null") ||
+		!strings.Contains(plan.Route.ToAdd, url) || len(plan.Drills) != 4 || plan.Timing.GroupWait.D() != drill.RouteToAddTiming.GroupWait ||
+		plan.Drills[0].Expectation.Count != 1 {
+		t.Errorf("dry run without a route: exit %d, plan %+v, route %+v", code, plan, plan.Route)
+	}
+	out, code, _ := r.drillText(t, "partition", "-n", ns, "--dry-run")
+	if code != cmd.ExitOK {
+		t.Errorf("text dry run without a route: exit %d, want 0", code)
+	}
+	for _, want := range []string{"Drill route: none passes yet", "creates NetworkPolicy amha-drill-partition-", url, "Dry run: nothing was changed."} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the dry run's plan lacks %q", want)
 		}
 	}
 	// A policy that lets the replicas send only to each other: the sink could count nothing,
@@ -241,9 +273,10 @@ func TestDrillWithoutRouteOnRig(t *testing.T) {
 			Egress:      []networkingv1.NetworkPolicyEgressRule{{To: []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: am}}}}},
 		},
 	}})
-	_, code, errOut = r.drill(t, "baseline", "-n", ns, "--dry-run")
-	if code != cmd.ExitNoCheck || !strings.Contains(errOut, "NetworkPolicy replicas-egress-only-to-each-other (egress of the sender) stops") {
-		t.Errorf("a policy blocking the sink: exit %d, %q; want 2 naming the policy", code, errOut)
+	rep, code, errOut = r.drill(t, "baseline", "-n", ns, "--dry-run", "-o", "json")
+	if code != cmd.ExitNoCheck || !strings.Contains(errOut, "NetworkPolicy replicas-egress-only-to-each-other (egress of the sender) stops") ||
+		rep.Stopped == nil || rep.Stopped.Reason != drill.StopSinkBlocked {
+		t.Errorf("a policy blocking the sink: exit %d, %q, stopped %+v; want 2 naming the policy", code, errOut, rep.Stopped)
 	}
 	if m := r.managed(t, ns); len(m) > 0 {
 		t.Errorf("objects left: %v", m)
@@ -258,8 +291,9 @@ func TestDrillBaselineOnRig(t *testing.T) {
 	ns := r.drillCluster(t, "amha-drill", true)
 
 	plan, code, _ := r.drill(t, "all", "-n", ns, "--dry-run", "-o", "json")
-	if code != cmd.ExitOK || !plan.DryRun || len(plan.Drills) != 4 || plan.Timing.GroupWait.D() != 5*time.Second || plan.Timing.PeerTimeout.D() != 3*time.Second {
-		t.Fatalf("dry run: exit %d, plan %+v", code, plan)
+	if code != cmd.ExitOK || !plan.DryRun || len(plan.Drills) != 4 || plan.Timing.GroupWait.D() != 5*time.Second || plan.Timing.PeerTimeout.D() != 3*time.Second ||
+		plan.Route == nil || plan.Route.Receiver != "amha-drill-sink" || plan.Route.Missing != "" {
+		t.Fatalf("dry run: exit %d, plan %+v, route %+v", code, plan, plan.Route)
 	}
 	if m := r.managed(t, ns); len(m) > 0 {
 		t.Fatalf("--dry-run created %v", m)
@@ -276,6 +310,11 @@ func TestDrillBaselineOnRig(t *testing.T) {
 	p.Press(t, "n\r")
 	select {
 	case <-p.Exited:
+		// The last lines may still be in the terminal when the process has exited.
+		select {
+		case <-p.Read:
+		case <-time.After(5 * time.Second):
+		}
 		if code := p.Cmd.ProcessState.ExitCode(); code != cmd.ExitNoCheck || !strings.Contains(p.Text(), "not confirmed: nothing was changed") {
 			t.Errorf("answered n: exit %d\n%s", code, p.Text())
 		}
@@ -297,7 +336,10 @@ func TestDrillBaselineOnRig(t *testing.T) {
 	if f := firing(d); len(f) != 1 || f[0].Sender != rep.Positions[0] {
 		t.Errorf("firing hits %+v, want 1 from %s (position 0)", f, rep.Positions[0])
 	}
-	r.drillEvents(t, ns, "StatefulSet", "alertmanager-main", rep.Run, "DrillStarted", "DrillFinished")
+	if m := rep.MeshAtEnd; m == nil || !m.Whole || m.Detail != "" {
+		t.Errorf("the mesh at the end: %+v, want whole", m)
+	}
+	r.drillEvents(t, ns, "StatefulSet", "alertmanager-main", rep.Run, "DrillStarted", "DrillFinished", "DrillMeshWhole")
 	if m := r.managed(t, ns); len(m) > 0 {
 		t.Errorf("objects left after the drill: %v", m)
 	}

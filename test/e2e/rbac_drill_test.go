@@ -18,7 +18,8 @@ import (
 // the operator shape with the drill route: status with the status Role sees the whole mesh
 // and judges the configuration as an administrator's run does (nothing it reads was refused);
 // the drill Role passes the drill's rights check; without pods/exec, crash-sender stops
-// before it creates anything, naming the right; the drill Role runs baseline and stop-sender.
+// before it creates anything, naming the right (-o json: stopped, missing-rights; an Event
+// DrillRefused); the drill Role runs baseline and stop-sender.
 func TestRBACRolesOfTheDocsOnRig(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
@@ -66,9 +67,16 @@ func TestRBACRolesOfTheDocsOnRig(t *testing.T) {
 			t.Fatalf("docs/rbac.md's amha-drill: want one rule for pods/exec in %+v", drillRole.Rules)
 		}
 		u := &rig{kubeconfig: r.kubeconfigForRole(t, ns, noExec), cs: r.cs}
-		_, code, stderr := u.drill(t, "crash-sender", "-n", ns, "--yes", "--sink-image", drillImage)
+		rep, code, stderr := u.drill(t, "crash-sender", "-n", ns, "--yes", "--sink-image", drillImage, "-o", "json")
 		if code != cmd.ExitNoCheck || !strings.Contains(stderr, "create pods/exec") || !strings.Contains(stderr, "for crash-sender") || !strings.Contains(stderr, "nothing was changed") {
 			t.Errorf("exit %d, stderr %s; want 2 naming create pods/exec for crash-sender", code, stderr)
+		}
+		// -o json says why, for CI; the refusal is an Event on the StatefulSet.
+		if rep.Stopped == nil || rep.Stopped.Reason != drill.StopRights || !slices.Equal(rep.MissingRights, []string{"create pods/exec"}) ||
+			len(rep.Drills) != 1 || rep.Drills[0].Verdict != drill.NotRun {
+			t.Errorf("-o json of the refused run: stopped %+v, missing rights %v, drills %+v", rep.Stopped, rep.MissingRights, rep.Drills)
+		} else {
+			r.drillEvents(t, ns, "StatefulSet", "alertmanager-main", rep.Run, "DrillRefused")
 		}
 		if m := r.managed(t, ns); len(m) > 0 {
 			t.Errorf("created %v", m)
