@@ -53,6 +53,16 @@ type sarifResult struct {
 	Level     string          `json:"level"`
 	Message   sarifMessage    `json:"message"`
 	Locations []sarifLocation `json:"locations,omitempty"`
+	// Suppressions mark a finding the team accepted: code scanning shows it as suppressed,
+	// not as an open alert.
+	Suppressions []sarifSuppression `json:"suppressions,omitempty"`
+}
+
+// sarifSuppression: kind inSource for an annotation or comment in the files, external for
+// --disable and the config file.
+type sarifSuppression struct {
+	Kind          string `json:"kind"`
+	Justification string `json:"justification"`
 }
 
 type sarifLocation struct {
@@ -79,14 +89,21 @@ type sarifLogical struct {
 }
 
 // WriteSARIF writes findings as a SARIF 2.1.0 log: each rule is titled with its id's meaning (code
-// spans unquoted) and links its page at version, amha's version.
-func WriteSARIF(w io.Writer, fs []model.Finding, version string) error {
+// spans unquoted) and links its page at version, amha's version. The suppressed findings
+// follow, each result with its suppression.
+func WriteSARIF(w io.Writer, fs []model.Finding, version string, suppressed []model.SuppressedFinding) error {
 	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{
 		Name: "kubectl-amha", InformationURI: "https://github.com/amha-dev/kubectl-amha", Version: version,
 		Rules: []sarifRule{},
 	}}, Results: []sarifResult{}}
 	index := map[string]int{}
+	all := make([]model.SuppressedFinding, 0, len(fs)+len(suppressed))
 	for _, f := range fs {
+		all = append(all, model.SuppressedFinding{Finding: f})
+	}
+	all = append(all, suppressed...)
+	for _, sf := range all {
+		f := sf.Finding
 		i, ok := index[f.ID]
 		if !ok {
 			i = len(run.Tool.Driver.Rules)
@@ -118,6 +135,13 @@ func WriteSARIF(w io.Writer, fs []model.Finding, version string) error {
 			if sl.Physical != nil || sl.Logical != nil {
 				res.Locations = append(res.Locations, sl)
 			}
+		}
+		if by := sf.SuppressedBy; by.By != "" {
+			kind := "external"
+			if by.By == "annotation" || by.By == "comment" {
+				kind = "inSource"
+			}
+			res.Suppressions = []sarifSuppression{{Kind: kind, Justification: "suppressed by " + by.String()}}
 		}
 		run.Results = append(run.Results, res)
 	}

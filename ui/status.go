@@ -3,12 +3,14 @@ package ui
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/amha-dev/kubectl-amha/pkg/findings"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
+	"github.com/amha-dev/kubectl-amha/pkg/text"
 )
 
 // StatusReport is what `status -o json|yaml` prints, in the envelope of kind "StatusReport".
@@ -23,6 +25,7 @@ func NewStatusReport(cs []model.Cluster) StatusReport {
 	}
 	for i := range cs {
 		cs[i].Findings = Linked(cs[i].Findings)
+		cs[i].Suppressed = LinkedSuppressed(cs[i].Suppressed)
 	}
 	return StatusReport{Clusters: cs}
 }
@@ -38,11 +41,26 @@ func Linked(fs []model.Finding) []model.Finding {
 	return out
 }
 
+// LinkedSuppressed is Linked for suppressed findings (nil for none).
+func LinkedSuppressed(sup []model.SuppressedFinding) []model.SuppressedFinding {
+	if len(sup) == 0 {
+		return nil
+	}
+	out := make([]model.SuppressedFinding, len(sup))
+	for i, f := range sup {
+		f.Doc = findings.DocURL(f.ID)
+		out[i] = f
+	}
+	return out
+}
+
 // TextOptions shape the text report.
 type TextOptions struct {
 	Wide bool
 	// Now is used for ages; zero means the cluster's collection time.
 	Now time.Time
+	// ShowSuppressed lists the suppressed findings; without it they are counted.
+	ShowSuppressed bool
 }
 
 // WriteText prints clusters as tables, matrix and findings for people.
@@ -95,6 +113,7 @@ func renderCluster(b *strings.Builder, c model.Cluster, s Styles, o TextOptions)
 	}
 	b.WriteString("\n")
 	renderFindings(b, c.Findings, s)
+	renderSuppressed(b, c.Suppressed, s, o.ShowSuppressed)
 }
 
 // renderDrills says which drills are in progress, and what shows them: the findings they
@@ -281,28 +300,87 @@ func renderFindings(b *strings.Builder, fs []model.Finding, s Styles) {
 	}
 	b.WriteString(s.Bold.Render(fmt.Sprintf("Findings (%d)", len(fs))) + "\n")
 	for _, f := range fs {
-		syms := make([]string, len(f.Symptoms))
-		for i, x := range f.Symptoms {
-			syms[i] = string(x)
-		}
-		head := fmt.Sprintf("%s %s", s.Severity(f.Severity), s.Bold.Render(f.ID))
-		if len(syms) > 0 {
-			head += s.Dim.Render(" (" + strings.Join(syms, ", ") + ")")
-		}
-		b.WriteString(head + "\n")
-		if len(f.Objects) > 0 {
-			fmt.Fprintf(b, "  on: %s\n", strings.Join(f.Objects, ", "))
-		}
-		for _, l := range f.Locations {
-			fmt.Fprintf(b, "  at: %s\n", l)
-		}
-		fmt.Fprintf(b, "  %s\n", f.Message)
-		for _, d := range f.Details {
-			fmt.Fprintf(b, "    %s\n", s.Dim.Render(d))
-		}
-		fmt.Fprintf(b, "  %s %s\n", s.Bold.Render("fix:"), f.Fix)
-		fmt.Fprintf(b, "  %s %s\n", s.Bold.Render("docs:"), s.Dim.Render(findings.DocURL(f.ID)))
+		renderFinding(b, f, s)
 	}
+}
+
+func renderFinding(b *strings.Builder, f model.Finding, s Styles) {
+	syms := make([]string, len(f.Symptoms))
+	for i, x := range f.Symptoms {
+		syms[i] = string(x)
+	}
+	head := fmt.Sprintf("%s %s", s.Severity(f.Severity), s.Bold.Render(f.ID))
+	if len(syms) > 0 {
+		head += s.Dim.Render(" (" + strings.Join(syms, ", ") + ")")
+	}
+	b.WriteString(head + "\n")
+	if len(f.Objects) > 0 {
+		fmt.Fprintf(b, "  on: %s\n", strings.Join(f.Objects, ", "))
+	}
+	for _, l := range f.Locations {
+		fmt.Fprintf(b, "  at: %s\n", l)
+	}
+	fmt.Fprintf(b, "  %s\n", f.Message)
+	for _, d := range f.Details {
+		fmt.Fprintf(b, "    %s\n", s.Dim.Render(d))
+	}
+	fmt.Fprintf(b, "  %s %s\n", s.Bold.Render("fix:"), f.Fix)
+	fmt.Fprintf(b, "  %s %s\n", s.Bold.Render("docs:"), s.Dim.Render(findings.DocURL(f.ID)))
+}
+
+// WriteSuppressed prints what the text reports end with when findings were suppressed: each
+// of them with what suppressed it when show is set, and the count with the reasons.
+func WriteSuppressed(w io.Writer, sup []model.SuppressedFinding, s Styles, show bool) error {
+	var b strings.Builder
+	renderSuppressed(&b, Cleaned(sup), s, show)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func renderSuppressed(b *strings.Builder, sup []model.SuppressedFinding, s Styles, show bool) {
+	if len(sup) == 0 {
+		return
+	}
+	b.WriteString("\n")
+	if show {
+		b.WriteString(s.Bold.Render(fmt.Sprintf("Suppressed (%d)", len(sup))) + "\n")
+		for _, f := range sup {
+			renderFinding(b, f.Finding, s)
+			fmt.Fprintf(b, "  %s %s\n", s.Bold.Render("suppressed by:"), f.SuppressedBy)
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString(s.Dim.Render(SuppressedSummary(sup, show)) + "\n")
+}
+
+// SuppressedSummary is the line that counts suppressed findings, with what suppressed which
+// ids: "3 findings suppressed (k8s/pdb, k8s/spread by annotation on StatefulSet monitoring/am;
+// cluster/label-missing by --disable); --show-suppressed lists them". "" for none.
+func SuppressedSummary(sup []model.SuppressedFinding, shown bool) string {
+	if len(sup) == 0 {
+		return ""
+	}
+	// The ids of each reason, reasons in order of first appearance.
+	var reasons []string
+	ids := map[string][]string{}
+	for _, f := range sup {
+		why := f.SuppressedBy.String()
+		if _, ok := ids[why]; !ok {
+			reasons = append(reasons, why)
+		}
+		if !slices.Contains(ids[why], f.ID) {
+			ids[why] = append(ids[why], f.ID)
+		}
+	}
+	parts := make([]string, len(reasons))
+	for i, why := range reasons {
+		parts[i] = strings.Join(ids[why], ", ") + " by " + why
+	}
+	line := fmt.Sprintf("%s suppressed (%s)", text.Plural(len(sup), "finding", "findings"), strings.Join(parts, "; "))
+	if !shown {
+		line += "; --show-suppressed lists them"
+	}
+	return line
 }
 
 // Num prints an optional figure, "-" when absent.

@@ -142,7 +142,18 @@ func fixtures() map[string]model.Cluster {
 	island.Severity, island.DrillCaused = model.Info, true
 	island.Message = "(drill in progress: run 1a2b3c4d; error otherwise) " + island.Message
 	drill.Findings = []model.Finding{island}
-	return map[string]model.Cluster{"healthy": healthy, "split": split, "failed-replica": failed, "findings": findings, "prometheus-probe": wired, "drill": drill}
+	// A healthy mesh whose team accepted two findings: counted, listed with --show-suppressed.
+	accepted := healthy
+	skew := islandFinding
+	skew.ID, skew.Severity = "mesh/version-skew", model.Warning
+	pdb := model.Finding{ID: "k8s/pdb", Severity: model.Warning, Objects: []string{"StatefulSet monitoring/alertmanager-main"},
+		Message: "No PodDisruptionBudget selects the 3 replicas.", Fix: "Add one with maxUnavailable: 1.",
+		Locations: []model.Location{{Object: "StatefulSet monitoring/alertmanager-main", Path: "spec.replicas"}}}
+	accepted.Suppressed = []model.SuppressedFinding{
+		{Finding: pdb, SuppressedBy: model.Suppression{By: "annotation", Where: "StatefulSet monitoring/alertmanager-main"}},
+		{Finding: skew, SuppressedBy: model.Suppression{By: "flag", Where: "--disable"}},
+	}
+	return map[string]model.Cluster{"healthy": healthy, "split": split, "failed-replica": failed, "findings": findings, "prometheus-probe": wired, "drill": drill, "suppressed": accepted}
 }
 
 // TestStatusGolden renders every fixture in every format: testdata/status/<fixture>.<format>;
@@ -171,6 +182,29 @@ func TestStatusGolden(t *testing.T) {
 				}
 				golden.Check(t, filepath.Join("testdata", "status", name+"."+format), b.Bytes(), *update)
 			})
+		}
+	}
+}
+
+// Suppressed findings are counted with their reasons; --show-suppressed lists each with it.
+func TestStatusSuppressed(t *testing.T) {
+	c := fixtures()["suppressed"]
+	const count = "2 findings suppressed (k8s/pdb by annotation on StatefulSet monitoring/alertmanager-main; mesh/version-skew by --disable)"
+	var b bytes.Buffer
+	if err := ui.WriteText(&b, []model.Cluster{c}, ui.NewStyles(false), ui.TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(b.String(), "\n"+count+"; --show-suppressed lists them\n") || strings.Contains(b.String(), "suppressed by:") {
+		t.Errorf("text without --show-suppressed:\n%s\nwant it to end with the count only", b.String())
+	}
+	b.Reset()
+	if err := ui.WriteText(&b, []model.Cluster{c}, ui.NewStyles(false), ui.TextOptions{ShowSuppressed: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"\nSuppressed (2)\nwarning k8s/pdb\n", "\n  suppressed by: annotation on StatefulSet monitoring/alertmanager-main\n",
+		"\n  suppressed by: --disable\n", "\n" + count + "\n"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("text with --show-suppressed:\n%s\nwant %q", b.String(), want)
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/amha-dev/kubectl-amha/pkg/lint"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
+	"github.com/amha-dev/kubectl-amha/pkg/suppress"
 	"github.com/amha-dev/kubectl-amha/pkg/text"
 	"github.com/amha-dev/kubectl-amha/pkg/version"
 	"github.com/amha-dev/kubectl-amha/ui"
@@ -37,7 +38,11 @@ const lintExample = `  # Manifests before they are applied (files, directories, 
   kubectl amha lint -f deploy/ -o line
 
   # Annotations on the files of a pull request, in a GitHub Actions step
-  kubectl amha lint -f deploy/ -o github`
+  kubectl amha lint -f deploy/ -o github
+
+  # Accept findings the team decided to keep (also: amha.dev/ignore annotations, # amha: ignore
+  # comments, disable: [ids] in .amha.yaml), and list them
+  kubectl amha lint -f deploy/ --disable k8s/pdb,cluster/label-missing --show-suppressed`
 
 type lintOptions struct {
 	streams  genericiooptions.IOStreams
@@ -50,8 +55,11 @@ type lintOptions struct {
 	kustomize       []string
 	stdinFilename   string
 
+	suppress suppressOptions
+
 	useColor bool
 	min      model.Severity
+	rules    *suppress.Rules
 }
 
 func newLintCmd(streams genericiooptions.IOStreams, _ *genericclioptions.ConfigFlags) *cobra.Command {
@@ -117,8 +125,10 @@ Output formats (-o):
            as kubectl's -o, applied to the JSON report:
              -o jsonpath='{range .findings[*]}{.id}{"\n"}{end}'
 
-Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 bad input (the error names the
-file and line; nothing is printed on stdout).`,
+` + suppressHelp + `
+
+Exit codes: 0 no finding at or above --fail-on (suppressed findings do not count), 1 findings,
+2 bad input (the error names the file and line; nothing is printed on stdout).`,
 		Example: lintExample,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {
@@ -137,10 +147,13 @@ file and line; nothing is printed on stdout).`,
 	c.Flags().StringVarP(&o.output, "output", "o", "text", "output format: text, json, yaml, sarif, line, github, jsonpath=TEMPLATE or go-template=TEMPLATE")
 	c.Flags().StringVar(&o.color, "color", "auto", "colour: auto, always or never (NO_COLOR is honoured)")
 	c.Flags().StringVar(&o.minLevel, "fail-on", "warning", "lowest severity that makes the exit code 1: info, warning or error")
+	o.suppress.addFlags(c.Flags())
+	o.suppress.addShowFlag(c.Flags())
 	c.Flags().StringArrayVarP(&o.kustomize, "kustomize", "k", nil, "kustomization directory to render as `kubectl kustomize DIR` does and lint; repeatable (lines are those of the rendered output)")
 	c.Flags().StringVar(&o.stdinFilename, "stdin-filename", "", "the file name to give stdin (-f -) in findings, SARIF and annotations, e.g. the file it was rendered from")
 	c.Flags().StringVar(&o.operatorVersion, "operator-version", "", "prometheus-operator release that renders the Alertmanager objects (e.g. v0.76.0); default: the image of an operator Deployment among the inputs, else "+lint.NewestOperator)
 	completeValues(c, map[string][]string{"output": lintFormats, "color": colorValues, "fail-on": severityValues})
+	completeSuppressFlags(c)
 	_ = c.MarkFlagFilename("filename", "yaml", "yml", "json", "service", "args", "conf")
 	return c
 }
@@ -172,7 +185,8 @@ func (o *lintOptions) Complete() error {
 			return usageError("--operator-version: %v", err)
 		}
 	}
-	return nil
+	o.rules, err = o.suppress.rules()
+	return err
 }
 
 func (o *lintOptions) Run() error {
@@ -196,7 +210,7 @@ func (o *lintOptions) Run() error {
 	for _, c := range read.Charts {
 		fmt.Fprintf(o.streams.ErrOut, "skipped %s: a Helm chart, not YAML until rendered: %s\n", c, lint.HelmHint(c))
 	}
-	res, err := lint.LintWith(inputs, lint.Options{OperatorVersion: o.operatorVersion})
+	res, err := lint.LintWith(inputs, lint.Options{OperatorVersion: o.operatorVersion, Suppress: o.rules})
 	if err != nil {
 		var ie *lint.InputError
 		if errors.As(err, &ie) {
@@ -215,11 +229,12 @@ func (o *lintOptions) Run() error {
 	// Render fully before writing: a failure leaves stdout empty.
 	var buf bytes.Buffer
 	res.Findings = ui.Linked(res.Findings)
+	res.Suppressed = ui.LinkedSuppressed(res.Suppressed)
 	switch {
 	case structured(o.output):
 		err = ui.Write(&buf, o.output, "LintReport", res)
 	case o.output == "sarif":
-		err = ui.WriteSARIF(&buf, res.Findings, version.String())
+		err = ui.WriteSARIF(&buf, res.Findings, version.String(), res.Suppressed)
 	case o.output == "line":
 		err = ui.WriteLines(&buf, res.Findings)
 	case o.output == "github":
@@ -235,6 +250,11 @@ func (o *lintOptions) Run() error {
 	}
 	for _, s := range res.Skipped {
 		fmt.Fprintf(o.streams.ErrOut, "skipped %s: not a manifest, alertmanager.yml, prometheus.yml or command line\n", s)
+	}
+	if o.output == "line" || o.output == "github" {
+		if line := ui.SuppressedSummary(res.Suppressed, true); line != "" {
+			fmt.Fprintln(o.streams.ErrOut, line+"; -o text --show-suppressed lists them")
+		}
 	}
 	for _, f := range res.Findings {
 		if f.Severity >= o.min {
@@ -275,5 +295,8 @@ func (o *lintOptions) writeText(buf *bytes.Buffer, res *lint.Result) error {
 		buf.WriteString(line + "\n")
 	}
 	buf.WriteString("\n")
-	return ui.WriteFindings(buf, res.Findings, st, "No findings.")
+	if err := ui.WriteFindings(buf, res.Findings, st, "No findings."); err != nil {
+		return err
+	}
+	return ui.WriteSuppressed(buf, res.Suppressed, st, o.suppress.show)
 }

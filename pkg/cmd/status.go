@@ -26,6 +26,7 @@ import (
 	"github.com/amha-dev/kubectl-amha/pkg/kube"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/snapshot"
+	"github.com/amha-dev/kubectl-amha/pkg/suppress"
 	"github.com/amha-dev/kubectl-amha/pkg/text"
 	"github.com/amha-dev/kubectl-amha/ui"
 )
@@ -45,7 +46,11 @@ const statusExample = `  # The Alertmanager cluster of a namespace (one found: u
 
   # VM installs, without Kubernetes (TLS and auth from a Prometheus-style HTTP client file)
   kubectl amha status --url http://am-0:9093 --url http://am-1:9093 --url http://am-2:9093 \
-      --peer-timeout 15s --http-config http.yml --prometheus http://prometheus:9090`
+      --peer-timeout 15s --http-config http.yml --prometheus http://prometheus:9090
+
+  # Accept findings the team decided to keep, and list them (also: the amha.dev/ignore
+  # annotation on the StatefulSet, or disable: [ids] in .amha.yaml)
+  kubectl amha status -n monitoring --disable mesh/version-skew --show-suppressed`
 
 // statusOptions is everything `status` needs, filled by Complete and checked by Validate.
 type statusOptions struct {
@@ -65,10 +70,12 @@ type statusOptions struct {
 	probeTimeout  time.Duration
 	alertGrace    time.Duration
 	configChecks  bool
+	suppress      suppressOptions
 
 	timeout    time.Duration
 	httpClient *http.Client
 	useColor   bool
+	rules      *suppress.Rules
 }
 
 func newStatusCmd(streams genericiooptions.IOStreams, kube *genericclioptions.ConfigFlags) *cobra.Command {
@@ -88,9 +95,11 @@ While a kubectl amha drill runs (its labelled objects in the namespace, or its a
 replica), status says "drill in progress" and keeps the findings the drill causes on purpose
 at info, marked as the drill's.
 
-Exit codes: 0 healthy, 1 a warning or error finding, 2 could not check, 130 interrupted
-(Ctrl-C or SIGTERM: nothing is reported from the interrupted requests; a second Ctrl-C exits
-at once).`,
+` + suppressHelp + `
+
+Exit codes: 0 healthy, 1 a warning or error finding (suppressed findings do not count), 2 could
+not check, 130 interrupted (Ctrl-C or SIGTERM: nothing is reported from the interrupted
+requests; a second Ctrl-C exits at once).`,
 		Example: statusExample,
 		Args:    cobra.MaximumNArgs(1),
 		RunE:    o.execute,
@@ -98,6 +107,7 @@ at once).`,
 	o.addTargetFlags(c.Flags())
 	o.addReportFlags(c.Flags())
 	completeValues(c, map[string][]string{"output": statusFormats, "color": colorValues})
+	completeSuppressFlags(c)
 	c.ValidArgsFunction = completeName(kube)
 	return c
 }
@@ -115,6 +125,7 @@ func (o *statusOptions) addTargetFlags(f *pflag.FlagSet) {
 	f.StringArrayVar(&o.prometheusPod, "prometheus-pod", nil, "A Prometheus pod (NAME or NAMESPACE/NAME, web port 9090) to check the same way (default: the pods of prometheus-operator Prometheus objects that send to the cluster)")
 	f.DurationVar(&o.alertGrace, "alert-grace", 5*time.Second, "Ignore alerts updated this recently when comparing replicas' alerts")
 	f.BoolVar(&o.configChecks, "config-checks", true, "Also run lint's configuration checks on the live objects (workload, Services, PodDisruptionBudgets, NetworkPolicies) and the running alertmanager.yml")
+	o.suppress.addFlags(f)
 }
 
 // addReportFlags registers status's flags that only a one-off report has: the format and the
@@ -123,6 +134,7 @@ func (o *statusOptions) addReportFlags(f *pflag.FlagSet) {
 	f.StringVarP(&o.output, "output", "o", "text", "Output format: text, wide, json, yaml, jsonpath=TEMPLATE or go-template=TEMPLATE (table, the former name of text, still works)")
 	f.BoolVar(&o.probe, "probe", false, "Measure gossip propagation: create a silence matching nothing on one replica, time its arrival on the others, expire it")
 	f.DurationVar(&o.probeTimeout, "probe-timeout", 30*time.Second, "How long the probe waits for the silence on each replica")
+	o.suppress.addShowFlag(f)
 }
 
 // execute is what `status` runs: one snapshot, printed, with the exit status of its findings.
@@ -149,6 +161,9 @@ func (o *statusOptions) Complete(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	o.httpClient.Timeout = o.timeout
+	if o.rules, err = o.suppress.rules(); err != nil {
+		return err
+	}
 	o.useColor, err = colorFlag(o.color, o.streams.Out)
 	return err
 }
@@ -280,6 +295,7 @@ func (o *statusOptions) source() (snapshot.Source, error) {
 		ConfigChecks: o.configChecks,
 		Probe:        o.probe,
 		ProbeTimeout: o.probeTimeout,
+		Suppress:     o.rules,
 	}
 	for _, p := range o.prometheus {
 		so.Prometheus = append(so.Prometheus, collect.PrometheusTarget{Name: p, Endpoint: p})
@@ -300,7 +316,7 @@ func (o *statusOptions) print(cs []model.Cluster) error {
 	if structured(o.output) {
 		return templateErr(o.output, ui.Write(w, o.output, "StatusReport", ui.NewStatusReport(cs)))
 	}
-	return ui.WriteText(w, cs, ui.NewStyles(o.useColor), ui.TextOptions{Wide: o.output == "wide"})
+	return ui.WriteText(w, cs, ui.NewStyles(o.useColor), ui.TextOptions{Wide: o.output == "wide", ShowSuppressed: o.suppress.show})
 }
 
 func isTerminal(w io.Writer) bool {

@@ -57,6 +57,7 @@ closes every port-forward. Press ? for the keys. NO_COLOR or --color=never turns
 	o.addTargetFlags(c.Flags())
 	o.addIntervalFlag(c.Flags())
 	completeValues(c, map[string][]string{"color": colorValues})
+	completeSuppressFlags(c)
 	c.ValidArgsFunction = completeName(kube)
 	return c
 }
@@ -71,6 +72,7 @@ func setRootRun(root *cobra.Command, streams genericiooptions.IOStreams, kube *g
 	o.addReportFlags(f)
 	o.addIntervalFlag(f)
 	completeValues(root, map[string][]string{"output": statusFormats, "color": colorValues})
+	completeSuppressFlags(root)
 	completeKubeFlags(root, kube)
 	root.Args = cobra.NoArgs // a mistyped subcommand stays an error, not a cluster NAME
 	root.Example = `  # On a terminal, the live view (kubectl amha ui); in a pipe or with -o, the status report

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/amha-dev/kubectl-amha/pkg/suppress"
 )
 
 // MaxInputSize bounds one input file: lint reads whole files, and nothing it reads is
@@ -127,7 +129,7 @@ func Read(paths []string, stdin io.Reader) (*Inputs, error) {
 				res.Charts = append(res.Charts, path)
 				return filepath.SkipDir
 			}
-			if d.Type().IsRegular() && lintable(d.Name()) {
+			if d.Type().IsRegular() && lintable(d.Name()) && d.Name() != suppress.ConfigFile { // amha's own config is no input
 				files = append(files, path)
 			}
 			return nil

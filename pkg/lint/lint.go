@@ -82,6 +82,9 @@ type Result struct {
 	// Operator is the prometheus-operator release modelled for Alertmanager objects, and why.
 	Operator *Operator       `json:"operator,omitempty"`
 	Findings []model.Finding `json:"findings"`
+	// Suppressed are the findings the inputs' annotations and comments, --disable or the config
+	// file accepted (docs/suppress.md), each with what accepted it.
+	Suppressed []model.SuppressedFinding `json:"suppressed,omitempty"`
 }
 
 // Summary counts what was recognised.
@@ -97,7 +100,8 @@ type Summary struct {
 // set with the other inputs, and the findings of every combination are reported once.
 func Lint(inputs []Input) (*Result, error) { return LintWith(inputs, Options{}) }
 
-// LintWith is Lint with options.
+// LintWith is Lint with options: the findings that a suppression accepts are set apart in
+// Result.Suppressed.
 func LintWith(inputs []Input, o Options) (*Result, error) {
 	s, err := LoadWith(inputs, o)
 	if err != nil {
@@ -130,6 +134,9 @@ func LintWith(inputs []Input, o Options) (*Result, error) {
 	for _, in := range inputs {
 		r.Inputs = append(r.Inputs, in.Name)
 	}
+	rules := s.Suppress
+	rules.Merge(o.Suppress)
+	r.Findings, r.Suppressed = rules.Apply(r.Findings)
 	if r.Findings == nil {
 		r.Findings = []model.Finding{}
 	}

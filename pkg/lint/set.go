@@ -17,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/amha-dev/kubectl-amha/pkg/model"
+	"github.com/amha-dev/kubectl-amha/pkg/suppress"
 )
 
 // Location is where a finding's cause is written.
@@ -41,6 +42,8 @@ type Set struct {
 	Skipped []string
 	// Live is set when the objects were read from a running cluster rather than files.
 	Live bool
+	// Suppress are the inputs' annotations and comments that accept findings (suppress.go).
+	Suppress suppress.Rules
 	// OperatorFlag is --operator-version: the prometheus-operator release to model ("" = find it).
 	OperatorFlag string
 	// Operator is the prometheus-operator release modelled, nil when no Alertmanager object
@@ -142,6 +145,9 @@ type Options struct {
 	// Alertmanager objects ("" = the one an operator Deployment among the inputs runs, else
 	// the newest modelled).
 	OperatorVersion string
+	// Suppress are the rules given beside the inputs (--disable, the config file); the inputs'
+	// own annotations and comments are added to them (Lint).
+	Suppress *suppress.Rules
 }
 
 // LoadWith is Load with options.
@@ -184,6 +190,9 @@ func (s *Set) add(in Input) error {
 			return yamlError(in.Name, err)
 		}
 		docs = append(docs, &d)
+	}
+	if err := s.documentSuppressions(in, docs); err != nil {
+		return err
 	}
 	recognised := false
 	for i, d := range docs {
@@ -371,6 +380,9 @@ func (s *Set) addObject(in Input, root Node) error {
 	root.Path = ""
 	o.Root = root
 	s.Objects = append(s.Objects, o)
+	if err := s.objectSuppressions(o); err != nil {
+		return err
+	}
 	switch o.Kind {
 	case "ConfigMap", "Secret":
 		return s.addEmbedded(in, o)
@@ -416,6 +428,10 @@ func (s *Set) addEmbedded(in Input, o *Object) error {
 				// c + the block's indentation.
 				inner.LineOffset = v.N.Line + v.LineOffset
 				inner.ColOffset = s.blockIndent(in, inner.LineOffset)
+				if err := s.commentSuppressions(commentScope{in: in, root: &d, lineOffset: inner.LineOffset,
+					end: lastLine(&d) + inner.LineOffset}); err != nil {
+					return err
+				}
 			}
 			name := o.ID() + " " + k
 			switch {
@@ -435,6 +451,17 @@ func ptr[T any](v T) *T { return &v }
 // input: the column offset of a literal block's content. Line offsets are indexed once per
 // input, so a stream of many embedded configurations stays linear.
 func (s *Set) blockIndent(in Input, line int) int {
+	for l := line + 1; l <= len(s.lines(in)); l++ {
+		text := s.line(in, l)
+		if len(bytes.TrimSpace(text)) > 0 {
+			return len(text) - len(bytes.TrimLeft(text, " "))
+		}
+	}
+	return 0
+}
+
+// lines are the byte offsets of the input's lines, indexed once per input.
+func (s *Set) lines(in Input) []int {
 	if s.lineStarts == nil {
 		s.lineStarts = map[string][]int{}
 	}
@@ -448,17 +475,17 @@ func (s *Set) blockIndent(in Input, line int) int {
 		}
 		s.lineStarts[in.Name] = starts
 	}
-	for l := line; l < len(starts); l++ {
-		end := len(in.Data)
-		if l+1 < len(starts) {
-			end = starts[l+1] - 1
-		}
-		text := in.Data[starts[l]:end]
-		if len(bytes.TrimSpace(text)) > 0 {
-			return len(text) - len(bytes.TrimLeft(text, " "))
-		}
+	return starts
+}
+
+// line is the text of line l (1-based) of the input, without its newline.
+func (s *Set) line(in Input, l int) []byte {
+	starts := s.lines(in)
+	end := len(in.Data)
+	if l < len(starts) {
+		end = starts[l] - 1
 	}
-	return 0
+	return in.Data[starts[l-1]:end]
 }
 
 // imageName is the repository base name of an image reference ("quay.io/prometheus/alertmanager:v0.28.1" → "alertmanager").

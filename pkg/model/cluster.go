@@ -25,6 +25,9 @@ type Cluster struct {
 	Probe      *ProbeResult       `json:"probe,omitempty"`
 	Matrix     *Matrix            `json:"matrix,omitempty"`
 	Findings   []Finding          `json:"findings"`
+	// Suppressed are the findings the team accepted (docs/suppress.md): reported apart, never
+	// counted for the exit code.
+	Suppressed []SuppressedFinding `json:"suppressed,omitempty"`
 	// Notes say what amha made of what it was given, for the reader: one replica given twice
 	// is asked and reported once.
 	Notes []string `json:"notes,omitempty"`

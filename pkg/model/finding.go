@@ -146,3 +146,34 @@ func SortFindings(fs []Finding) {
 		return strings.Join(a.Objects, ",") < strings.Join(b.Objects, ",")
 	})
 }
+
+// Suppression says how a team accepted a finding it decided to keep (docs/suppress.md).
+type Suppression struct {
+	// By is the way: "annotation" (amha.dev/ignore on an object), "comment" (# amha: ignore in
+	// a YAML file), "flag" (--disable) or "config" (a config file's disable list).
+	By string `json:"by"`
+	// Where is the object that carries the annotation, the file:line of the comment, the flag
+	// or the config file.
+	Where string `json:"where"`
+}
+
+// String is "annotation on StatefulSet ns/name", "comment at file:line", "--disable" or
+// "config file .amha.yaml".
+func (s Suppression) String() string {
+	switch s.By {
+	case "annotation":
+		return "annotation on " + s.Where
+	case "comment":
+		return "comment at " + s.Where
+	case "config":
+		return "config file " + s.Where
+	}
+	return s.Where
+}
+
+// SuppressedFinding is a finding a suppression accepted: reported apart, never counted for
+// the exit code.
+type SuppressedFinding struct {
+	Finding
+	SuppressedBy Suppression `json:"suppressedBy"`
+}

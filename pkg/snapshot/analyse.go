@@ -1,22 +1,36 @@
 package snapshot
 
 import (
+	"fmt"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/amha-dev/kubectl-amha/pkg/checks"
 	"github.com/amha-dev/kubectl-amha/pkg/kube"
 	"github.com/amha-dev/kubectl-amha/pkg/lint"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
+	"github.com/amha-dev/kubectl-amha/pkg/suppress"
 )
 
 // analyse judges a collected cluster: the mesh checks, then, for a Kubernetes cluster, lint's
-// checks of the live objects around it; the findings sorted together.
-func analyse(c *model.Cluster, o checks.Options, live *liveConfig) {
+// checks of the live objects around it; the findings sorted together, and those the team
+// accepted (rules, and the objects' annotations) set apart.
+func analyse(c *model.Cluster, o checks.Options, live *liveConfig, rules *suppress.Rules) {
 	if o.Now.IsZero() {
 		o.Now = c.CollectedAt
 	}
 	checks.Analyze(c, o)
+	var all suppress.Rules
+	all.Merge(rules)
 	if live != nil {
 		c.Findings = append(c.Findings, configFindings(live.objects, live.unread, c)...)
 		model.SortFindings(c.Findings)
+		all.Merge(&live.suppress)
+		c.Notes = append(c.Notes, live.notes...)
+	}
+	c.Findings, c.Suppressed = all.Apply(c.Findings)
+	if c.Findings == nil {
+		c.Findings = []model.Finding{}
 	}
 }
 
@@ -25,6 +39,42 @@ type liveConfig struct {
 	objects []lint.LiveObject
 	// unread are the kinds that could not be read (RBAC): their absence was not seen.
 	unread map[string]bool
+	// suppress are the objects' amha.dev/ignore annotations; notes say which were not
+	// applied (an unknown id).
+	suppress suppress.Rules
+	notes    []string
+}
+
+// annotated adds the amha.dev/ignore annotation of an object to r: on the workload (whole),
+// every finding of the cluster, since the mesh's findings point at no object; on the others,
+// the findings that point at the object. An unknown id leaves the annotation out, and the
+// note says so.
+func annotated(r *suppress.Rules, kind string, obj metav1.Object, whole bool) (note string) {
+	v, ok := obj.GetAnnotations()[suppress.Annotation]
+	if !ok {
+		return ""
+	}
+	id := kind + " " + obj.GetName()
+	if obj.GetNamespace() != "" {
+		id = kind + " " + obj.GetNamespace() + "/" + obj.GetName()
+	}
+	ids, err := suppress.ParseIDs(v)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("%s: annotation %s: %v; the annotation is not applied", id, suppress.Annotation, err)
+	case whole:
+		r.Workload(id, ids)
+	default:
+		r.Object("", id, ids)
+	}
+	return ""
+}
+
+// annotate adds an object's annotation to the live configuration's rules, noting an unknown id.
+func (l *liveConfig) annotate(kind string, obj metav1.Object, whole bool) {
+	if n := annotated(&l.suppress, kind, obj, whole); n != "" {
+		l.notes = append(l.notes, n)
+	}
 }
 
 // newLiveConfig gives lint the cluster's workload (the StatefulSet, and the prometheus-operator
@@ -34,11 +84,15 @@ func newLiveConfig(f *kube.Found, o kube.Objects) *liveConfig {
 	l := &liveConfig{unread: map[string]bool{}}
 	add := func(api, kind string, obj any) {
 		l.objects = append(l.objects, lint.LiveObject{APIVersion: api, Kind: kind, Object: obj})
+		if m, ok := obj.(metav1.Object); ok && kind != "StatefulSet" {
+			l.annotate(kind, m, false)
+		}
 	}
 	// The operator's Alertmanager object is what the findings point at; the StatefulSet it
 	// generated goes with it, for the labels and flags the pods really have.
 	if o.Alertmanager != nil {
 		add("monitoring.coreos.com/v1", "Alertmanager", o.Alertmanager.Object)
+		l.annotate("Alertmanager", o.Alertmanager, true)
 	}
 	if f.StatefulSet != nil {
 		add("apps/v1", "StatefulSet", f.StatefulSet)

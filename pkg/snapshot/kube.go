@@ -14,6 +14,7 @@ import (
 	"github.com/amha-dev/kubectl-amha/pkg/collect"
 	"github.com/amha-dev/kubectl-amha/pkg/kube"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
+	"github.com/amha-dev/kubectl-amha/pkg/suppress"
 )
 
 // Kube is a source over the Alertmanager StatefulSets a query finds. It keeps one port-forward
@@ -80,8 +81,21 @@ func (k *Kube) snapshot(ctx context.Context, f *kube.Found, prom []collect.Prome
 	k.markDeleted(ctx, f, &c, forwards)
 	<-objsDone
 	c.Drills, c.DrillLeftovers = drills, leftovers
-	analyse(&c, k.opts.Checks, live)
+	analyse(&c, k.opts.Checks, live, clusterRules(k.opts.Suppress, f, &c.Notes))
 	return c
+}
+
+// clusterRules are the suppressions of a found cluster: base (--disable, the config file) and
+// its StatefulSet's annotation, which holds for every finding of the cluster, config checks or
+// not (prometheus-operator copies the Alertmanager object's annotations onto it). An unknown
+// id in the annotation is noted.
+func clusterRules(base *suppress.Rules, f *kube.Found, notes *[]string) *suppress.Rules {
+	var r suppress.Rules
+	r.Merge(base)
+	if n := annotated(&r, "StatefulSet", f.StatefulSet, true); n != "" {
+		*notes = append(*notes, n)
+	}
+	return &r
 }
 
 // cluster is what is known of a found cluster before its replicas are asked.

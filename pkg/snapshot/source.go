@@ -22,6 +22,7 @@ import (
 	"github.com/amha-dev/kubectl-amha/pkg/checks"
 	"github.com/amha-dev/kubectl-amha/pkg/collect"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
+	"github.com/amha-dev/kubectl-amha/pkg/suppress"
 )
 
 // Source yields analysed snapshots of one or more clusters.
@@ -49,6 +50,9 @@ type Options struct {
 	// Probe runs the gossip convergence probe (it writes a short-lived silence).
 	Probe        bool
 	ProbeTimeout time.Duration
+	// Suppress are the findings accepted by --disable and the config file; a Kubernetes
+	// cluster adds its objects' amha.dev/ignore annotations.
+	Suppress *suppress.Rules
 }
 
 func (o Options) collect(prom []collect.PrometheusTarget) collect.Options {
@@ -117,7 +121,7 @@ func (u *URLs) Snapshot(ctx context.Context) ([]model.Cluster, error) {
 	}
 	c := model.Cluster{Name: "replicas", Source: "url", PeerTimeout: model.Duration(pt), Notes: slices.Clone(u.notes)}
 	c = collect.Collect(ctx, c, u.targets, u.opts.collect(nil))
-	analyse(&c, u.opts.Checks, nil)
+	analyse(&c, u.opts.Checks, nil, u.opts.Suppress)
 	return []model.Cluster{c}, nil
 }
 

@@ -175,6 +175,16 @@ func statefulSet(objs []runtime.Object) *appsv1.StatefulSet {
 	return nil
 }
 
+// withoutClustering empties the StatefulSet's --cluster.listen-address: clustering off.
+func withoutClustering(sts *appsv1.StatefulSet) {
+	c := &sts.Spec.Template.Spec.Containers[0]
+	for i, a := range c.Args {
+		if strings.HasPrefix(a, "--cluster.listen-address=") {
+			c.Args[i] = "--cluster.listen-address="
+		}
+	}
+}
+
 // waitReady waits until n pods of the StatefulSet are Running and Ready.
 func (r *rig) waitReady(t *testing.T, ns, sts string, n int) {
 	t.Helper()

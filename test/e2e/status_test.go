@@ -67,12 +67,7 @@ func TestClusteringDisabled(t *testing.T) {
 	r := newRig(t)
 	ns := r.namespace(t, "amha-off")
 	objs := manifest(t, "operator-shape.yaml")
-	c := &statefulSet(objs).Spec.Template.Spec.Containers[0]
-	for i, a := range c.Args {
-		if strings.HasPrefix(a, "--cluster.listen-address=") {
-			c.Args[i] = "--cluster.listen-address="
-		}
-	}
+	withoutClustering(statefulSet(objs))
 	r.apply(t, ns, objs)
 	r.waitReady(t, ns, "alertmanager-main", 3)
 	rep, code, _ := r.status(t, "-n", ns)

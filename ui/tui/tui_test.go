@@ -387,3 +387,26 @@ func TestTUIDrillInProgress(t *testing.T) {
 		t.Fatalf("drills view:\n%s", frame)
 	}
 }
+
+// The findings view counts the findings the team accepted: with findings and without.
+func TestTUISuppressed(t *testing.T) {
+	accept := func(step func(time.Time) []model.Cluster) func(time.Time) []model.Cluster {
+		return func(at time.Time) []model.Cluster {
+			cs := step(at)
+			cs[0].Suppressed = []model.SuppressedFinding{{
+				Finding:      model.Finding{ID: "mesh/version-skew", Severity: model.Warning},
+				SuppressedBy: model.Suppression{By: "annotation", Where: "StatefulSet monitoring/alertmanager-main"},
+			}}
+			return cs
+		}
+	}
+	const want = "1 finding suppressed (mesh/version-skew by annotation on StatefulSet"
+	for name, step := range map[string]func(time.Time) []model.Cluster{"healthy": healthy, "island": island} {
+		d := newDriver(t, Options{Poll: script(accept(step))})
+		d.refresh()
+		d.keys("2")
+		if v := d.m.View(); !strings.Contains(v, want) {
+			t.Errorf("%s: findings view without the count of suppressed findings:\n%s", name, v)
+		}
+	}
+}

@@ -325,7 +325,7 @@ func matrixLines(s Styles, mx *model.Matrix, changed [][]bool) []string {
 func (m Model) findingsBody(c *model.Cluster, w, h int) ([]string, string) {
 	s := m.styles
 	if len(c.Findings) == 0 {
-		return window([]string{"", "  " + s.Good.Render("No findings: the mesh is whole and consistent.")}, 0, h)
+		return window(append([]string{"", "  " + s.Good.Render("No findings: the mesh is whole and consistent.")}, suppressedLine(c, s)...), 0, h)
 	}
 	listH := findingsListHeight(len(c.Findings), h)
 	start := max(0, m.finding-listH+1)
@@ -347,6 +347,7 @@ func (m Model) findingsBody(c *model.Cluster, w, h int) ([]string, string) {
 	}
 	rows := t.lines(w, " ")
 	list := append([]string{rows[0]}, rows[1+start:1+start+listH]...)
+	list = append(list, suppressedLine(c, s)...)
 	var pos string
 	if len(c.Findings) > listH {
 		pos = fmt.Sprintf("finding %d/%d", m.finding+1, len(c.Findings))
@@ -357,6 +358,15 @@ func (m Model) findingsBody(c *model.Cluster, w, h int) ([]string, string) {
 	}
 	out := append(list, s.Dim.Render(strings.Repeat("─", w)))
 	return append(out, detail...), pos
+}
+
+// suppressedLine counts the findings the team accepted (--disable, the config file, the
+// objects' annotations), so that none is dropped silently; none when there are none.
+func suppressedLine(c *model.Cluster, s Styles) []string {
+	if len(c.Suppressed) == 0 {
+		return nil
+	}
+	return []string{"  " + s.Dim.Render(ui.SuppressedSummary(c.Suppressed, true))}
 }
 
 // findingsListHeight is how many findings the list shows in a body of h lines; the detail
@@ -379,7 +389,7 @@ func (m Model) maxScroll() int {
 			return 0
 		}
 		lines = m.findingDetail(&c.Findings[m.finding], w)
-		h -= findingsListHeight(len(c.Findings), h) + 2
+		h -= findingsListHeight(len(c.Findings), h) + 2 + len(suppressedLine(c, m.styles))
 	case tabEvents:
 		return m.lastEventScroll(m.eventOrder(), w, h)
 	case tabFailures:
