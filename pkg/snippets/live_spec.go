@@ -34,6 +34,7 @@ func LiveSpec(l Live) Spec {
 	c := f.AlertmanagerContainer()
 	s.Version = imageVersion(c.Image)
 	s.Timing.PeerTimeout = model.ParseArgs(append(slices.Clone(c.Command), c.Args...), nil).EffectivePeerTimeout()
+	s.Governing = f.StatefulSet.Spec.ServiceName
 	return s
 }
 

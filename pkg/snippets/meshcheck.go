@@ -16,7 +16,8 @@ const meshCheckScript = `#!/usr/bin/env bash
 # Exit 1: the mesh is broken (a line per problem on stderr). Exit 2: could not check.
 #
 # Usage: mesh-check.sh [URL ...]   one web URL per replica (include any --web.route-prefix).
-# Default: the pods' DNS names, from a pod inside the cluster that the NetworkPolicy lets reach 9093.
+# Default: the pods' DNS names, from a pod inside the cluster that the NetworkPolicy lets reach 9093
+# (@GOVERNING@).
 # From outside, port-forward each pod first:
 #   kubectl -n @NAMESPACE@ port-forward pod/@POD0@ 19093:9093 &   # and 19094, 19095, ... for the others
 #   mesh-check.sh http://127.0.0.1:19093 http://127.0.0.1:19094 ...
@@ -86,8 +87,12 @@ echo "mesh-check: @LABEL@ is healthy: $want replicas, one mesh"
 
 func meshCheck(s Spec) (string, error) {
 	urls := make([]string, s.Replicas)
+	svc := s.Service()
+	if s.Governing != "" {
+		svc = s.Governing
+	}
 	for i := range urls {
-		urls[i] = fmt.Sprintf("http://%s.%s.%s.svc:9093", s.Pod(i), s.Service(), s.Namespace)
+		urls[i] = fmt.Sprintf("http://%s.%s.%s.svc:9093", s.Pod(i), svc, s.Namespace)
 	}
 	return strings.NewReplacer(
 		"@LABEL@", s.Label(),
@@ -95,5 +100,15 @@ func meshCheck(s Spec) (string, error) {
 		"@URLS@", strings.Join(urls, " "),
 		"@NAMESPACE@", s.Namespace,
 		"@POD0@", s.Pod(0),
+		"@GOVERNING@", governingNote(s, svc),
 	).Replace(meshCheckScript), nil
+}
+
+// governingNote says which Service names the pods in the default URLs.
+func governingNote(s Spec, svc string) string {
+	if s.Governing != "" {
+		return "under the StatefulSet's governing Service " + svc + ", as it runs"
+	}
+	return fmt.Sprintf("under the headless Service %s of the statefulset snippet; prometheus-operator's pods are under alertmanager-operated: "+
+		"http://%s.alertmanager-operated.%s.svc:9093 ...", svc, s.Pod(0), s.Namespace)
 }

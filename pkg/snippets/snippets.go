@@ -30,6 +30,9 @@ type Spec struct {
 	// Timing carries peer-timeout, the route's group_wait, group_interval, repeat_interval and
 	// the receiver latency; Replicas and PersistentStorage are taken from the Spec.
 	Timing timing.Params `json:"-"`
+	// Governing is the Service that names the pods (the StatefulSet's serviceName) when read
+	// from a running cluster: alertmanager-operated under prometheus-operator. "" = Service().
+	Governing string `json:"-"`
 }
 
 // DefaultSpec is a 3-replica cluster "main" in "monitoring" on v0.31.1.
