@@ -224,24 +224,7 @@ func TestK8sStorageOperator(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var hits []model.Finding
-			for _, f := range k8sTestRun(s) {
-				if f.ID == "k8s/storage" {
-					hits = append(hits, f)
-				}
-			}
-			if tc.phrase == "" {
-				if len(hits) > 0 {
-					t.Fatalf("unexpected k8s/storage: %s", hits[0].Message)
-				}
-				return
-			}
-			if len(hits) != 1 || !strings.Contains(hits[0].Message, tc.phrase) {
-				t.Fatalf("want one k8s/storage saying %q, got %d: %v", tc.phrase, len(hits), hits)
-			}
-			if l := hits[0].Locations[0]; l.Line != tc.line || l.Column != tc.col {
-				t.Errorf("first location %s, want line %d column %d", l, tc.line, tc.col)
-			}
+			oneFindingAt(t, k8sTestRun(s), "k8s/storage", tc.phrase, tc.line, tc.col)
 		})
 	}
 }

@@ -67,26 +67,15 @@ func TestPrometheusMeshPortPodPorts(t *testing.T) {
 			if tc.text == base && tc.name != "pods declare 9094" {
 				t.Fatal("the replacement did not apply")
 			}
-			var hits []model.Finding
-			for _, f := range promTestRun(t, file, tc.text) {
-				if f.ID == "prometheus/mesh-port" {
-					hits = append(hits, f)
-				}
-			}
-			if tc.phrase == "" {
-				if len(hits) > 0 {
-					t.Fatalf("unexpected prometheus/mesh-port: %s", hits[0].Message)
-				}
+			f, ok := oneFindingAt(t, promTestRun(t, file, tc.text), "prometheus/mesh-port", tc.phrase, tc.line, tc.col)
+			if !ok {
 				return
 			}
-			if len(hits) != 1 || hits[0].Severity != model.Warning || !strings.Contains(hits[0].Message, tc.phrase) {
-				t.Fatalf("want one warning prometheus/mesh-port saying %q, got %v", tc.phrase, hits)
+			if f.Severity != model.Warning {
+				t.Errorf("severity %s, want warning", f.Severity)
 			}
-			if l := hits[0].Locations[0]; l.Line != tc.line || l.Column != tc.col {
-				t.Errorf("first location %s, want line %d column %d", l, tc.line, tc.col)
-			}
-			if !strings.Contains(hits[0].Fix, "{source_labels: [__meta_kubernetes_endpoint_port_name], regex: web, action: keep}") {
-				t.Errorf("fix %q", hits[0].Fix)
+			if !strings.Contains(f.Fix, "{source_labels: [__meta_kubernetes_endpoint_port_name], regex: web, action: keep}") {
+				t.Errorf("fix %q", f.Fix)
 			}
 		})
 	}
@@ -111,5 +100,46 @@ func TestPrometheusSubsetOperatorPortLabels(t *testing.T) {
 	}
 	if want := "(__meta_kubernetes_endpoint_port_name, or __meta_kubernetes_endpointslice_port_name when it discovers through EndpointSlices)"; !strings.Contains(f.Message, want) {
 		t.Errorf("message lacks %q:\n%s", want, f.Message)
+	}
+}
+
+// TestPrometheusInvalid: prometheus/invalid decodes global.external_labels and the alerting
+// section as Prometheus does (its messages, at the line of the fault) and leaves the rest of
+// the file to promtool.
+func TestPrometheusInvalid(t *testing.T) {
+	const am = "alerting:\n  alertmanagers:\n  - static_configs:\n    - targets: [am-0:9093]\n"
+	for _, tc := range []struct {
+		name, text string
+		line, col  int    // of the finding's location
+		phrase     string // "" when prometheus/invalid must stay quiet
+	}{
+		{"a field Prometheus does not know", "rule_files: []\nalerting:\n  alertmanagers:\n  - static_config:\n    - targets: [am-0:9093]\n",
+			4, 3, "line 4: field static_config not found in type config.AlertmanagerConfig"},
+		{"an unknown Kubernetes SD role", "rule_files: []\nalerting:\n  alertmanagers:\n  - kubernetes_sd_configs:\n    - role: endpoint\n",
+			5, 13, `unknown Kubernetes SD role "endpoint"`},
+		{"a URL as a target", "rule_files: []\nalerting:\n  alertmanagers:\n  - static_configs:\n    - targets: ['http://am-0:9093']\n",
+			5, 17, `"http://am-0:9093" is not a valid hostname`},
+		{"a timeout that is no duration", am + "    timeout: 5 seconds\nrule_files: []\n", 5, 14, `unknown unit " seconds" in duration "5 seconds"`},
+		{"api_version v1", am + "    api_version: v1\nrule_files: []\n", 1, 1, "expected Alertmanager api version to be one of [v2] but got v1"},
+		{"basic_auth and sigv4", am + "    basic_auth: {username: a, password: b}\n    sigv4: {region: eu-west-1}\nrule_files: []\n",
+			1, 1, "at most one of basic_auth, authorization, oauth2, & sigv4 must be configured"},
+		{"a relabel regex that does not compile", am + "  alert_relabel_configs:\n  - {source_labels: [a], regex: '(', action: drop}\nrule_files: []\n",
+			1, 1, "error parsing regexp: missing closing )"},
+		{"a legacy label name", "global:\n  metric_name_validation_scheme: legacy\n  external_labels:\n    bad-name: b\n" + am,
+			4, 5, `"bad-name" is not a valid label name`},
+		{"an unknown service discovery", "rule_files: []\nalerting:\n  alertmanagers:\n  - foo_sd_configs: [{a: b}]\n",
+			4, 3, "field foo_sd_configs not found in type config.AlertmanagerConfig"},
+		{"in a ConfigMap", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: prometheus, namespace: monitoring}\ndata:\n  prometheus.yml: |\n" +
+			"    rule_files: []\n    alerting:\n      alertmanagers:\n      - static_config: []\n", 9, 7, "field static_config not found"},
+		{"service discoveries amha does not link", "rule_files: []\nalerting:\n  alertmanagers:\n  - consul_sd_configs: [{server: 'consul:8500'}]\n" +
+			"    ec2_sd_configs: [{region: eu-west-1}]\n    scheme: https\n    path_prefix: /am\n    tls_config: {insecure_skip_verify: true}\n", 0, 0, ""},
+		{"the rest of the file is promtool's", am + "scrape_configs:\n- job_name: x\n  bogus_field: 1\nstorage: {nonsense: true}\n", 0, 0, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, ok := oneFindingAt(t, promTestRun(t, "prometheus.yml", tc.text), "prometheus/invalid", tc.phrase, tc.line, tc.col)
+			if ok && (f.Severity != model.Error || f.Locations[0].File != "prometheus.yml") {
+				t.Errorf("%s at %s, want an error in prometheus.yml", f.Severity, f.Locations[0])
+			}
+		})
 	}
 }
