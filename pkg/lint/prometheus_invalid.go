@@ -63,7 +63,7 @@ func (c prometheusInvalid) Run(s *Set) []model.Finding {
 func loadPromConfig(text string) error {
 	var f promFileConfig
 	if err := yamlv2.UnmarshalStrict([]byte(text), &f); err != nil {
-		return promTypeNames(err)
+		return errors.New(promTypeNames.Replace(err.Error()))
 	}
 	scheme := pmodel.UTF8Validation
 	if f.Global != nil {
@@ -99,12 +99,7 @@ func loadPromConfig(text string) error {
 
 // promTypeNames gives the YAML errors about amha's mirror types the names of Prometheus' own
 // (promAlertmanagerConfig is config.AlertmanagerConfig), as Prometheus prints them.
-func promTypeNames(err error) error {
-	if msg := strings.ReplaceAll(err.Error(), "lint.prom", "config."); msg != err.Error() {
-		return errors.New(msg)
-	}
-	return err
-}
+var promTypeNames = strings.NewReplacer("lint.prom", "config.", "lint.plain", "config.plain")
 
 // promFileConfig is a prometheus.yml: global and alerting typed, every other key kept as is.
 type promFileConfig struct {

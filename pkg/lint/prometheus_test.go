@@ -129,6 +129,8 @@ func TestPrometheusInvalid(t *testing.T) {
 			4, 5, `"bad-name" is not a valid label name`},
 		{"an unknown service discovery", "rule_files: []\nalerting:\n  alertmanagers:\n  - foo_sd_configs: [{a: b}]\n",
 			4, 3, "field foo_sd_configs not found in type config.AlertmanagerConfig"},
+		{"a list for a mapping", "global:\n  external_labels: [a]\nalerting: []\nrule_files: []\n", 2, 3,
+			"line 2: cannot unmarshal !!seq into map[string]string line 3: cannot unmarshal !!seq into config.plain"},
 		{"in a ConfigMap", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: prometheus, namespace: monitoring}\ndata:\n  prometheus.yml: |\n" +
 			"    rule_files: []\n    alerting:\n      alertmanagers:\n      - static_config: []\n", 9, 7, "field static_config not found"},
 		{"service discoveries amha does not link", "rule_files: []\nalerting:\n  alertmanagers:\n  - consul_sd_configs: [{server: 'consul:8500'}]\n" +
