@@ -55,3 +55,15 @@ func testOnly(t *testing.T, fs []model.Finding, id, phrase string) (f model.Find
 	}
 	return hits[0], true
 }
+
+// oneFindingAt is testOnly that also wants the finding's first location at line:col.
+func oneFindingAt(t *testing.T, fs []model.Finding, id, phrase string, line, col int) (model.Finding, bool) {
+	t.Helper()
+	f, ok := testOnly(t, fs, id, phrase)
+	if ok {
+		if l := f.Locations[0]; l.Line != line || l.Column != col {
+			t.Errorf("first location %s, want line %d column %d", l, line, col)
+		}
+	}
+	return f, ok
+}

@@ -3,19 +3,22 @@ package lint
 import (
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
-	promconfig "github.com/prometheus/prometheus/config"
+	commoncfg "github.com/prometheus/common/config"
+	pmodel "github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/discovery"
 	// The service discoveries amha validates like Prometheus does.
 	_ "github.com/prometheus/prometheus/discovery/dns"
 	_ "github.com/prometheus/prometheus/discovery/file"
 	_ "github.com/prometheus/prometheus/discovery/kubernetes"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/model/relabel"
+	"github.com/prometheus/sigv4"
+	yamlv2 "go.yaml.in/yaml/v2"
 	"gopkg.in/yaml.v3"
 
 	"github.com/amha-dev/kubectl-amha/pkg/model"
@@ -23,8 +26,9 @@ import (
 
 // prometheusInvalid: Prometheus refuses a prometheus.yml that its own loader rejects, at
 // start and at every reload; until it is fixed the running server keeps its old alerting
-// settings (or does not start). The file is parsed with Prometheus' config package, so the
-// message is the one Prometheus logs.
+// settings (or does not start). The parts amha reads (global.external_labels and the whole
+// alerting section) are decoded with Prometheus' own types and rules, so the message is the
+// one Prometheus logs; the rest of the file is left to `promtool check config`.
 type prometheusInvalid struct{}
 
 func (prometheusInvalid) ID() string { return "prometheus/invalid" }
@@ -45,18 +49,158 @@ func (c prometheusInvalid) Run(s *Set) []model.Finding {
 			Objects: []string{pc.Name},
 			Message: fmt.Sprintf("Prometheus rejects this configuration: %s. A Prometheus given this file does not start, and one "+
 				"reloading it keeps its previous configuration, so no change in it (Alertmanager targets included) takes effect.", msg),
-			Fix:       "Correct the configuration until `promtool check config` accepts it.",
+			Fix:       "Correct the configuration until `promtool check config` accepts it (amha checks only its alerting section and external labels).",
 			Locations: []Location{at},
 		})
 	}
 	return out
 }
 
-// loadPromConfig parses a prometheus.yml with Prometheus' own loader (config.Load): the
-// strict YAML decoding, defaults and validation Prometheus applies at start and reload.
+// loadPromConfig decodes the global.external_labels and alerting sections of a prometheus.yml
+// as Prometheus' config.Load does (strict YAML of go.yaml.in/yaml/v2, its defaults and
+// validation, the relabel, HTTP client, SigV4 and service discovery types of Prometheus), and
+// accepts every other key as written: whole-file validity is promtool's.
 func loadPromConfig(text string) error {
-	_, err := promconfig.Load(text, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	return err
+	var f promFileConfig
+	if err := yamlv2.UnmarshalStrict([]byte(text), &f); err != nil {
+		return errors.New(promTypeNames.Replace(err.Error()))
+	}
+	scheme := pmodel.UTF8Validation
+	if f.Global != nil {
+		if f.Global.MetricNameValidationScheme == pmodel.LegacyValidation {
+			scheme = pmodel.LegacyValidation
+		}
+		if err := f.Global.ExternalLabels.Validate(func(l labels.Label) error {
+			if !scheme.IsValidLabelName(l.Name) {
+				return fmt.Errorf("%q is not a valid label name", l.Name)
+			}
+			if !pmodel.LabelValue(l.Value).IsValid() {
+				return fmt.Errorf("%q is not a valid label value", l.Value)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	if f.Alerting == nil {
+		return nil
+	}
+	rules := f.Alerting.AlertRelabelConfigs
+	for _, am := range f.Alerting.AlertmanagerConfigs {
+		rules = append(append(rules, am.AlertRelabelConfigs...), am.RelabelConfigs...)
+	}
+	for _, rc := range rules {
+		if err := rc.Validate(scheme); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// promTypeNames gives the YAML errors about amha's mirror types the names of Prometheus' own
+// (promAlertmanagerConfig is config.AlertmanagerConfig), as Prometheus prints them.
+var promTypeNames = strings.NewReplacer("lint.prom", "config.", "lint.plain", "config.plain")
+
+// promFileConfig is a prometheus.yml: global and alerting typed, every other key kept as is.
+type promFileConfig struct {
+	Global   *promGlobalConfig   `yaml:"global,omitempty"`
+	Alerting *promAlertingConfig `yaml:"alerting,omitempty"`
+	Other    map[string]any      `yaml:",inline"`
+}
+
+// promGlobalConfig is the part of Prometheus' GlobalConfig that amha reads.
+type promGlobalConfig struct {
+	ExternalLabels             labels.Labels           `yaml:"external_labels,omitempty"`
+	MetricNameValidationScheme pmodel.ValidationScheme `yaml:"metric_name_validation_scheme,omitempty"`
+	Other                      map[string]any          `yaml:",inline"`
+}
+
+// promAlertingConfig mirrors Prometheus' AlertingConfig.
+type promAlertingConfig struct {
+	AlertRelabelConfigs []*relabel.Config         `yaml:"alert_relabel_configs,omitempty"`
+	AlertmanagerConfigs []*promAlertmanagerConfig `yaml:"alertmanagers,omitempty"`
+}
+
+func (c *promAlertingConfig) UnmarshalYAML(unmarshal func(any) error) error {
+	*c = promAlertingConfig{}
+	type plain promAlertingConfig
+	if err := unmarshal((*plain)(c)); err != nil {
+		return err
+	}
+	for _, rc := range c.AlertRelabelConfigs {
+		if rc == nil {
+			return errors.New("empty or null alert relabeling rule")
+		}
+	}
+	return nil
+}
+
+// promAlertmanagerConfig mirrors Prometheus' AlertmanagerConfig, field for field (the
+// service discoveries inline, as discovery.UnmarshalYAMLWithInlineConfigs reads them).
+type promAlertmanagerConfig struct {
+	ServiceDiscoveryConfigs discovery.Configs          `yaml:"-"`
+	HTTPClientConfig        commoncfg.HTTPClientConfig `yaml:",inline"`
+	SigV4Config             *sigv4.SigV4Config         `yaml:"sigv4,omitempty"`
+
+	Scheme              string                     `yaml:"scheme,omitempty"`
+	PathPrefix          string                     `yaml:"path_prefix,omitempty"`
+	Timeout             pmodel.Duration            `yaml:"timeout,omitempty"`
+	APIVersion          promAlertmanagerAPIVersion `yaml:"api_version"`
+	RelabelConfigs      []*relabel.Config          `yaml:"relabel_configs,omitempty"`
+	AlertRelabelConfigs []*relabel.Config          `yaml:"alert_relabel_configs,omitempty"`
+}
+
+// UnmarshalYAML applies Prometheus' defaults and checks (config.AlertmanagerConfig's).
+func (c *promAlertmanagerConfig) UnmarshalYAML(unmarshal func(any) error) error {
+	*c = promAlertmanagerConfig{Scheme: "http", APIVersion: "v2", HTTPClientConfig: commoncfg.DefaultHTTPClientConfig}
+	if err := discovery.UnmarshalYAMLWithInlineConfigs(c, unmarshal); err != nil {
+		return err
+	}
+	if err := c.HTTPClientConfig.Validate(); err != nil {
+		return err
+	}
+	h := c.HTTPClientConfig
+	if (h.BasicAuth != nil || h.Authorization != nil || h.OAuth2 != nil) && c.SigV4Config != nil {
+		return errors.New("at most one of basic_auth, authorization, oauth2, & sigv4 must be configured")
+	}
+	if len(c.RelabelConfigs) == 0 {
+		for _, sd := range c.ServiceDiscoveryConfigs {
+			static, _ := sd.(discovery.StaticConfig)
+			for _, tg := range static {
+				for _, t := range tg.Targets {
+					if a := t[pmodel.AddressLabel]; strings.Contains(string(a), "/") {
+						return fmt.Errorf("%q is not a valid hostname", a)
+					}
+				}
+			}
+		}
+	}
+	for _, rc := range c.RelabelConfigs {
+		if rc == nil {
+			return errors.New("empty or null Alertmanager target relabeling rule")
+		}
+	}
+	for _, rc := range c.AlertRelabelConfigs {
+		if rc == nil {
+			return errors.New("empty or null Alertmanager alert relabeling rule")
+		}
+	}
+	return nil
+}
+
+// promAlertmanagerAPIVersion is Prometheus' AlertmanagerAPIVersion: v2 only since 3.0.
+type promAlertmanagerAPIVersion string
+
+func (v *promAlertmanagerAPIVersion) UnmarshalYAML(unmarshal func(any) error) error {
+	*v = ""
+	type plain promAlertmanagerAPIVersion
+	if err := unmarshal((*plain)(v)); err != nil {
+		return err
+	}
+	if *v != "v2" {
+		return fmt.Errorf("expected Alertmanager api version to be one of [v2] but got %v", *v)
+	}
+	return nil
 }
 
 var promTopLevel = map[string]bool{
@@ -85,8 +229,9 @@ var (
 	promErrQuoteRE = regexp.MustCompile(`"((?:[^"\\]|\\.)+)"`)
 )
 
-// promErrorAt cleans a config.Load error and finds where it points: the line yaml reports,
-// else the first scalar equal to a value the message quotes, else the document.
+// promErrorAt cleans a loadPromConfig error and finds where it points: the line yaml reports,
+// else the first scalar of the decoded sections equal to a value the message quotes, else the
+// document.
 func promErrorAt(pc *PromConfig, err error) (string, Location) {
 	msg := strings.Join(strings.Fields(strings.TrimPrefix(err.Error(), "yaml: ")), " ")
 	msg = strings.TrimPrefix(msg, "unmarshal errors: ")
@@ -101,13 +246,20 @@ func promErrorAt(pc *PromConfig, err error) (string, Location) {
 		}
 		return msg, l
 	}
-	for _, q := range promErrQuoteRE.FindAllStringSubmatch(msg, -1) {
-		v, uerr := strconv.Unquote(`"` + q[1] + `"`)
-		if uerr != nil {
-			v = q[1]
-		}
-		if n, ok := promFindScalar(pc.Root, v); ok {
-			return msg, n.Loc()
+	// Only the sections loadPromConfig decodes can be at fault: a value they quote (a target,
+	// a role), else a key (a label name).
+	decoded := []Node{pc.Root.Get("global", "external_labels"), pc.Root.Get("alerting")}
+	for _, keys := range []bool{false, true} {
+		for _, q := range promErrQuoteRE.FindAllStringSubmatch(msg, -1) {
+			v, uerr := strconv.Unquote(`"` + q[1] + `"`)
+			if uerr != nil {
+				v = q[1]
+			}
+			for _, d := range decoded {
+				if n, ok := promFindScalar(d, v, keys); ok {
+					return msg, n.Loc()
+				}
+			}
 		}
 	}
 	return msg, pc.Root.Loc()
@@ -127,12 +279,12 @@ func promNodeOnLine(n Node, line int) (Node, bool) {
 	return found, ok
 }
 
-// promFindScalar is the first scalar value (not key) equal to v.
-func promFindScalar(n Node, v string) (Node, bool) {
+// promFindScalar is the first scalar equal to v among the keys (keys) or the values.
+func promFindScalar(n Node, v string, keys bool) (Node, bool) {
 	var found Node
 	ok := false
 	promWalk(n, func(c promWalkNode) bool {
-		if !ok && c.N.Kind == yaml.ScalarNode && c.N.Value == v && !c.isKey {
+		if !ok && c.N.Kind == yaml.ScalarNode && c.N.Value == v && c.isKey == keys {
 			found, ok = c.Node, true
 		}
 		return !ok

@@ -196,3 +196,46 @@ spec:
 		})
 	}
 }
+
+// TestPrometheusInvalid: prometheus/invalid decodes global.external_labels and the alerting
+// section as Prometheus does (its messages, at the line of the fault) and leaves the rest of
+// the file to promtool.
+func TestPrometheusInvalid(t *testing.T) {
+	const am = "alerting:\n  alertmanagers:\n  - static_configs:\n    - targets: [am-0:9093]\n"
+	for _, tc := range []struct {
+		name, text string
+		line, col  int    // of the finding's location
+		phrase     string // "" when prometheus/invalid must stay quiet
+	}{
+		{"a field Prometheus does not know", "rule_files: []\nalerting:\n  alertmanagers:\n  - static_config:\n    - targets: [am-0:9093]\n",
+			4, 3, "line 4: field static_config not found in type config.AlertmanagerConfig"},
+		{"an unknown Kubernetes SD role", "rule_files: []\nalerting:\n  alertmanagers:\n  - kubernetes_sd_configs:\n    - role: endpoint\n",
+			5, 13, `unknown Kubernetes SD role "endpoint"`},
+		{"a URL as a target", "rule_files: []\nalerting:\n  alertmanagers:\n  - static_configs:\n    - targets: ['http://am-0:9093']\n",
+			5, 17, `"http://am-0:9093" is not a valid hostname`},
+		{"a timeout that is no duration", am + "    timeout: 5 seconds\nrule_files: []\n", 5, 14, `unknown unit " seconds" in duration "5 seconds"`},
+		{"api_version v1", am + "    api_version: v1\nrule_files: []\n", 1, 1, "expected Alertmanager api version to be one of [v2] but got v1"},
+		{"basic_auth and sigv4", am + "    basic_auth: {username: a, password: b}\n    sigv4: {region: eu-west-1}\nrule_files: []\n",
+			1, 1, "at most one of basic_auth, authorization, oauth2, & sigv4 must be configured"},
+		{"a relabel regex that does not compile", am + "  alert_relabel_configs:\n  - {source_labels: [a], regex: '(', action: drop}\nrule_files: []\n",
+			1, 1, "error parsing regexp: missing closing )"},
+		{"a legacy label name", "global:\n  metric_name_validation_scheme: legacy\n  external_labels:\n    bad-name: b\n" + am,
+			4, 5, `"bad-name" is not a valid label name`},
+		{"an unknown service discovery", "rule_files: []\nalerting:\n  alertmanagers:\n  - foo_sd_configs: [{a: b}]\n",
+			4, 3, "field foo_sd_configs not found in type config.AlertmanagerConfig"},
+		{"a list for a mapping", "global:\n  external_labels: [a]\nalerting: []\nrule_files: []\n", 2, 3,
+			"line 2: cannot unmarshal !!seq into map[string]string line 3: cannot unmarshal !!seq into config.plain"},
+		{"in a ConfigMap", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: prometheus, namespace: monitoring}\ndata:\n  prometheus.yml: |\n" +
+			"    rule_files: []\n    alerting:\n      alertmanagers:\n      - static_config: []\n", 9, 7, "field static_config not found"},
+		{"service discoveries amha does not link", "rule_files: []\nalerting:\n  alertmanagers:\n  - consul_sd_configs: [{server: 'consul:8500'}]\n" +
+			"    ec2_sd_configs: [{region: eu-west-1}]\n    scheme: https\n    path_prefix: /am\n    tls_config: {insecure_skip_verify: true}\n", 0, 0, ""},
+		{"the rest of the file is promtool's", am + "scrape_configs:\n- job_name: x\n  bogus_field: 1\nstorage: {nonsense: true}\n", 0, 0, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, ok := oneFindingAt(t, promTestRun(t, "prometheus.yml", tc.text), "prometheus/invalid", tc.phrase, tc.line, tc.col)
+			if ok && (f.Severity != model.Error || f.Locations[0].File != "prometheus.yml") {
+				t.Errorf("%s at %s, want an error in prometheus.yml", f.Severity, f.Locations[0])
+			}
+		})
+	}
+}
