@@ -166,14 +166,28 @@ func runDrill(t *testing.T, drill string) Result {
 		HTTP:         &http.Client{},
 		Timeout:      5 * time.Second,
 		SplitTimeout: 20 * time.Second,
-		Progress:     func(s string) { t.Log(s) },
+	}
+	var told []string
+	o.Progress = func(s string) {
+		t.Log(s)
+		if strings.HasPrefix(s, "notification ") {
+			told = append(told, s)
+		}
 	}
 	r, err := Run(context.Background(), env, sk, drill, o)
 	if err != nil {
 		t.Fatalf("%s: %v", drill, err)
 	}
+	firing := 0
 	for _, h := range r.Hits {
 		t.Logf("hit at %s from %q resolved=%v", h.At, h.Sender, h.Resolved)
+		if !h.Resolved {
+			// Each notification was told as it came, with its sender.
+			if firing >= len(told) || (h.Sender != "" && !strings.HasSuffix(told[firing], " from "+h.Sender)) {
+				t.Errorf("notification %d from %q not told while counting: %q", firing+1, h.Sender, told)
+			}
+			firing++
+		}
 	}
 	t.Logf("%s: %s: %s", drill, r.Verdict, r.Explanation)
 	return r

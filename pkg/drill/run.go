@@ -217,16 +217,22 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 	// Prometheus sends every firing alert again at its resend delay, with the same startsAt;
 	// so does the drill while it counts, to the replicas it posted to (never to one restarted
 	// inside the window: it is out of endpoint).
-	for next := t0.Add(timing.PrometheusResendDelay); next.Before(until); next = next.Add(timing.PrometheusResendDelay) {
-		if !sleep(ctx, time.Until(next)) {
+	// Meanwhile every notification is told as it arrives, with its sender, and the mesh's
+	// islands whenever they change.
+	prog := progress{say: say, t0: t0, seen: seen, before: before}
+	repost := t0.Add(timing.PrometheusResendDelay)
+	for now := time.Now(); now.Before(until); now = time.Now() {
+		wake := earliest(until, repost, now.Add(progressEvery))
+		if !sleep(ctx, time.Until(wake)) {
 			return Result{}, errors.Join(ctx.Err(), restore())
 		}
-		if err := postAlert(ctx, am, endpoint, o, t0, time.Now(), false); err != nil {
-			say("re-posting the alert: %v", err)
+		if !time.Now().Before(repost) && repost.Before(until) {
+			if err := postAlert(ctx, am, endpoint, o, t0, time.Now(), false); err != nil {
+				say("re-posting the alert: %v", err)
+			}
+			repost = repost.Add(timing.PrometheusResendDelay)
 		}
-	}
-	if !sleep(ctx, time.Until(until)) {
-		return Result{}, errors.Join(ctx.Err(), restore())
+		prog.poll(ctx, env, sk, o.Run)
 	}
 	raw, err := sk.Hits(ctx, o.Run)
 	if err != nil {
@@ -385,6 +391,76 @@ func answered(c model.Cluster) bool {
 // source IP mapped to the replicas' addresses seen during the run (a recreated pod has a new
 // one); where that does not tell (every replica behind one address, as on loopback or behind
 // SNAT), by which replicas' webhook counters rose.
+// progressEvery is how often the counting window reports new notifications and the mesh.
+const progressEvery = 2 * time.Second
+
+// progress tells, while a drill counts, each notification as it arrives and the mesh's
+// islands when they change: what the result table will show, as it happens.
+type progress struct {
+	say     func(string, ...any)
+	t0      time.Time
+	seen    []model.Cluster
+	told    int
+	islands string
+	before  map[string]float64
+	totals  map[string]float64
+}
+
+func (p *progress) poll(ctx context.Context, env Env, sk Sink, run string) {
+	pctx, cancel := context.WithTimeout(ctx, progressEvery)
+	defer cancel()
+	if c, err := env.Snapshot(pctx); err == nil {
+		p.seen = append(p.seen[:min(len(p.seen), 1)], c)
+		p.totals = webhookTotals(c)
+		if is := islandsOf(c); is != p.islands {
+			if p.islands != "" {
+				p.say("mesh: %s", is)
+			}
+			p.islands = is
+		}
+	}
+	raw, err := sk.Hits(pctx, run)
+	if err != nil || len(raw) <= p.told || len(p.seen) == 0 {
+		return
+	}
+	for _, h := range attribute(raw, p.t0, p.seen, p.before, p.totals)[p.told:] {
+		from := h.Sender
+		if from == "" {
+			from = "an address of no replica"
+		}
+		what := "notification"
+		if h.Resolved {
+			what = "resolved notification"
+		}
+		p.say("%s %d at %s from %s", what, p.told+1, timing.Format(h.At.Round(100*time.Millisecond)), from)
+		p.told++
+	}
+}
+
+func earliest(t time.Time, more ...time.Time) time.Time {
+	for _, m := range more {
+		if m.Before(t) {
+			t = m
+		}
+	}
+	return t
+}
+
+// islandsOf says how the mesh stands: "whole (3)" or its islands.
+func islandsOf(c model.Cluster) string {
+	if c.Matrix == nil || len(c.Matrix.Islands) == 0 {
+		return "not known"
+	}
+	if len(c.Matrix.Islands) == 1 {
+		return fmt.Sprintf("whole (%d)", len(c.Matrix.Islands[0]))
+	}
+	parts := make([]string, len(c.Matrix.Islands))
+	for i, is := range c.Matrix.Islands {
+		parts[i] = "{" + strings.Join(is, ", ") + "}"
+	}
+	return "split into " + strings.Join(parts, " | ")
+}
+
 func attribute(raw []sink.Hit, t0 time.Time, seen []model.Cluster, before, after map[string]float64) []Hit {
 	byIP := map[string][]string{}
 	for _, c := range seen {
