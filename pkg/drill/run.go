@@ -232,7 +232,9 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 			}
 			repost = repost.Add(timing.PrometheusResendDelay)
 		}
-		prog.poll(ctx, env, sk, o.Run)
+		if time.Now().Before(until) {
+			prog.poll(ctx, env, sk, o.Run) // at the end the result tells the rest
+		}
 	}
 	raw, err := sk.Hits(ctx, o.Run)
 	if err != nil {
