@@ -77,8 +77,10 @@ Inputs are recognised by content, so one stream can mix them:
                        prometheus-operator Alertmanager, Prometheus and AlertmanagerConfig;
                        multi-document YAML and List kinds (kubectl get -o yaml) both work
   alertmanager.yml     several are compared as replicas of one cluster: those a workload mounts
-                       with that workload's, others by directory (envs/dev/ and envs/prod/
-                       are two clusters); the output says which were taken together
+                       with that workload's, those beside the VM units that name them with
+                       those units', files named one by one with -f together, and files a
+                       directory walk finds by directory (-f envs/ with dev/ and prod/ is two
+                       clusters); the Clusters line says which were taken together
   prometheus.yml       the alerting.alertmanagers block
   command lines        systemd units (ExecStart=), docker-compose services, or a file of
                        Alertmanager arguments; all given together form one cluster (by
@@ -91,8 +93,9 @@ A directory is read recursively (*.yaml, *.yml, *.json, *.service, *.args, *.con
 there that are none of the above are skipped and listed. A Helm chart (a directory with
 Chart.yaml) is not YAML until rendered: a walk skips it and says so, and -f CHART is an error;
 lint what it renders: helm template NAME CHART --set replicaCount=3 | kubectl amha lint -f -
-(--stdin-filename CHART/templates/statefulset.yaml gives stdin a name for SARIF and
-annotations). -k DIR renders a kustomization as kubectl kustomize does (remote bases are
+(the JSON report lists skipped charts under "charts"). --stdin-filename NAME gives stdin a
+name for SARIF and annotations; its lines are those of the stream, so name a file that holds
+the rendered output (helm template ... > rendered/am.yaml), not a template. -k DIR renders a kustomization as kubectl kustomize does (remote bases are
 fetched as kustomize fetches them); its findings point at lines of that rendered output.
 
 prometheus-operator Alertmanager objects are judged as the operator renders them: the pods'
@@ -149,7 +152,7 @@ Exit codes: 0 no finding at or above --fail-on (suppressed findings do not count
 	c.Flags().StringVar(&o.minLevel, "fail-on", "warning", "lowest severity that makes the exit code 1: info, warning or error")
 	o.suppress.addFlags(c.Flags())
 	o.suppress.addShowFlag(c.Flags())
-	c.Flags().StringArrayVarP(&o.kustomize, "kustomize", "k", nil, "kustomization directory to render as `kubectl kustomize DIR` does and lint; repeatable (lines are those of the rendered output)")
+	c.Flags().StringArrayVarP(&o.kustomize, "kustomize", "k", nil, "kustomization directory to render as kubectl kustomize does, and lint; repeatable (lines are those of the rendered output)")
 	c.Flags().StringVar(&o.stdinFilename, "stdin-filename", "", "the file name to give stdin (-f -) in findings, SARIF and annotations, e.g. the file it was rendered from")
 	c.Flags().StringVar(&o.operatorVersion, "operator-version", "", "prometheus-operator release that renders the Alertmanager objects (e.g. v0.76.0); default: the image of an operator Deployment among the inputs, else "+lint.NewestOperator)
 	completeValues(c, map[string][]string{"output": lintFormats, "color": colorValues, "fail-on": severityValues})
@@ -207,6 +210,9 @@ func (o *lintOptions) Run() error {
 		}
 		inputs = append(inputs, in)
 	}
+	for _, k := range read.Kustomizations {
+		fmt.Fprintf(o.streams.ErrOut, "note: %s holds a kustomization: its files are read as written (no namespace, patches or generators applied); -k %s lints what it renders\n", k, k)
+	}
 	for _, c := range read.Charts {
 		fmt.Fprintf(o.streams.ErrOut, "skipped %s: a Helm chart, not YAML until rendered: %s\n", c, lint.HelmHint(c))
 	}
@@ -218,6 +224,7 @@ func (o *lintOptions) Run() error {
 		}
 		return &ExitError{Code: ExitNoCheck, Err: fmt.Errorf("lint: %w", err)}
 	}
+	res.Charts = read.Charts
 	if r := res.Read; r.Objects+r.Workloads+r.AMConfigs+r.PromConfigs == 0 {
 		skipped := ""
 		if len(res.Skipped) > 0 {
@@ -277,12 +284,16 @@ func (o *lintOptions) writeText(buf *bytes.Buffer, res *lint.Result) error {
 		fmt.Fprintf(buf, "%s %s: %s (each read with the other files, not with each other)\n", st.Dim.Render("Alternatives"),
 			ui.Clean(a.Set), ui.Clean(strings.Join(forms, " | ")))
 	}
-	if len(res.ConfigGroups) > 1 {
+	if len(res.ConfigGroups) > 0 {
 		var gs []string
 		for _, g := range res.ConfigGroups {
 			gs = append(gs, strings.Join(g.Files, " + ")+" ("+g.By+")")
 		}
-		fmt.Fprintf(buf, "%s %s: each compared only within itself\n", st.Dim.Render("Clusters"), ui.Clean(strings.Join(gs, " | ")))
+		what := "each compared only within itself"
+		if len(gs) == 1 {
+			what = "compared as one cluster's replicas"
+		}
+		fmt.Fprintf(buf, "%s %s: %s\n", st.Dim.Render("Clusters"), ui.Clean(strings.Join(gs, " | ")), what)
 	}
 	if op := res.Operator; op != nil {
 		line := fmt.Sprintf("%s prometheus-operator %s, from %s", st.Dim.Render("Operator"), ui.Clean(op.Version), ui.Clean(op.Source))

@@ -356,3 +356,31 @@ func TestClusterInsecureGossipOwnPort(t *testing.T) {
 		})
 	}
 }
+
+// The Watchdog's route repeats every 50s on purpose (config/no-watchdog's fix): a heartbeat
+// sent again when the last replica's wait ends is one more ping, so only the other routes
+// count for cluster/wait-exceeds-repeat.
+func TestClusterWaitExceedsRepeatSkipsTheWatchdog(t *testing.T) {
+	unit := "[Service]\nExecStart=/usr/bin/alertmanager --cluster.peer=a:9094 --cluster.peer=b:9094 --cluster.peer=c:9094 --cluster.peer-timeout=35s\n"
+	for _, c := range []struct {
+		route string
+		fires bool
+	}{
+		{"  routes:\n  - {matchers: ['alertname = \"Watchdog\"'], receiver: hb, repeat_interval: 50s}\n", false},
+		{"  routes:\n  - {match: {alertname: DeadMansSwitch}, receiver: hb, repeat_interval: 50s}\n", false},
+		{"  routes:\n  - {matchers: ['team = \"db\"'], receiver: hb, repeat_interval: 50s}\n", true},
+	} {
+		cfg := "route:\n  receiver: hb\n  repeat_interval: 4h\n" + c.route + "receivers: [{name: hb}]\n"
+		s, err := Load([]Input{{Name: "am.service", Data: []byte(unit)}, {Name: "alertmanager.yml", Data: []byte(cfg)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fired := false
+		for _, f := range Run(s) {
+			fired = fired || f.ID == "cluster/wait-exceeds-repeat"
+		}
+		if fired != c.fires {
+			t.Errorf("%q: cluster/wait-exceeds-repeat %v, want %v", c.route, fired, c.fires)
+		}
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/prometheus/alertmanager/matcher/compat"
+	"github.com/prometheus/alertmanager/pkg/labels"
 	commonmodel "github.com/prometheus/common/model"
 
 	"github.com/amha-dev/kubectl-amha/pkg/model"
@@ -123,6 +125,9 @@ func clusterMinRepeat(r Node, inherited time.Duration, inheritedAt Location) (ti
 	}
 	best, bestAt := eff, at
 	for _, child := range r.Get("routes").Items() {
+		if routeIsWatchdog(child) {
+			continue // a heartbeat sent again early is one more ping, which harms nothing
+		}
 		if d, l := clusterMinRepeat(child, eff, at); d < best {
 			best, bestAt = d, l
 		}
@@ -149,4 +154,26 @@ func clusterLate(n int) string {
 		return "one extra notification"
 	}
 	return fmt.Sprintf("%d extra notifications", n)
+}
+
+// routeIsWatchdog reports whether a route (as written) is for an always-firing heartbeat:
+// its alertname matcher names Watchdog, DeadMansSwitch or the like (watchdogAlertname).
+func routeIsWatchdog(r Node) bool {
+	var ms labels.Matchers
+	for _, it := range r.Get("matchers").Items() {
+		if m, err := compat.Matcher(it.String(), "amha-lint"); err == nil {
+			ms = append(ms, m)
+		}
+	}
+	if v := r.Get("match", "alertname"); v.Valid() {
+		if m, err := labels.NewMatcher(labels.MatchEqual, "alertname", v.String()); err == nil {
+			ms = append(ms, m)
+		}
+	}
+	if v := r.Get("match_re", "alertname"); v.Valid() {
+		if m, err := labels.NewMatcher(labels.MatchRegexp, "alertname", v.String()); err == nil {
+			ms = append(ms, m)
+		}
+	}
+	return watchdogAlertname(ms) != ""
 }

@@ -177,9 +177,10 @@ func amVolumeNames(v Node, kind string) map[string]bool {
 
 // amGroups are the configurations that should be identical because the same cluster runs
 // them. Configurations mounted by different workloads belong to different clusters. Files that
-// no workload of the set mounts are grouped by their directory (envs/dev/ and envs/prod/ are two
-// environments, not two replicas); when they all sit in one directory and at most one workload
-// mounts a configuration, everything is one cluster's.
+// no workload of the set mounts are one cluster's when named one by one with -f, else grouped by
+// their directory (a walk of envs/ finds dev/ and prod/: two environments, not two replicas);
+// when there is one such group and at most one workload mounts a configuration, everything is
+// one cluster's.
 func amGroups(s *Set, docs []*amDoc) [][]*amDoc {
 	byKey := map[string][]*amDoc{}
 	var order []string
@@ -237,6 +238,11 @@ func amGroupKey(s *Set, d *amDoc) string {
 			}
 		}
 	}
+	// Files named one by one on the command line were given together: one cluster's. A
+	// directory walk's files are grouped by their directory.
+	if d.Owner == nil && d.Explicit {
+		return "named"
+	}
 	return "dir " + dir
 }
 
@@ -270,6 +276,8 @@ func ConfigGroups(s *Set) []ConfigGroup {
 			cg.By = "the only cluster"
 		case strings.HasPrefix(k, "workload "):
 			cg.By = "mounted by " + strings.TrimPrefix(k, "workload ")
+		case k == "named":
+			cg.By = "named together with -f"
 		case strings.HasPrefix(k, "commands "):
 			cg.By = "the command lines beside them"
 			if l := strings.TrimPrefix(k, "commands "); l != "" {

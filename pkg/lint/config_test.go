@@ -292,6 +292,11 @@ func TestConfigGroupsByDirectory(t *testing.T) {
 	if d, gs := drift(in("am1.yml", dev), in("am2.yml", prod)); !d || len(gs) != 1 || gs[0].By != "the only cluster" {
 		t.Fatalf("two files side by side: drift=%v groups %+v", d, gs)
 	}
+	// Named one by one with -f (per-host directories): compared as replicas.
+	named := func(name, text string) Input { return Input{Name: name, Data: []byte(text), Explicit: true} }
+	if d, gs := drift(named("am-0/alertmanager.yml", dev), named("am-1/alertmanager.yml", prod)); !d || len(gs) != 1 {
+		t.Fatalf("two files named with -f: drift=%v groups %+v", d, gs)
+	}
 	if _, gs := drift(in("alertmanager.yml", dev)); gs != nil {
 		t.Fatalf("one file: groups %+v", gs)
 	}

@@ -74,6 +74,19 @@ type Inputs struct {
 	// Charts are the Helm chart directories a directory walk left out: their templates are
 	// not YAML until rendered.
 	Charts []string
+	// Kustomizations are the directories given with -f that hold a kustomization: read as
+	// written, not as rendered (-k renders them).
+	Kustomizations []string
+}
+
+// isKustomization reports whether dir holds a kustomization file.
+func isKustomization(dir string) bool {
+	for _, n := range []string{"kustomization.yaml", "kustomization.yml", "Kustomization"} {
+		if st, err := os.Stat(filepath.Join(dir, n)); err == nil && st.Mode().IsRegular() {
+			return true
+		}
+	}
+	return false
 }
 
 // HelmHint says how to lint a chart: render it first.
@@ -113,6 +126,9 @@ func Read(paths []string, stdin io.Reader) (*Inputs, error) {
 			in.Explicit = true
 			out = append(out, in)
 			continue
+		}
+		if isKustomization(p) {
+			res.Kustomizations = append(res.Kustomizations, p)
 		}
 		if isChart(p) {
 			return nil, &InputError{File: p, Err: fmt.Errorf("a Helm chart: its templates are not YAML until rendered; lint what it renders: %s", HelmHint(p))}

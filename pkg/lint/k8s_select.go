@@ -264,6 +264,9 @@ func k8sWebPort(w *Workload) int { return k8sPort(w, "web.listen-address", 9093)
 
 // k8sContainerPorts are the alertmanager container's declared ports, typed.
 func k8sContainerPorts(w *Workload) []corev1.ContainerPort {
+	if w.Kind == "Alertmanager" {
+		return operatorContainerPorts(w)
+	}
 	var ports []corev1.ContainerPort
 	if err := decodeJSON(w.Container.Get("ports"), &ports); err != nil {
 		return nil
@@ -273,3 +276,21 @@ func k8sContainerPorts(w *Workload) []corev1.ContainerPort {
 
 // k8sReplicasLoc points at spec.replicas, or the object when it is defaulted.
 func k8sReplicasLoc(w *Workload) Location { return w.ReplicasNode.LocOr(w.At) }
+
+// operatorContainerPorts are the alertmanager container's ports as prometheus-operator
+// generates them (pkg/alertmanager/statefulset.go): spec.portName ("web") 9093/TCP unless
+// spec.listenLocal, mesh-tcp 9094/TCP and mesh-udp 9094/UDP.
+func operatorContainerPorts(w *Workload) []corev1.ContainerPort {
+	ports := []corev1.ContainerPort{
+		{Name: "mesh-tcp", ContainerPort: 9094, Protocol: corev1.ProtocolTCP},
+		{Name: "mesh-udp", ContainerPort: 9094, Protocol: corev1.ProtocolUDP},
+	}
+	if local, _ := w.PodSpec.Get("listenLocal").Bool(); !local {
+		name := w.PodSpec.Get("portName").String()
+		if name == "" {
+			name = "web"
+		}
+		ports = append([]corev1.ContainerPort{{Name: name, ContainerPort: 9093, Protocol: corev1.ProtocolTCP}}, ports...)
+	}
+	return ports
+}

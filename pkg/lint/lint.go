@@ -77,6 +77,8 @@ type Result struct {
 	Skipped []string `json:"skipped,omitempty"`
 	// Alternatives are the sets of alternative forms read apart, each form its files.
 	Alternatives []AlternativeSet `json:"alternatives,omitempty"`
+	// Charts are the Helm chart directories a directory walk left out (not YAML until rendered).
+	Charts []string `json:"charts,omitempty"`
 	// ConfigGroups say which alertmanager.yml were compared as one cluster's replicas.
 	ConfigGroups []ConfigGroup `json:"configGroups,omitempty"`
 	// Operator is the prometheus-operator release modelled for Alertmanager objects, and why.

@@ -112,7 +112,7 @@ func (s *Set) resolveOperator() operatorModel {
 			for _, c := range o.Root.Get("spec", "template", "spec", "containers").Items() {
 				image := c.Get("image").String()
 				if imageName(image) == "prometheus-operator" && canonicalVersion(imageTag(image)) != "" && op.Version == "" {
-					op = Operator{Version: imageTag(image), Source: "the image of Deployment " + o.ID()}
+					op = Operator{Version: imageTag(image), Source: "the image of " + o.ID()}
 				}
 			}
 		}

@@ -237,3 +237,27 @@ func TestOperatorFixesFollowTheRelease(t *testing.T) {
 		t.Errorf("v0.93.0 start-delay fix: %s", f)
 	}
 }
+
+// A NetworkPolicy that allows the mesh by the operator's port names (mesh-tcp, mesh-udp) lets
+// the replicas reach each other: the operator's pods have those ports.
+func TestOperatorNamedMeshPorts(t *testing.T) {
+	text := testdataText(t, "k8s", "kube-prometheus-alertmanager.yaml")
+	named := strings.Replace(strings.Replace(text, "    - port: 9094\n      protocol: TCP", "    - port: mesh-tcp\n      protocol: TCP", 1),
+		"    - port: 9094\n      protocol: UDP", "    - port: mesh-udp\n      protocol: UDP", 1)
+	if named == text || strings.Contains(named, "port: 9094") {
+		t.Fatal("the policy's mesh ports were not renamed")
+	}
+	for name, in := range map[string]string{"named": named, "misnamed": strings.ReplaceAll(named, "mesh-", "gossip-")} {
+		s, err := Load([]Input{{Name: name + ".yaml", Data: []byte(in), Explicit: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocked := false
+		for _, f := range Run(s) {
+			blocked = blocked || f.ID == "k8s/mesh-port-blocked"
+		}
+		if blocked != (name == "misnamed") {
+			t.Errorf("%s ports: k8s/mesh-port-blocked %v", name, blocked)
+		}
+	}
+}

@@ -125,6 +125,8 @@ type AMConfig struct {
 	Root Node
 	// Owner is the object that carries it (nil for a plain file).
 	Owner *Object
+	// Explicit is set for a plain file named on the command line (not found by a walk).
+	Explicit bool
 }
 
 // PromConfig is one prometheus.yml.
@@ -186,6 +188,11 @@ func (s *Set) add(in Input) error {
 			// Kubernetes manifest's args): only other files may be argument lists.
 			if looksLikeArgs(text) && !yamlName(in.Name) {
 				return s.addArgsFile(in)
+			}
+			if strings.Contains(text, "{{") {
+				ye := yamlError(in.Name, err).(*InputError)
+				ye.Err = fmt.Errorf("%w (a Helm or Go template? lint what the chart renders: %s)", ye.Err, HelmHint("CHART"))
+				return ye
 			}
 			return yamlError(in.Name, err)
 		}
@@ -286,7 +293,7 @@ func (s *Set) addDoc(in Input, root Node) (bool, error) {
 		}
 		return true, s.addObject(in, root)
 	case isAMConfig(root):
-		s.AMConfigs = append(s.AMConfigs, &AMConfig{Name: in.Name, Raw: string(in.Data), Root: root})
+		s.AMConfigs = append(s.AMConfigs, &AMConfig{Name: in.Name, Raw: string(in.Data), Root: root, Explicit: in.Explicit})
 		return true, nil
 	case isPromConfig(root):
 		s.PromConfigs = append(s.PromConfigs, &PromConfig{Name: in.Name, Raw: string(in.Data), Root: root})

@@ -96,8 +96,14 @@ func (s *Set) commentSuppressions(c commentScope) error {
 		}
 		if n.FootComment != "" && walkErr == nil {
 			if at, ok := s.directiveLine(c.in, n.FootComment, line, 1); ok {
-				walkErr = &InputError{File: c.in.Name, Line: at, Err: errors.New(
-					"this # amha: ignore comment is followed by a blank line, so it is about no line: put it directly above the line it accepts, or at the top of the document for all of it")}
+				// yaml.v3 also keeps as a foot comment one indented deeper than the key that
+				// follows it: directly above a line, it is about that line.
+				if next := s.lineAfterComments(c.in, at); next > 0 {
+					walkErr = s.commentRule(c, n.FootComment, at, 0, next)
+				} else {
+					walkErr = &InputError{File: c.in.Name, Line: at, Err: errors.New(
+						"this # amha: ignore comment is followed by a blank line, so it is about no line: put it directly above the line it accepts, or at the top of the document for all of it")}
+				}
 			}
 		}
 		if n.Kind != yaml.AliasNode {
@@ -153,6 +159,23 @@ func (s *Set) lineOf(in Input, text string, line, dir int) (int, bool) {
 		}
 	}
 	return line, false
+}
+
+// lineAfterComments is the line directly below the comment line at, past further comment
+// lines; 0 when a blank line or the end comes first.
+func (s *Set) lineAfterComments(in Input, at int) int {
+	n := len(s.lines(in))
+	for l := at + 1; l <= n; l++ {
+		t := strings.TrimSpace(string(s.line(in, l)))
+		switch {
+		case t == "":
+			return 0
+		case strings.HasPrefix(t, "#"):
+			continue
+		}
+		return l
+	}
+	return 0
 }
 
 // firstLine is the first line of a document: its first comment or node.

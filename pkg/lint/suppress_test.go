@@ -238,3 +238,18 @@ func TestReadInputsSkipsConfigFile(t *testing.T) {
 		t.Errorf("inputs %v, want am.yaml alone", ins)
 	}
 }
+
+// A comment indented deeper than the key below it (yaml.v3 keeps it as the foot comment of the
+// key above) is still about the line right below it.
+func TestSuppressCommentIndentedAboveKey(t *testing.T) {
+	text := "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: am\n  namespace: monitoring\n  # amha: ignore k8s/spread\nspec:\n  replicas: 3\n  serviceName: am\n  selector: {matchLabels: {app: am}}\n  template:\n    metadata: {labels: {app: am}}\n    spec:\n      containers:\n      - name: alertmanager\n        image: quay.io/prometheus/alertmanager:v0.31.1\n        args: [--cluster.peer=am-0.am:9094]\n"
+	res, err := Lint([]Input{{Name: "am.yaml", Data: []byte(text), Explicit: true}})
+	if err != nil {
+		t.Fatalf("indented comment above spec: %v", err)
+	}
+	// k8s/spread points at spec.template.spec (line 14), not at spec: the comment covers
+	// line 7 only, as documented, and is no error.
+	if len(res.Findings) == 0 {
+		t.Fatal("no findings")
+	}
+}
