@@ -87,7 +87,8 @@ func discover(ctx context.Context, cs kubernetes.Interface, namespace, name stri
 			break
 		}
 		if len(sets) == 0 {
-			return nil, fmt.Errorf("no StatefulSet %q or %q in namespace %q", name, "alertmanager-"+name, namespace)
+			return nil, fmt.Errorf("no StatefulSet %q or %q in namespace %q (a prometheus-operator Alertmanager object %q would run the second; "+
+				"without a NAME every Alertmanager of the namespace is found; -n names another namespace)", name, "alertmanager-"+name, namespace, name)
 		}
 	} else {
 		list, err := cs.AppsV1().StatefulSets(namespace).List(ctx, metav1.ListOptions{})

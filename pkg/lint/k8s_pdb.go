@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/amha-dev/kubectl-amha/pkg/model"
@@ -26,9 +27,15 @@ func (c k8sPDB) Run(s *Set) []model.Finding {
 		}
 		pods := k8sPods(w)
 		var found bool
+		var others []string // budgets of the namespace that select other pods
+		var otherAt []Location
 		for _, o := range k8sOfKind(s, w, "PodDisruptionBudget") {
 			var pdb policyv1.PodDisruptionBudget
 			if err := o.Decode(&pdb); err != nil || !k8sSelects(pdb.Spec.Selector, pods) {
+				if err == nil {
+					others = append(others, fmt.Sprintf("%s (selector %s)", o.ID(), metav1.FormatLabelSelector(pdb.Spec.Selector)))
+					otherAt = append(otherAt, o.Root.Get("spec", "selector").LocOr(o.Root))
+				}
 				continue
 			}
 			found = true
@@ -37,7 +44,14 @@ func (c k8sPDB) Run(s *Set) []model.Finding {
 			}
 		}
 		if !found {
-			out = append(out, c.missing(s, w))
+			f := c.missing(s, w)
+			if len(others) > 0 {
+				// The likely cause: a budget written for these pods whose selector misses them.
+				f.Locations = append(f.Locations, otherAt...)
+				f.Message += fmt.Sprintf(" The namespace's %s selects none of them: if it is meant for them, its selector wants labels the pods lack (the fix's selector matches them).",
+					strings.Join(others, ", "))
+			}
+			out = append(out, f)
 		}
 	}
 	return out

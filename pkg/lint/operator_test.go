@@ -207,6 +207,10 @@ func TestOperatorKubePrometheusSelectors(t *testing.T) {
 	got := map[string]bool{}
 	for _, f := range Run(s2) {
 		got[f.ID] = true
+		// The budget that selects nothing is named, with its selector.
+		if f.ID == "k8s/pdb" && !strings.Contains(f.Message, "PodDisruptionBudget monitoring/alertmanager-main (selector app.kubernetes.io/component=alert-router,") {
+			t.Errorf("k8s/pdb does not name the budget that misses the pods: %s", f.Message)
+		}
 	}
 	if !got["k8s/pdb"] || !got["cluster/insecure-gossip"] {
 		t.Fatalf("without podMetadata labels the PDB and policy select nothing; findings %v", got)

@@ -95,8 +95,16 @@ func ParseIDs(list string) ([]string, error) {
 // Comment reads the ids of a "# amha: ignore ID[,ID...] [; why]" line; ok is false for any
 // other comment line. Text after ";" is the team's own note.
 func Comment(line string) (ids []string, ok bool, err error) {
-	rest, found := strings.CutPrefix(strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(line), "#")), CommentPrefix)
+	text := strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(line), "#"))
+	rest, found := strings.CutPrefix(text, CommentPrefix)
 	if !found || (rest != "" && rest[0] != ' ' && rest[0] != '\t' && rest[0] != ';') {
+		// A near miss ("# amha:ignore", "# amha: disable") would silently accept nothing.
+		if d, isAmha := strings.CutPrefix(strings.ToLower(text), "amha:"); isAmha {
+			d = strings.TrimSpace(d)
+			if !strings.HasPrefix(d, "alternative ") && !strings.HasPrefix(text, CommentPrefix+" ") {
+				return nil, true, fmt.Errorf("%q is no amha directive: write # %s ID[,ID...] (or # amha: alternative SET/FORM)", "# "+text, CommentPrefix)
+			}
+		}
 		return nil, false, nil
 	}
 	rest, _, _ = strings.Cut(rest, ";")

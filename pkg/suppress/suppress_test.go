@@ -20,7 +20,10 @@ func TestComment(t *testing.T) {
 		{"# amha: ignore k8s/pdb", []string{"k8s/pdb"}, true, ""},
 		{"#amha: ignore k8s/pdb,k8s/spread ; drains go one node at a time", []string{"k8s/pdb", "k8s/spread"}, true, ""},
 		{"# amha: ignore k8s/pdb k8s/pdb", []string{"k8s/pdb"}, true, ""},
-		{"# amha: ignored k8s/pdb", nil, false, ""},
+		// Near misses would accept nothing without a word: they are errors.
+		{"# amha: ignored k8s/pdb", nil, true, "is no amha directive"},
+		{"# amha:ignore k8s/pdb", nil, true, "write # amha: ignore ID"},
+		{"# amha: disable k8s/pdb", nil, true, "is no amha directive"},
 		{"# Source: alertmanager/templates/statefulset.yaml", nil, false, ""},
 		{"# amha: alternative alertmanager/statefulset", nil, false, ""},
 		{"# amha: ignore", nil, true, "no finding id"},
