@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/amha-dev/kubectl-amha/pkg/mesh"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/timing"
 )
@@ -75,33 +76,13 @@ func (meshFailedPeers) Run(c *model.Cluster, _ Options) []model.Finding {
 	return []model.Finding{f}
 }
 
-// meshWhole reports whether every replica that answered and runs a mesh sees all of them, and
-// none is missing from the StatefulSet's count.
+// meshWhole reports whether every replica answered, at least two run a mesh, they form one
+// island, and mesh/missing-peer finds none short of the others or of the StatefulSet's count.
 func meshWhole(c *model.Cluster) bool {
-	if c.Matrix == nil || len(c.Matrix.Islands) > 1 || len(c.Replicas) < c.DesiredReplicas || len(c.Matrix.Rows) == 0 || len(c.Matrix.Cells) != len(c.Matrix.Rows) {
+	if c.Matrix == nil || len(c.Matrix.Islands) > 1 || len(c.Replicas) < c.DesiredReplicas || len(answered(c)) < len(c.Replicas) {
 		return false
 	}
-	clustered := 0
-	for _, r := range c.Replicas {
-		if r.Status == nil {
-			return false
-		}
-		if r.Status.Cluster != "disabled" {
-			clustered++
-		}
-	}
-	for i := range c.Matrix.Rows {
-		sees := 0
-		for j, col := range c.Matrix.Columns {
-			if col.Replica != "" && j < len(c.Matrix.Cells[i]) && (c.Matrix.Cells[i][j] == model.CellSees || c.Matrix.Cells[i][j] == model.CellSelf) {
-				sees++
-			}
-		}
-		if sees < clustered {
-			return false
-		}
-	}
-	return clustered > 1
+	return len(mesh.Clustered(c)) > 1 && len(meshMissingPeer{}.Run(c, Options{})) == 0
 }
 
 // fixedNames reports whether every replica was started with --cluster.peer-name.
