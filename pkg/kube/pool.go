@@ -56,6 +56,24 @@ func (p *Pool) Forward(ctx context.Context, pod *corev1.Pod, port int) (*Forward
 	return fw, nil
 }
 
+// Discard closes fw and forgets it, so that the next Forward to its pod opens a new one: a
+// forward through which a request failed is not trusted again. client-go keeps a forward
+// running when its streams to the kubelet time out ("error creating error stream ...:
+// Timeout occurred"), and every later request through it would fail the same way.
+func (p *Pool) Discard(fw *Forward) {
+	if fw == nil {
+		return
+	}
+	p.mu.Lock()
+	for key, f := range p.forwards {
+		if f == fw {
+			delete(p.forwards, key)
+		}
+	}
+	p.mu.Unlock()
+	go fw.Close()
+}
+
 // Prune closes the forwards to pods not in live (every forward when live is nil).
 func (p *Pool) Prune(live map[types.UID]bool) {
 	p.mu.Lock()

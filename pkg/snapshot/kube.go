@@ -167,15 +167,19 @@ func (k *Kube) drills(ctx context.Context, namespace string) (inProgress, expire
 }
 
 // markDeleted re-reads the pods of replicas that failed: a pod deleted (or replaced) while
-// amha was checking it is reported as such, not as a mystery.
+// amha was checking it is reported as such, not as a mystery. The forwards of failed
+// replicas are discarded, so that the next snapshot asks through new ones.
 func (k *Kube) markDeleted(ctx context.Context, f *kube.Found, c *model.Cluster, forwards []*kube.Forward) {
 	for i := range c.Replicas {
 		r := &c.Replicas[i]
 		if r.Error == "" && len(r.Partial) == 0 {
 			continue
 		}
-		if fw := forwards[i]; fw != nil && fw.LastError() != "" {
-			r.Error = strings.TrimSpace(r.Error + " (port-forward: " + fw.LastError() + ")")
+		if fw := forwards[i]; fw != nil {
+			if fw.LastError() != "" {
+				r.Error = strings.TrimSpace(r.Error + " (port-forward: " + fw.LastError() + ")")
+			}
+			k.pool.Discard(fw)
 		}
 		if r.Pod != nil && k.kube.PodReplaced(ctx, f.Namespace, r.Name, f.Pods[i].UID) {
 			r.Pod.Deleted = true

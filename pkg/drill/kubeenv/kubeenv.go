@@ -427,6 +427,7 @@ func (s *Sink) Hits(ctx context.Context, run string) ([]sink.Hit, error) {
 	}
 	resp, err := s.HTTP.Do(req)
 	if err != nil {
+		s.Pool.Discard(fw)
 		return nil, fmt.Errorf("the sink's hits: %w", err)
 	}
 	defer resp.Body.Close()
