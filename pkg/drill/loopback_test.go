@@ -202,10 +202,62 @@ func TestDrillsOnLoopback(t *testing.T) {
 	}
 	for _, d := range Names {
 		t.Run(d, func(t *testing.T) {
-			if r := runDrill(t, d); r.Verdict != Pass {
+			r := runDrill(t, d)
+			if r.Verdict != Pass {
 				t.Errorf("%s: %s: %s", d, r.Verdict, r.Explanation)
 			}
+			checkTimeline(t, d, r)
 		})
+	}
+}
+
+// checkTimeline: the drill's events in time order, the alert posted at T0, the fault where
+// the drill causes it (before T0 for the partition, after it for the others), each firing
+// notification with its sender, the resolve and the heal.
+func checkTimeline(t *testing.T, drill string, r Result) {
+	t.Helper()
+	var kinds []string
+	at := map[string]time.Duration{}
+	notified := 0
+	for i, e := range r.Events {
+		t.Logf("event %s %s %q: %s", e.At, e.Kind, e.Replica, e.Text)
+		if i > 0 && e.At < r.Events[i-1].At {
+			t.Errorf("event %d (%s at %s) before the one ahead of it", i, e.Kind, e.At)
+		}
+		if _, ok := at[e.Kind]; !ok {
+			at[e.Kind] = e.At
+		}
+		if e.Kind == EventNotify && e.Text == "notification" {
+			notified++
+		}
+		kinds = append(kinds, e.Kind)
+	}
+	if p, ok := at[EventPost]; !ok || p < 0 || p > time.Second {
+		t.Errorf("%s: the alert posted at %s (%v), want at T0", drill, p, ok)
+	}
+	if notified != len(Firing(r.Hits)) {
+		t.Errorf("%s: %d notify events, %d firing hits", drill, notified, len(Firing(r.Hits)))
+	}
+	if r, ok := at[EventResolve]; !ok || r < at[EventPost] {
+		t.Errorf("%s: the alert not resolved after it was posted: %v", drill, kinds)
+	}
+	f, faulted := at[EventFault]
+	switch drill {
+	case Baseline:
+		if faulted {
+			t.Errorf("baseline: a fault in its timeline: %v", kinds)
+		}
+	case Partition:
+		if s, split := at[EventSplit]; !faulted || !split || f > s || s > at[EventPost] {
+			t.Errorf("partition: want fault, split, post in that order: %v", kinds)
+		}
+		if _, healed := at[EventHeal]; !healed {
+			t.Errorf("partition: no heal: %v", kinds)
+		}
+	default:
+		if !faulted || f < at[EventPost] {
+			t.Errorf("%s: want the fault after the post: %v", drill, kinds)
+		}
 	}
 }
 

@@ -84,6 +84,9 @@ type Options struct {
 	SplitTimeout time.Duration
 	// Progress, when set, receives what the drill is doing, as it does it.
 	Progress func(string)
+	// OnEvent, when set, receives each event of the drill's timeline (Result.Events) as it
+	// happens, with its wall time; notifications come in the result, from the sink.
+	OnEvent func(time.Time, Event)
 }
 
 // Run runs one drill: preflight, the fault, counting, heal, and the verdict. It stops at the
@@ -118,6 +121,8 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 	am := &amclient.Client{HTTP: amclient.HTTP(o.HTTP), Timeout: o.Timeout}
 	var heal func(context.Context) error
 	var waited time.Duration
+	tl := &timeline{on: o.OnEvent}
+	faulted := "" // the replica the fault was caused on
 	posted := false // the alert is resolved only once it was posted (to the replicas then known)
 	restore := func() error {
 		rctx, cancel := context.WithTimeout(context.Background(), 2*o.Timeout+5*time.Second)
@@ -126,11 +131,15 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 		if posted {
 			if err := postAlert(rctx, am, endpoint, o, time.Now(), time.Now(), true); err != nil {
 				errs = append(errs, fmt.Errorf("resolve the drill alert: %w", err))
+			} else {
+				tl.add(EventResolve, "", "the drill alert resolved")
 			}
 		}
 		if heal != nil {
 			if err := heal(rctx); err != nil {
 				errs = append(errs, fmt.Errorf("heal: %w", err))
+			} else {
+				tl.add(EventHeal, faulted, healText[drill])
 			}
 		}
 		return errors.Join(errs...)
@@ -147,6 +156,8 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 		if heal, err = env.Fault(ctx, drill, cut); err != nil {
 			return skipOr(e, err)
 		}
+		faulted = cut
+		tl.add(EventFault, cut, faultText[Partition])
 		splitFrom := time.Now()
 		split, ok := waitSplit(ctx, env, cut, o.SplitTimeout, say)
 		why := fmt.Sprintf("the mesh did not split within %s", timing.Format(o.SplitTimeout))
@@ -160,6 +171,7 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 			}
 			if did {
 				say("no split within %s: recreated %s behind the policy", timing.Format(o.SplitTimeout), cut)
+				tl.add(EventFault, cut, "recreated behind the policy (the network kept its established flows)")
 				split, ok = waitSplit(ctx, env, cut, o.SplitTimeout+recreateStart, say)
 				why = fmt.Sprintf("the mesh did not split within %s, nor within %s once %s was recreated behind the policy",
 					timing.Format(o.SplitTimeout), timing.Format(o.SplitTimeout+recreateStart), cut)
@@ -174,6 +186,7 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 				"(no policy controller, or one that ignores this policy); nothing was judged and the policy is deleted"}, rerr
 		}
 		waited += time.Since(splitFrom)
+		tl.add(EventSplit, "", fmt.Sprintf("the mesh is split: %s is alone", cut))
 		// The cut-off replica may have been recreated behind the fault (a new pod, address
 		// and port-forward): post to the replicas as the split shows them.
 		for _, r := range split.Replicas {
@@ -188,6 +201,7 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 	if err := postAlert(ctx, am, endpoint, o, t0, t0, false); err != nil {
 		return Result{}, errors.Join(err, restore())
 	}
+	tl.add(EventPost, "", fmt.Sprintf("the drill alert posted to %d replicas", len(endpoint)))
 	pt := o.Timing.WithDefaults().PeerTimeout
 	switch drill {
 	case CrashSender, StopSender:
@@ -205,6 +219,8 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 			r, serr := skipOr(e, err)
 			return r, errors.Join(serr, restore())
 		}
+		faulted = positions[0]
+		tl.add(EventFault, positions[0], faultText[drill])
 		// It is gone (or its replacement starts empty): the resolve goes to the others.
 		delete(endpoint, positions[0])
 	}
@@ -244,8 +260,23 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 	hits := attribute(raw, t0, append(seen, after), before, webhookTotals(after))
 	res := Judge(e, hits)
 	res.Waited = waited + until.Sub(t0)
-	return res, restore()
+	err = restore()
+	res.Events = tl.relative(t0, hits)
+	return res, err
 }
+
+// faultText and healText say what the fault and its heal did, for the timeline.
+var (
+	faultText = map[string]string{
+		StopSender:  "stopped gracefully: it leaves the mesh",
+		CrashSender: "crashed: it exits without leaving the mesh",
+		Partition:   "cut off the mesh port",
+	}
+	healText = map[string]string{
+		CrashSender: "the crashed replica replaced",
+		Partition:   "the partition removed: the mesh heals",
+	}
+)
 
 // Preflight refuses a cluster a drill would judge wrongly, and returns its replicas by
 // position: every replica answered, at least 2, one island, every member seen by all.

@@ -44,6 +44,9 @@ type Result struct {
 	Verdict     Verdict     `json:"verdict"`
 	// Explanation is one sentence: what was seen and what it means.
 	Explanation string `json:"explanation"`
+	// Events is the drill's timeline from T0: the alert posted, the fault, the split, each
+	// notification with its sender, the heal and the resolve.
+	Events []Event `json:"events,omitempty"`
 	// Waited is the part of the drill's time spent in waits the fault and the model impose:
 	// the split showing, and the count window from the alert to the last expected
 	// notification and its slack.
