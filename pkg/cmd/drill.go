@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
@@ -77,6 +78,13 @@ type drillOptions struct {
 	narrow       bool
 
 	timeout time.Duration
+	// namespace, when set, is the cluster's namespace instead of the kubeconfig's (the live
+	// view drills the cluster on screen, in any namespace with -A).
+	namespace string
+	// progress and onEvent, when set, receive the run's progress lines and timeline events
+	// instead of stderr (the live view's Drills tab).
+	progress func(string)
+	onEvent  func(d string, at time.Time, e drill.Event)
 	// stdinTerminal is whether the confirmation can be asked, stdoutTerminal whether the
 	// menu can be shown (tests set them).
 	stdinTerminal  func() bool
@@ -172,15 +180,28 @@ alert is resolved, the partition healed and the sink deleted first).`,
 	f.BoolVar(&o.dryRun, "dry-run", false, "Print the plan with this cluster's numbers and change nothing")
 	f.BoolVar(&o.yes, "yes", false, "Run without asking")
 	f.StringVarP(&o.output, "output", "o", "text", "Output format: text, json, jsonpath=TEMPLATE or go-template=TEMPLATE (table, the former name of text, still works)")
-	f.StringVar(&o.sinkImage, "sink-image", sinkimage.ForVersion(version.String()), "Image of kubectl-amha that runs the sink in the cluster (a release's default: the image it published; a development build has none, so it is required)")
-	f.DurationVar(&o.splitTimeout, "split-timeout", 45*time.Second, "How long the partition waits for the mesh to split before it recreates the cut-off pod (and then 60s more)")
-	f.BoolVar(&o.recreate, "recreate", false, "Partition: delete the cut-off pod once, so that it restarts behind the policy with no established flows")
-	f.BoolVar(&o.silence, "silence-team-alerts", false, "Silence the team's own alerts the drill makes fire (listed in the plan), on this cluster only, for the run; expired at its end")
-	f.BoolVar(&o.narrow, "narrow-policies", false, "Partition: take the cut-off pod out of the namespace's NetworkPolicies that allow the mesh port to it (else SKIPPED), restored exactly after")
+	o.addRunFlags(f)
 	c.AddCommand(newDrillCleanupCmd(streams, kube))
 	completeValues(c, map[string][]string{"output": drillFormats})
 	c.ValidArgsFunction = completeDrillArgs(kube)
 	return c
+}
+
+// defaultSplitTimeout is --split-timeout's default.
+const defaultSplitTimeout = 45 * time.Second
+
+// defaultSinkImage is the image this release published to run the sink; "" for a development
+// build.
+func defaultSinkImage() string { return sinkimage.ForVersion(version.String()) }
+
+// addRunFlags adds the flags that say how drills run: drill's, and the live view's for its
+// Drills tab.
+func (o *drillOptions) addRunFlags(f *pflag.FlagSet) {
+	f.StringVar(&o.sinkImage, "sink-image", defaultSinkImage(), "Image of kubectl-amha that runs the sink in the cluster (a release's default: the image it published; a development build has none, so it is required)")
+	f.DurationVar(&o.splitTimeout, "split-timeout", defaultSplitTimeout, "How long the partition waits for the mesh to split before it recreates the cut-off pod (and then 60s more)")
+	f.BoolVar(&o.recreate, "recreate", false, "Partition: delete the cut-off pod once, so that it restarts behind the policy with no established flows")
+	f.BoolVar(&o.silence, "silence-team-alerts", false, "Silence the team's own alerts the drill makes fire (listed in the plan), on this cluster only, for the run; expired at its end")
+	f.BoolVar(&o.narrow, "narrow-policies", false, "Partition: take the cut-off pod out of the namespace's NetworkPolicies that allow the mesh port to it (else SKIPPED), restored exactly after")
 }
 
 func (o *drillOptions) execute(cmd *cobra.Command, args []string) error {
@@ -479,6 +500,9 @@ func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
 	if err != nil {
 		return r, r.stop(drill.StopNotFound, err)
 	}
+	if o.namespace != "" {
+		ns = o.namespace
+	}
 	r.report.Namespace = ns
 	found, err := kc.Find(ctx, kube.Query{Namespace: ns, Name: o.name})
 	if err != nil {
@@ -720,6 +744,9 @@ func realAlerts(d string, p timing.Params) string {
 func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 	start := time.Now()
 	say := func(s string) { fmt.Fprintf(o.streams.ErrOut, "[%5.1fs] %s\n", time.Since(start).Seconds(), s) }
+	if o.progress != nil {
+		say = o.progress
+	}
 	r.env.Say = say
 	obj := r.env.Object
 	r.env.Event = o.recorder(r, say)
@@ -793,6 +820,11 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 			d.Drill, o.does(d.Drill, r), d.Expectation.Count, window(d.Expectation), drill.Alert(d.Alert, r.report.Labels), realAlerts(d.Drill, r.params)))
 		res, rerr := drill.Run(ctx, r.env, sk, d.Drill, drill.Options{
 			Run: d.Alert, ExtraLabels: r.report.Labels, Timing: r.params, HTTP: r.http, Timeout: o.timeout, SplitTimeout: o.splitTimeout, Progress: say,
+			OnEvent: func(at time.Time, e drill.Event) {
+				if o.onEvent != nil {
+					o.onEvent(d.Drill, at, e)
+				}
+			},
 		})
 		ended[d.Alert] = time.Now()
 		if ctx.Err() != nil {

@@ -21,6 +21,9 @@ const uiExample = `  # The live view of the Alertmanager cluster of a namespace
   # The same: kubectl amha alone opens it on a terminal (and prints the status report elsewhere)
   kubectl amha -n monitoring
 
+  # Run a drill from the live view: 5 (Drills), choose, enter (the plan), y (run); q mid-drill restores first
+  kubectl amha ui -n monitoring --sink-image ghcr.io/amha-dev/kubectl-amha:v0.2.0
+
   # Replicas outside Kubernetes, refreshed every second
   kubectl amha ui --url http://am-0:9093 --url http://am-1:9093 --url http://am-2:9093 --interval 1s`
 
@@ -29,10 +32,14 @@ const uiExample = `  # The live view of the Alertmanager cluster of a namespace
 type uiOptions struct {
 	statusOptions
 	interval time.Duration
+	// drill holds the drill command's options for the Drills tab (sink image, split timeout,
+	// narrowing, team-alert silences).
+	drill drillOptions
 }
 
 func newUICmd(streams genericiooptions.IOStreams, kube *genericclioptions.ConfigFlags) *cobra.Command {
 	o := &uiOptions{statusOptions: statusOptions{streams: streams, kube: kube, output: "text"}}
+	o.drill = drillOptions{streams: streams, kube: kube}
 	c := &cobra.Command{
 		Use:   "ui [NAME]",
 		Short: "Watch the mesh live: peer matrix, readiness, findings and changes as they happen",
@@ -40,8 +47,15 @@ func newUICmd(streams genericiooptions.IOStreams, kube *genericclioptions.Config
 (who sees whom), each replica's readiness (pod Ready, restarts, gossip status, position, failed
 peers, configuration hash, version) with a one-line verdict, the findings with their explanation
 and fix, a log of what changed between refreshes (a member left or joined, an island formed or
-healed, a replica settling, a position that moved), and the timing model's failure table for
-the cluster. A place for guided drills is reserved.
+healed, a replica settling, a position that moved), the timing model's failure table for
+the cluster, and the drills.
+
+The Drills tab (5) lists the drills with what each expects on this cluster; enter shows the
+plan (as kubectl amha drill --dry-run), y runs it (as drill --yes: the same checks, sink,
+fault, restore and Events; --sink-image, --split-timeout, --narrow-policies, --recreate and
+--silence-team-alerts are drill's). While it runs the matrix updates, a lane per replica shows
+the alert, the fault, each notification with its sender and the heal, then the verdict. x stops
+it; q mid-drill stops it, restores everything, then quits.
 
 It takes status's flags and finds replicas the same way (port-forwards or --url); q quits and
 closes every port-forward. Press ? for the keys. NO_COLOR or --color=never turns colour off.`,
@@ -56,6 +70,7 @@ closes every port-forward. Press ? for the keys. NO_COLOR or --color=never turns
 	}
 	o.addTargetFlags(c.Flags())
 	o.addIntervalFlag(c.Flags())
+	o.drill.addRunFlags(c.Flags())
 	completeValues(c, map[string][]string{"color": colorValues})
 	completeSuppressFlags(c)
 	c.ValidArgsFunction = completeName(kube)
@@ -67,6 +82,7 @@ closes every port-forward. Press ? for the keys. NO_COLOR or --color=never turns
 // ask for a report. It takes the flags of both.
 func setRootRun(root *cobra.Command, streams genericiooptions.IOStreams, kube *genericclioptions.ConfigFlags) {
 	o := &uiOptions{statusOptions: statusOptions{streams: streams, kube: kube}}
+	o.drill = drillOptions{streams: streams, kube: kube, sinkImage: defaultSinkImage(), splitTimeout: defaultSplitTimeout}
 	f := root.Flags()
 	o.addTargetFlags(f)
 	o.addReportFlags(f)
@@ -108,12 +124,23 @@ func (o *uiOptions) run(cmd *cobra.Command, args []string) error {
 	poller := snapshot.NewPoller(ctx, src)
 	defer poller.Close()
 	out := termenv.NewOutput(o.streams.Out)
-	m := tui.New(tui.Options{
+	topts := tui.Options{
 		Poll:     poller.Poll,
 		Interval: o.interval,
 		Color:    o.useColor,
 		Copy:     func(s string) error { out.Copy(s); return nil },
-	})
+	}
+	if len(o.urls) == 0 {
+		if o.drill.timeout, err = requestTimeout(o.kube); err != nil {
+			return err
+		}
+		drills := newUIDrills(ctx, o.drill)
+		// Also when the program ends otherwise than by q (SIGTERM): a drill still running
+		// restores what it changed before the command returns.
+		defer drills.Close(o.streams.ErrOut)
+		topts.Drills = drills
+	}
+	m := tui.New(topts)
 	// bubbletea handles SIGINT and SIGTERM itself, and q / ctrl+c quit: either way Run
 	// returns and the deferred Close ends every port-forward.
 	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithInput(o.streams.In), tea.WithOutput(o.streams.Out))

@@ -25,7 +25,8 @@ func subcommand(t *testing.T, root *cobra.Command, name string) *cobra.Command {
 }
 
 // TestUIFlagsMatchStatus: ui and the bare root take status's flags with status's names,
-// shorthands, defaults and help, so the three cannot drift apart.
+// shorthands, defaults and help, so the three cannot drift apart; ui's drill flags (for its
+// Drills tab) are drill's, likewise.
 func TestUIFlagsMatchStatus(t *testing.T) {
 	root := NewRoot(genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}})
 	status := subcommand(t, root, "status").Flags()
@@ -41,7 +42,14 @@ func TestUIFlagsMatchStatus(t *testing.T) {
 		}
 	}
 	ui := subcommand(t, root, "ui").Flags()
+	drill := subcommand(t, root, "drill").Flags()
 	ui.VisitAll(func(f *pflag.Flag) {
+		if d := drill.Lookup(f.Name); d != nil && status.Lookup(f.Name) == nil {
+			if d.DefValue != f.DefValue || d.Usage != f.Usage || d.Value.Type() != f.Value.Type() {
+				t.Errorf("ui --%s differs from drill's", f.Name)
+			}
+			return
+		}
 		if f.Name != "interval" {
 			same("ui", f)
 		}

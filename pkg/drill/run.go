@@ -122,7 +122,7 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 	var heal func(context.Context) error
 	var waited time.Duration
 	tl := &timeline{on: o.OnEvent}
-	faulted := "" // the replica the fault was caused on
+	faulted := ""   // the replica the fault was caused on
 	posted := false // the alert is resolved only once it was posted (to the replicas then known)
 	restore := func() error {
 		rctx, cancel := context.WithTimeout(context.Background(), 2*o.Timeout+5*time.Second)

@@ -26,6 +26,8 @@ type Options struct {
 	Color bool
 	// Copy puts text on the terminal's clipboard (OSC 52); nil disables the y key.
 	Copy func(string) error
+	// Drills runs drills from the Drills tab; nil: the tab says where drills run.
+	Drills Drills
 }
 
 // maxEvents bounds the event log.
@@ -71,6 +73,8 @@ type Model struct {
 	scroll  [tabCount]int
 	help    bool
 	note    string // one line in the footer: what a key just did
+
+	dr drillState // the Drills tab
 }
 
 // snapshotMsg carries one snapshot (or why there is none) into Update.

@@ -31,6 +31,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.note = "could not copy: " + msg.err.Error()
 		}
 		return m, nil
+	case drillPlanMsg, drillUpdateMsg, drillDoneMsg:
+		return m.drillMsg(msg)
 	case tea.KeyMsg:
 		return m.key(msg)
 	}
@@ -41,6 +43,15 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // snapshot itself. A failed snapshot keeps the last good one on screen.
 func (m *Model) snapshot(msg snapshotMsg) {
 	m.fetching = false
+	// The Drills tab's expectations read the running configurations as they are (YAML); what
+	// it shows of them is cleaned there.
+	var drills []facts
+	if m.opts.Drills != nil && msg.err == nil {
+		drills = make([]facts, len(msg.clusters))
+		for i := range msg.clusters {
+			drillFacts(&msg.clusters[i], &drills[i], m.opts.Drills.Choices())
+		}
+	}
 	// Cleaned once on arrival: every string the view draws from a replica is inert.
 	msg.clusters = ui.Cleaned(msg.clusters)
 	if msg.err != nil {
@@ -68,6 +79,9 @@ func (m *Model) snapshot(msg snapshotMsg) {
 		c := &m.clusters[i]
 		m.facts[i] = factsOf(c)
 		m.facts[i].changed = changedCells(before[watch.Key(c)], c)
+		if drills != nil {
+			m.facts[i].drillExpect, m.facts[i].drillRoute = drills[i].drillExpect, drills[i].drillRoute
+		}
 	}
 	m.cluster = min(m.cluster, max(len(m.clusters)-1, 0))
 	m.clampFinding()
@@ -99,6 +113,17 @@ func (m Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 			m.help = false
 		}
 		return m, nil
+	}
+	if m.drillBusy() && (k.String() == "q" || k.String() == "ctrl+c") {
+		// Never leave a drill's fault behind: stop it, restore, then quit.
+		m.note = "stopping the drill and restoring what it changed, then quitting…"
+		m, cmd, _ := m.drillStop(true)
+		return m, cmd
+	}
+	if m.tab == tabDrills && m.opts.Drills != nil {
+		if m, cmd, ok := m.drillKey(k.String()); ok {
+			return m, cmd
+		}
 	}
 	switch k.String() {
 	case "q", "ctrl+c":

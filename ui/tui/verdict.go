@@ -24,6 +24,10 @@ type facts struct {
 	timing    timing.Params
 	scenarios []timing.Scenario
 	timingErr error
+	// drillExpect is, per Drills tab entry, what it expects on this cluster; drillRoute what
+	// the tab says about the drill route (none yet) or why no drill can start now.
+	drillExpect map[string]string
+	drillRoute  string
 }
 
 type replicaFacts struct {

@@ -132,6 +132,9 @@ func (m Model) footer(w int, pos string) string {
 		if m.tab == tabFindings && m.opts.Copy != nil {
 			keys = []string{"←→ view", "↑↓ select", "y copy fix", "? help", "q quit"}
 		}
+		if m.tab == tabDrills && m.opts.Drills != nil {
+			keys = m.drillKeys()
+		}
 		for i, k := range keys {
 			key, rest, _ := strings.Cut(k, " ")
 			keys[i] = s.Key.Render(key) + " " + rest
@@ -546,18 +549,6 @@ func (m Model) failureLines(f *facts, c *model.Cluster, w int) []string {
 	return append(out, wrap(partition.Explanation, w, "  ")...)
 }
 
-func (m Model) drillLines(w int) []string {
-	out := []string{m.styles.Bold.Render("Drills")}
-	if c, _ := m.current(); c != nil && len(c.Drills) > 0 {
-		for _, d := range c.Drills {
-			out = append(out, "  "+m.styles.Warning.Render(d.String()))
-		}
-		return append(out, wrap("The findings the drill causes on purpose are kept at info, marked \"(drill in progress)\".", w, "  ")...)
-	}
-	return append(out, wrap("Reserved: guided drills (partition, crash, slow receiver, restart) will be started from here, "+
-		"with the notifications they cause counted. Nothing runs yet.", w, "  ")...)
-}
-
 func (m Model) helpLines() []string {
 	s := m.styles
 	keys := [][2]string{
@@ -568,9 +559,11 @@ func (m Model) helpLines() []string {
 		{"home/end g/G", "top / bottom"},
 		{"[ ]", "previous / next cluster (-A)"},
 		{"y", "copy the selected finding's fix (OSC 52)"},
+		{"enter, y / n", "Drills: the chosen drill's plan; y runs it"},
+		{"x esc", "Drills: stop the drill (it restores all)"},
 		{"r", "refresh now (otherwise every " + m.opts.Interval.String() + ")"},
 		{"?", "this help; ? or esc closes it"},
-		{"q ctrl+c", "quit (closes every port-forward)"},
+		{"q ctrl+c", "quit (a drill is stopped and restored first)"},
 	}
 	out := []string{s.Bold.Render("Keys")}
 	for _, k := range keys {

@@ -1,0 +1,141 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/amha-dev/kubectl-amha/pkg/drill"
+	"github.com/amha-dev/kubectl-amha/ui/tui"
+)
+
+// uiDrills runs the drills of the live view's Drills tab, as kubectl amha drill runs them with
+// --yes: the same plan, checks, sink, faults, restore and Kubernetes Events, with the progress
+// sent to the view instead of stderr. Every run ends (restoring what it changed) before the
+// live view's command returns.
+type uiDrills struct {
+	base drillOptions
+	// ctx ends every run: the live view quit, or the process got SIGTERM.
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	active int
+}
+
+func newUIDrills(ctx context.Context, base drillOptions) *uiDrills {
+	u := &uiDrills{base: base}
+	u.ctx, u.cancel = context.WithCancel(ctx)
+	return u
+}
+
+// Choices are the drills in the order drill all runs them, then all.
+func (u *uiDrills) Choices() []tui.DrillChoice {
+	var out []tui.DrillChoice
+	for _, d := range drill.Names {
+		out = append(out, tui.DrillChoice{Name: d, Summary: drillSummary[d], Drills: []string{d}})
+	}
+	return append(out, tui.DrillChoice{Name: drillAll, Summary: drillSummary[drillAll], Drills: drill.Names})
+}
+
+// options are the drill command's options for one drill on one cluster, writing nowhere the
+// terminal shows (the view owns it).
+func (u *uiDrills) options(namespace, name, d string) *drillOptions {
+	o := u.base
+	o.namespace, o.name = namespace, name
+	o.drills = []string{d}
+	if d == drillAll {
+		o.drills = drill.Names
+	}
+	o.output = "json"
+	o.streams = genericiooptions.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard}
+	return &o
+}
+
+// Plan is drill --dry-run's plan, and why the drill cannot run from the view when it cannot.
+func (u *uiDrills) Plan(ctx context.Context, namespace, name, d string) (string, error) {
+	o := u.options(namespace, name, d)
+	o.dryRun, o.output = true, "text"
+	var buf bytes.Buffer
+	o.streams.Out = &buf
+	r, err := o.prepare(ctx)
+	if r != nil && r.env != nil {
+		defer r.env.Src.Close()
+	}
+	if err != nil {
+		return "", err
+	}
+	if err := o.printPlan(r); err != nil {
+		return "", err
+	}
+	plan := strings.TrimSuffix(strings.TrimRight(buf.String(), "\n"), "\n\nDry run: nothing was changed.")
+	switch {
+	case r.report.Route != nil && r.report.Route.Missing != "":
+		return plan, errors.New("no drill route passes on every replica: add the route above (the drill never changes the configuration), then choose the drill again")
+	case len(r.report.MissingRights) > 0:
+		return plan, fmt.Errorf("missing rights: %s (docs/rbac.md has the Role to grant)", strings.Join(r.report.MissingRights, ", "))
+	case o.sinkImage == "":
+		return plan, errors.New("no sink image: this build of kubectl-amha has no published image to run the sink from; start the live view with --sink-image IMAGE")
+	}
+	return plan, nil
+}
+
+// Run runs the drill with --yes and sends its progress to the view.
+func (u *uiDrills) Run(ctx context.Context, namespace, name, d string, send func(tui.DrillUpdate)) (drill.Report, error) {
+	u.wg.Add(1)
+	defer u.wg.Done()
+	u.mu.Lock()
+	u.active++
+	u.mu.Unlock()
+	defer func() {
+		u.mu.Lock()
+		u.active--
+		u.mu.Unlock()
+	}()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(u.ctx, cancel)()
+	o := u.options(namespace, name, d)
+	o.yes = true
+	o.progress = func(s string) { send(tui.DrillUpdate{At: time.Now(), Line: s}) }
+	o.onEvent = func(dn string, at time.Time, e drill.Event) { send(tui.DrillUpdate{At: at, Drill: dn, Event: &e}) }
+	r, err := o.prepare(ctx)
+	if r != nil && r.env != nil {
+		defer r.env.Src.Close()
+	}
+	if err == nil {
+		err = o.runDrills(ctx, r)
+	}
+	var rep drill.Report
+	if r != nil {
+		rep = r.report
+	}
+	var ee *ExitError
+	switch {
+	case errors.Is(err, errInterrupted) || ctx.Err() != nil && err != nil:
+		err = errors.New("stopped: the drill alert was resolved, the fault undone and what the drill created deleted")
+	case errors.As(err, &ee) && ee.Code == ExitFindings && ee.Err == nil:
+		err = nil // the verdicts say it
+	}
+	return rep, err
+}
+
+// Close stops a drill still running (the view was killed, not quit with q) and waits until it
+// has restored what it changed, saying so on w.
+func (u *uiDrills) Close(w io.Writer) {
+	u.mu.Lock()
+	active := u.active
+	u.mu.Unlock()
+	if active > 0 {
+		fmt.Fprintln(w, "stopping the drill: resolving its alert, undoing its fault, deleting what it created…")
+	}
+	u.cancel()
+	u.wg.Wait()
+}
