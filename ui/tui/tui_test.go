@@ -410,3 +410,21 @@ func TestTUISuppressed(t *testing.T) {
 		}
 	}
 }
+
+// A replica that stops answering, and that the others no longer list, keeps its column: the
+// others' ✗ for it shows, its own row is ? (not asked).
+func TestTUILostReplicaKeepsItsColumn(t *testing.T) {
+	lost := func(at time.Time) []model.Cluster {
+		gone := model.Replica{Name: "alertmanager-main-2", Error: "connection refused", Pod: &model.Pod{Phase: "Running"}}
+		return snapshot(at, []model.Replica{replica(0, "ready", 0, 1, 0, 1), replica(1, "ready", 1, 1, 0, 1), gone})
+	}
+	d := newDriver(t, Options{Poll: script(lost)})
+	d.send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	d.refresh()
+	f := ansi.Strip(d.m.View())
+	for _, want := range []string{"[0] [1] [2]", "[0] alertmanager-main-0   ●   ✓   ✗", "[2] alertmanager-main-2   ?   ?   ?"} {
+		if !strings.Contains(f, want) {
+			t.Errorf("the matrix does not show %q:\n%s", want, f)
+		}
+	}
+}

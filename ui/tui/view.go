@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -276,6 +277,7 @@ func (m Model) meshLines(c *model.Cluster, f *facts, w int) []string {
 // that replica's number, a member no asked replica is gets a letter and a legend line. A cell
 // that changed since the last snapshot has a * after it.
 func matrixLines(s Styles, mx *model.Matrix, changed [][]bool) []string {
+	mx, changed = withLostColumns(mx, changed)
 	row := map[string]int{}
 	for i, n := range mx.Rows {
 		row[n] = i
@@ -322,6 +324,58 @@ func matrixLines(s Styles, mx *model.Matrix, changed [][]bool) []string {
 		out = append(out, strings.TrimRight(b.String(), " "))
 	}
 	return append(out, legend...)
+}
+
+// withLostColumns gives a replica that did not answer, and that no replica lists any more, its
+// column back, so that the others' ✗ for it shows rather than the column vanishing with it.
+// Only when every column is a replica's: a member no replica claims may be that replica under
+// another name, and then it is the legend's.
+func withLostColumns(mx *model.Matrix, changed [][]bool) (*model.Matrix, [][]bool) {
+	has := map[string]bool{}
+	for _, col := range mx.Columns {
+		if col.Replica == "" {
+			return mx, changed
+		}
+		has[col.Replica] = true
+	}
+	if len(has) == len(mx.Rows) {
+		return mx, changed
+	}
+	out := &model.Matrix{Rows: mx.Rows}
+	var from []int // the original column of each new one, -1 for an added one
+	answered := make([]bool, len(mx.Rows))
+	for i, cells := range mx.Cells {
+		for _, c := range cells {
+			answered[i] = answered[i] || c != model.CellUnknown
+		}
+	}
+	for i, name := range mx.Rows {
+		j := slices.IndexFunc(mx.Columns, func(c model.MatrixMember) bool { return c.Replica == name })
+		switch {
+		case j >= 0:
+			out.Columns, from = append(out.Columns, mx.Columns[j]), append(from, j)
+		case !answered[i]:
+			out.Columns, from = append(out.Columns, model.MatrixMember{Name: name, Replica: name}), append(from, -1)
+		}
+	}
+	newChanged := make([][]bool, len(mx.Rows))
+	for i := range mx.Rows {
+		row := make([]model.Cell, len(out.Columns))
+		newChanged[i] = make([]bool, len(out.Columns))
+		for k, j := range from {
+			switch {
+			case j >= 0 && i < len(mx.Cells):
+				row[k] = mx.Cells[i][j]
+				newChanged[i][k] = i < len(changed) && j < len(changed[i]) && changed[i][j]
+			case !answered[i]:
+				row[k] = model.CellUnknown
+			default:
+				row[k] = model.CellMissing
+			}
+		}
+		out.Cells = append(out.Cells, row)
+	}
+	return out, newChanged
 }
 
 // findingsBody is the list of findings, most severe first, above the selected one's detail.
@@ -520,7 +574,7 @@ func (m Model) failureLines(f *facts, c *model.Cluster, w int) []string {
 	if f.timingErr != nil {
 		return append(out, "", "  "+s.Bad.Render("no table: "+f.timingErr.Error()))
 	}
-	t := table{header: []string{"SCENARIO", "SENT", "WHEN", "WHAT"}, prio: []int{0, 0, 0, 0}}
+	t := table{header: []string{"SCENARIO", "SENT", "WHEN", "WHAT"}, prio: []int{0, 0, 0, 0}, wrapLast: true}
 	for i, h := range t.header {
 		t.header[i] = s.Header.Render(h)
 	}
