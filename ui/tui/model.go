@@ -5,6 +5,7 @@
 package tui
 
 import (
+	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -73,6 +74,9 @@ type Model struct {
 	scroll  [tabCount]int
 	help    bool
 	note    string // one line in the footer: what a key just did
+	// filter narrows the findings and the event log (/); typing is true while it is typed.
+	filter string
+	typing bool
 
 	dr drillState // the Drills tab
 }
@@ -132,9 +136,32 @@ func (m Model) copyText(what, text string) tea.Cmd {
 }
 
 // current is the cluster on screen and its facts; nil before the first snapshot.
+// With a filter (/), its findings are those that match it.
 func (m *Model) current() (*model.Cluster, *facts) {
 	if m.cluster >= len(m.clusters) {
 		return nil, nil
 	}
-	return &m.clusters[m.cluster], &m.facts[m.cluster]
+	c := &m.clusters[m.cluster]
+	if m.filter != "" {
+		fc := *c
+		fc.Findings = nil
+		for _, f := range c.Findings {
+			if matches(m.filter, f.ID, f.Severity.String(), f.Message, strings.Join(f.Objects, " "), strings.Join(f.Details, " ")) {
+				fc.Findings = append(fc.Findings, f)
+			}
+		}
+		c = &fc
+	}
+	return c, &m.facts[m.cluster]
+}
+
+// matches: every word of filter is in one of texts, case aside.
+func matches(filter string, texts ...string) bool {
+	all := strings.ToLower(strings.Join(texts, "\n"))
+	for _, w := range strings.Fields(strings.ToLower(filter)) {
+		if !strings.Contains(all, w) {
+			return false
+		}
+	}
+	return true
 }

@@ -81,6 +81,8 @@ func keyMsg(k string) tea.KeyMsg {
 		return tea.KeyMsg{Type: tea.KeyTab}
 	case "esc":
 		return tea.KeyMsg{Type: tea.KeyEsc}
+	case "enter":
+		return tea.KeyMsg{Type: tea.KeyEnter}
 	case "ctrl+c":
 		return tea.KeyMsg{Type: tea.KeyCtrlC}
 	}
@@ -426,5 +428,49 @@ func TestTUILostReplicaKeepsItsColumn(t *testing.T) {
 		if !strings.Contains(f, want) {
 			t.Errorf("the matrix does not show %q:\n%s", want, f)
 		}
+	}
+}
+
+// / filters the findings and the event log; esc clears the filter.
+func TestTUIFilter(t *testing.T) {
+	d := newDriver(t, Options{Poll: script(healthy, island, healed)})
+	d.send(tea.WindowSizeMsg{Width: 120, Height: 40})
+	d.refresh()
+	d.refresh()
+	d.keys("2")
+	all := len(d.m.clusters[0].Findings)
+	if all < 2 {
+		t.Fatalf("the island fixture has %d findings", all)
+	}
+	first := d.m.clusters[0].Findings[0].ID
+	d.keys("/")
+	for _, r := range first {
+		d.keys(string(r))
+	}
+	d.keys("enter")
+	c, _ := d.m.current()
+	if len(c.Findings) == 0 || len(c.Findings) >= all {
+		t.Fatalf("/%s keeps %d of %d findings", first, len(c.Findings), all)
+	}
+	if f := ansi.Strip(d.m.View()); !strings.Contains(f, "/"+first) {
+		t.Errorf("the footer does not show the filter:\n%s", f)
+	}
+	d.keys("/", "x", "y", "z", "z", "y", "enter")
+	if f := ansi.Strip(d.m.View()); !strings.Contains(f, "No finding matches") {
+		t.Errorf("a filter that matches nothing:\n%s", f)
+	}
+	d.keys("esc")
+	if c, _ := d.m.current(); len(c.Findings) != all {
+		t.Errorf("esc leaves %d of %d findings", len(c.Findings), all)
+	}
+	d.refresh()
+	d.keys("3", "/", "i", "s", "l", "a", "n", "d", "enter")
+	for _, i := range d.m.eventOrder() {
+		if !strings.Contains(strings.ToLower(d.m.events[i].Text), "island") {
+			t.Errorf("/island shows %q", d.m.events[i].Text)
+		}
+	}
+	if n := len(d.m.eventOrder()); n == 0 || n == len(d.m.events) {
+		t.Errorf("/island keeps %d of %d events", n, len(d.m.events))
 	}
 }

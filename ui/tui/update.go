@@ -105,6 +105,9 @@ func (m *Model) clampFinding() {
 
 func (m Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	m.note = ""
+	if m.typing {
+		return m.filterKey(k), nil
+	}
 	if m.help {
 		switch k.String() {
 		case "q", "ctrl+c":
@@ -169,6 +172,16 @@ func (m Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 			m.fetching = true
 			return m, m.poll()
 		}
+	case "/":
+		if m.tab == tabFindings || m.tab == tabEvents {
+			m.typing = true
+			m.scroll[m.tab], m.finding = 0, 0
+		}
+	case "esc":
+		if m.filter != "" {
+			m.filter = ""
+			m.clampFinding()
+		}
 	case "y":
 		if c, _ := m.current(); c != nil && m.tab == tabFindings && len(c.Findings) > 0 && m.opts.Copy != nil {
 			f := c.Findings[m.finding]
@@ -177,6 +190,27 @@ func (m Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	}
 	m.clampScroll()
 	return m, nil
+}
+
+// filterKey edits the filter while it is typed: enter keeps it, esc clears it.
+func (m Model) filterKey(k tea.KeyMsg) Model {
+	switch k.Type {
+	case tea.KeyEnter:
+		m.typing = false
+	case tea.KeyEsc, tea.KeyCtrlC:
+		m.typing, m.filter = false, ""
+	case tea.KeyBackspace:
+		if r := []rune(m.filter); len(r) > 0 {
+			m.filter = string(r[:len(r)-1])
+		}
+	case tea.KeySpace:
+		m.filter += " "
+	case tea.KeyRunes:
+		m.filter += string(k.Runes)
+	}
+	m.finding, m.scroll[tabFindings], m.scroll[tabEvents] = 0, 0, 0
+	m.clampFinding()
+	return m
 }
 
 // clampScroll keeps the current view's scroll within its content, so that scrolling back

@@ -128,10 +128,18 @@ func (m Model) tabBar() string {
 func (m Model) footer(w int, pos string) string {
 	s := m.styles
 	left := m.note
+	if m.typing {
+		left = s.Key.Render("/") + m.filter + "█" + s.Dim.Render("  enter keeps it, esc clears it")
+	} else if left == "" && m.filter != "" && (m.tab == tabFindings || m.tab == tabEvents) {
+		left = s.Key.Render("/") + m.filter + s.Dim.Render("  (filter: / edits it, esc clears it)")
+	}
 	if left == "" {
 		keys := []string{"←→ view", "↑↓ move", "r refresh", "? help", "q quit"}
 		if m.tab == tabFindings && m.opts.Copy != nil {
-			keys = []string{"←→ view", "↑↓ select", "y copy fix", "? help", "q quit"}
+			keys = []string{"←→ view", "↑↓ select", "y copy fix", "/ filter", "? help", "q quit"}
+		}
+		if m.tab == tabEvents {
+			keys = []string{"←→ view", "↑↓ move", "/ filter", "? help", "q quit"}
 		}
 		if m.tab == tabDrills && m.opts.Drills != nil {
 			keys = m.drillKeys()
@@ -381,6 +389,9 @@ func withLostColumns(mx *model.Matrix, changed [][]bool) (*model.Matrix, [][]boo
 // findingsBody is the list of findings, most severe first, above the selected one's detail.
 func (m Model) findingsBody(c *model.Cluster, w, h int) ([]string, string) {
 	s := m.styles
+	if len(c.Findings) == 0 && m.filter != "" {
+		return window([]string{"", "  No finding matches /" + m.filter + " (esc clears the filter)."}, 0, h)
+	}
 	if len(c.Findings) == 0 {
 		return window(append([]string{"", "  " + s.Good.Render("No findings: the mesh is whole and consistent.")}, suppressedLine(c, s)...), 0, h)
 	}
@@ -495,7 +506,7 @@ func objects(objs []string) string {
 }
 
 // eventOrder is the log's display order, as indices into m.events: newest snapshot first,
-// the events of one snapshot in the order they were found.
+// the events of one snapshot in the order they were found; with a filter, those that match.
 func (m Model) eventOrder() []int {
 	order := make([]int, 0, len(m.events))
 	for end := len(m.events); end > 0; {
@@ -504,7 +515,9 @@ func (m Model) eventOrder() []int {
 			start--
 		}
 		for i := start; i < end; i++ {
-			order = append(order, i)
+			if e := m.events[i]; m.filter == "" || matches(m.filter, e.Text, e.Cluster, string(e.Kind)) {
+				order = append(order, i)
+			}
 		}
 		end = start
 	}
@@ -518,6 +531,9 @@ func (m Model) eventBody(w, h int) ([]string, string) {
 		return window([]string{"", "  No changes yet."}, 0, h)
 	}
 	order := m.eventOrder()
+	if len(order) == 0 {
+		return window([]string{"", "  No event matches /" + m.filter + " (esc clears the filter)."}, 0, h)
+	}
 	from := min(m.scroll[tabEvents], m.lastEventScroll(order, w, h))
 	var out []string
 	shown := 0
@@ -613,6 +629,7 @@ func (m Model) helpLines() []string {
 		{"home/end g/G", "top / bottom"},
 		{"[ ]", "previous / next cluster (-A)"},
 		{"y", "copy the selected finding's fix (OSC 52)"},
+		{"/", "filter the findings and events (esc clears)"},
 		{"enter, y / n", "Drills: the chosen drill's plan; y runs it"},
 		{"x esc", "Drills: stop the drill (it restores all)"},
 		{"r", "refresh now (otherwise every " + m.opts.Interval.String() + ")"},
