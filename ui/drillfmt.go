@@ -17,12 +17,16 @@ type DrillMeta struct {
 	Version     string
 	Date        time.Time
 	Interrupted bool
+	// InterruptedDrill is the alert (ReportDrill.Alert) of the drill the run was interrupted in.
+	InterruptedDrill string
 }
 
 // drillState is a drill's verdict as the reports show it: the verdict, or what stands for
 // one when the drill has none (an error, a plan, a drill the run did not reach).
-func drillState(r drill.Report, d drill.ReportDrill) string {
+func drillState(r drill.Report, d drill.ReportDrill, m DrillMeta) string {
 	switch {
+	case m.Interrupted && d.Alert == m.InterruptedDrill && d.Verdict == "":
+		return "INTERRUPTED"
 	case d.Verdict != "":
 		return string(d.Verdict)
 	case d.Error != "":
@@ -37,12 +41,14 @@ func drillState(r drill.Report, d drill.ReportDrill) string {
 // there is neither.
 func drillStateWhy(r drill.Report, d drill.ReportDrill, m DrillMeta) string {
 	switch {
+	case m.Interrupted && d.Alert == m.InterruptedDrill && d.Verdict == "":
+		return "the run was interrupted (Ctrl-C) in this drill; what it changed was restored. The timeline has what happened until then"
 	case d.Verdict != "" || d.Error != "":
 		return joinSet(d.Explanation, d.Error)
 	case r.DryRun:
 		return "dry run: the plan only, nothing was changed"
 	case m.Interrupted:
-		return "the run was interrupted (Ctrl-C) before this drill ended; what it changed was restored"
+		return "the run was interrupted (Ctrl-C) before this drill"
 	}
 	return "the run ended before this drill"
 }

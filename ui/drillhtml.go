@@ -76,6 +76,7 @@ var verdictLook = map[string][2]string{
 	"ERROR":                    {"error", "!"},
 	"PLAN":                     {"plan", "◇"},
 	"NOT REACHED":              {"notrun", "–"},
+	"INTERRUPTED":              {"inconclusive", "■"},
 }
 
 func newHTMLReport(r drill.Report, m DrillMeta) htmlReport {
@@ -94,7 +95,7 @@ func newHTMLReport(r drill.Report, m DrillMeta) htmlReport {
 		{"repeat_interval", durOrDash(t.RepeatInterval.D())},
 	}
 	for _, d := range r.Drills {
-		state := drillState(r, d)
+		state := drillState(r, d, m)
 		look := verdictLook[state]
 		hd := htmlDrill{ReportDrill: d, State: state, Class: look[0], Symbol: look[1], Why: drillStateWhy(r, d, m),
 			Expected: drillExpected(d.Expectation), Observed: drillObserved(d.Hits), Wall: "-", Sides: d.Expectation.Sides}

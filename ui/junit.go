@@ -123,7 +123,7 @@ func DrillJUnit(r drill.Report, m DrillMeta) JUnitSuites {
 	for _, d := range r.Drills {
 		total += d.Wall.D()
 		c := JUnitCase{Name: d.Drill, ClassName: class, Time: seconds(d.Wall.D())}
-		p := &JUnitProblem{Message: drillStateWhy(r, d, m), Type: drillState(r, d), Text: drillDetails(d)}
+		p := &JUnitProblem{Message: drillStateWhy(r, d, m), Type: drillState(r, d, m), Text: drillDetails(d)}
 		switch {
 		case d.Verdict == drill.Pass:
 			c.SystemOut = &JUnitText{Text: p.Text}
