@@ -193,9 +193,11 @@ type svgTimeline struct {
 }
 
 type svgLane struct {
-	Y, TextY, MidY float64
-	Name, Role     string
-	Odd            bool
+	Y, TextY, RoleY float64
+	Name, Role      string
+	Odd             bool
+	// Fit squeezes a name too long for the label column into it (SVG text does not wrap).
+	Fit float64
 }
 
 type svgTick struct {
@@ -256,7 +258,11 @@ func newTimeline(positions []string, d drill.ReportDrill) *svgTimeline {
 	}
 	for i, name := range lanes {
 		y := svgTop + float64(i)*svgLaneH
-		l := svgLane{Y: y, TextY: y + svgLaneH/2 + 4, MidY: y + svgLaneH/2, Name: name, Odd: i%2 == 1}
+		l := svgLane{Y: y, TextY: y + svgLaneH/2 - 1, RoleY: y + svgLaneH/2 + 11, Name: name, Odd: i%2 == 1}
+		// About 7 units a character at the lanes' 12px.
+		if w := float64(len(name)) * 7; w > svgLabelW-16 {
+			l.Fit = svgLabelW - 16
+		}
 		switch p := slices.Index(positions, name); {
 		case i == 0:
 			l.Name, l.Role = "cluster", "post, split, resolve"
