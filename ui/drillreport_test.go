@@ -210,3 +210,30 @@ func TestDrillJUnitGolden(t *testing.T) {
 		t.Errorf("the partition's output has no split in its timeline: %+v", out)
 	}
 }
+
+// A run interrupted in a drill: the page says so, the drill is INTERRUPTED with the timeline
+// known until then, and the drills after it were not reached.
+func TestDrillHTMLInterrupted(t *testing.T) {
+	r, m := drillFixture(t)
+	r.Drills = r.Drills[:4]
+	part := &r.Drills[3]
+	part.Result = drill.Result{Expectation: part.Expectation, Events: part.Events[:3]} // fault, split, post
+	part.Wall, part.Waits = 0, 0
+	r.Drills = append(r.Drills, drill.ReportDrill{Drill: drill.Baseline, Alert: "92319f8f-baseline-2"})
+	r.MeshAtEnd = nil
+	m.Interrupted, m.InterruptedDrill = true, part.Alert
+	var b bytes.Buffer
+	if err := ui.WriteDrillHTML(&b, r, m); err != nil {
+		t.Fatal(err)
+	}
+	got := b.String()
+	for _, want := range []string{"Interrupted (Ctrl-C)", "■ INTERRUPTED", "the run was interrupted (Ctrl-C) in this drill",
+		"– NOT REACHED", "the run was interrupted (Ctrl-C) before this drill", "the mesh is split: alertmanager-main-2 is alone"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the page does not contain %q", want)
+		}
+	}
+	if n := strings.Count(got, `<svg class="timeline"`); n != 4 {
+		t.Errorf("%d timelines, want 4 (the interrupted drill's too)", n)
+	}
+}
