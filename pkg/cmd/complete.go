@@ -28,7 +28,7 @@ var (
 	statusFormats   = []string{"text", "wide", "json", "yaml"}
 	lintFormats     = []string{"text", "json", "yaml", "sarif", "line", "github"}
 	snippetsFormats = []string{"text", "json", "yaml"}
-	drillFormats    = []string{"text", "json"}
+	drillFormats    = []string{"text", "json", "junit"}
 	versionFormats  = []string{"text", "json", "yaml"}
 )
 

@@ -57,7 +57,7 @@ func TestCompleteFlagValues(t *testing.T) {
 		{[]string{"snippets", "-o", ""}, []string{"text", "json", "yaml"}},
 		{[]string{"snippets", "--only", "flags,prometheus-s"}, []string{"flags,prometheus-static"}},
 		{[]string{"snippets", "--only", "scenarios,watchdog-"}, []string{"scenarios,watchdog-rule", "scenarios,watchdog-route"}},
-		{[]string{"drill", "-o", ""}, []string{"text", "json"}},
+		{[]string{"drill", "-o", ""}, []string{"text", "json", "junit"}},
 		{[]string{"drill", ""}, append([]string{"cleanup"}, drills...)},
 		{[]string{"drill", "p"}, []string{"partition"}},
 		{[]string{"version", "-o", ""}, []string{"text", "json", "yaml"}},

@@ -33,7 +33,6 @@ import (
 	"github.com/amha-dev/kubectl-amha/pkg/text"
 	"github.com/amha-dev/kubectl-amha/pkg/timing"
 	"github.com/amha-dev/kubectl-amha/pkg/version"
-	"github.com/amha-dev/kubectl-amha/ui"
 )
 
 const drillExample = `  # The drills, one line each
@@ -46,7 +45,11 @@ const drillExample = `  # The drills, one line each
   kubectl amha drill baseline -n monitoring --yes
 
   # Every drill, in order, for CI
-  kubectl amha drill all main -n monitoring --yes --sink-image IMAGE -o json`
+  kubectl amha drill all main -n monitoring --yes --sink-image IMAGE -o json
+
+  # For CI: JUnit XML on stdout (FAIL a failure, INCONCLUSIVE an error, SKIPPED and NOT RUN
+  # skipped), and the HTML page with each drill's timeline to keep as an artifact
+  kubectl amha drill all main -n monitoring --yes --sink-image IMAGE -o junit --report drill.html > drill.xml`
 
 // drillAll runs every drill, baseline first.
 const drillAll = "all"
@@ -76,6 +79,8 @@ type drillOptions struct {
 	recreate     bool
 	silence      bool
 	narrow       bool
+	// reportFile is --report: the HTML page written at the end of the run.
+	reportFile string
 
 	timeout time.Duration
 	// namespace, when set, is the cluster's namespace instead of the kubeconfig's (the live
@@ -168,6 +173,16 @@ Every phase is a Kubernetes Event on the StatefulSet (or Alertmanager object); a
 before its first drill records DrillRefused with the reason, and -o json prints the report with
 "stopped" and every drill NOT RUN (docs/json.md).
 
+--report FILE.html writes, at the end of the run however it ended (a dry run's plan, a run that
+stopped, what was known at Ctrl-C), one self-contained HTML page: the cluster and its numbers,
+and per drill the plan, a timeline (a lane for the cluster and one per replica: the post, the
+fault, the split, each notification at its sender's lane, the heal), expected against observed,
+and the verdict with its explanation; then the mesh at the end and the route. It needs nothing
+else to open (no script, nothing fetched) and is written whole or not at all. Its directory must
+exist (else exit 2 before anything runs). -o junit prints JUnit XML for CI: one testsuite
+"kubectl-amha drill", a testcase per drill with its wall time; FAIL is a failure, INCONCLUSIVE
+(and a drill that could not run) an error, SKIPPED and NOT RUN skipped, each with its explanation.
+
 Exit codes: 0 every drill run passed (a dry run: the plan was printed), 1 a drill FAILED or was
 INCONCLUSIVE, or the mesh was not whole after the last drill, 2 could not run (no drill route,
 bad input, a drill that could not run, or every drill skipped), 130 interrupted (the drill
@@ -179,7 +194,9 @@ alert is resolved, the partition healed and the sink deleted first).`,
 	f := c.Flags()
 	f.BoolVar(&o.dryRun, "dry-run", false, "Print the plan with this cluster's numbers and change nothing")
 	f.BoolVar(&o.yes, "yes", false, "Run without asking")
-	f.StringVarP(&o.output, "output", "o", "text", "Output format: text, json, jsonpath=TEMPLATE or go-template=TEMPLATE (table, the former name of text, still works)")
+	f.StringVarP(&o.output, "output", "o", "text", "Output format: text, json, junit (JUnit XML, a testcase per drill, for CI), jsonpath=TEMPLATE or go-template=TEMPLATE (table, the former name of text, still works)")
+	f.StringVar(&o.reportFile, "report", "", "Also write the report as one self-contained HTML page to `FILE` at the end (a timeline per drill; also for a dry run, a run that stopped, or one interrupted: what was known)")
+	_ = c.MarkFlagFilename("report", "html", "htm")
 	o.addRunFlags(f)
 	c.AddCommand(newDrillCleanupCmd(streams, kube))
 	completeValues(c, map[string][]string{"output": drillFormats})
@@ -314,7 +331,7 @@ func (o *drillOptions) Validate() error {
 	if o.splitTimeout <= 0 {
 		return usageError("--split-timeout must be positive")
 	}
-	return nil
+	return checkReportFile(o.reportFile)
 }
 
 // list prints the drills, one line each.
@@ -350,10 +367,13 @@ type drillRun struct {
 	route     drill.RouteTiming
 	report    drill.Report
 	http      *http.Client
+	// interrupted is the alert of the drill Ctrl-C stopped, for the report.
+	interrupted string
 }
 
-func (o *drillOptions) Run(ctx context.Context) error {
+func (o *drillOptions) Run(ctx context.Context) (err error) {
 	r, err := o.prepare(ctx)
+	defer func() { err = o.writeReportFile(r, err) }()
 	if r != nil && r.env != nil {
 		defer r.env.Src.Close()
 	}
@@ -427,8 +447,8 @@ func (o *drillOptions) stopped(r *drillRun, err error) error {
 		}
 		event(true, "DrillRefused", fmt.Sprintf("stopped before its first drill (%s), %s: %s", st.Reason, what, st.Message))
 	}
-	if structured(o.output) {
-		if werr := templateErr(o.output, ui.Write(o.streams.Out, o.output, "DrillReport", r.report)); werr != nil {
+	if o.structuredOutput() {
+		if werr := o.printReport(r.report); werr != nil {
 			return werr
 		}
 	}
@@ -630,8 +650,8 @@ func indent(s string) string {
 // printPlan says, with the cluster's numbers, what each drill will do, what Alertmanager
 // should do and why, what it creates, and what it does to the team's real alerts.
 func (o *drillOptions) printPlan(r *drillRun) error {
-	if structured(o.output) {
-		return templateErr(o.output, ui.Write(o.streams.Out, o.output, "DrillReport", r.report))
+	if o.structuredOutput() {
+		return o.printReport(r.report)
 	}
 	w := o.streams.Out
 	p := r.params
@@ -818,9 +838,11 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 		say(fmt.Sprintf("drill %s (alert %s)", d.Drill, d.Alert))
 		r.env.Event(false, "DrillStarted", fmt.Sprintf("%s: %s Expects %d notification(s) %s after the alert %s. Real alerts: %s",
 			d.Drill, o.does(d.Drill, r), d.Expectation.Count, window(d.Expectation), drill.Alert(d.Alert, r.report.Labels), realAlerts(d.Drill, r.params)))
+		live := &liveEvents{}
 		res, rerr := drill.Run(ctx, r.env, sk, d.Drill, drill.Options{
 			Run: d.Alert, ExtraLabels: r.report.Labels, Timing: r.params, HTTP: r.http, Timeout: o.timeout, SplitTimeout: o.splitTimeout, Progress: say,
 			OnEvent: func(at time.Time, e drill.Event) {
+				live.add(at, e)
 				if o.onEvent != nil {
 					o.onEvent(d.Drill, at, e)
 				}
@@ -828,6 +850,8 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 		})
 		ended[d.Alert] = time.Now()
 		if ctx.Err() != nil {
+			// The report (--report) shows what was known: the timeline until Ctrl-C.
+			r.interrupted, d.Events = d.Alert, live.relative()
 			// What could not be restored (the alert resolved, the partition healed) is said.
 			if rerr != nil && rerr.Error() != ctx.Err().Error() {
 				fmt.Fprintln(o.streams.ErrOut, rerr)
@@ -1066,8 +1090,8 @@ func orDash(s string) string {
 }
 
 func (o *drillOptions) printResults(r *drillRun) error {
-	if structured(o.output) {
-		return templateErr(o.output, ui.Write(o.streams.Out, o.output, "DrillReport", r.report))
+	if o.structuredOutput() {
+		return o.printReport(r.report)
 	}
 	w := tabwriter.NewWriter(o.streams.Out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "\nDRILL\tVERDICT\tEXPECTED\tOBSERVED (after the alert, sender)\tTIME (waits)\tEXPLANATION")

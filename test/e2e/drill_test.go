@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"os"
 	"os/exec"
@@ -325,13 +326,24 @@ func TestDrillBaselineOnRig(t *testing.T) {
 		t.Fatalf("answering n created %v", m)
 	}
 
-	rep, code, _ := r.drill(t, "baseline", "-n", ns, "--yes", "--sink-image", drillImage, "-o", "json")
+	// The same run writes the HTML page (--report): the verdict and the timeline in it.
+	page := filepath.Join(t.TempDir(), "drill.html")
+	rep, code, _ := r.drill(t, "baseline", "-n", ns, "--yes", "--sink-image", drillImage, "-o", "json", "--report", page)
 	if code != cmd.ExitOK || len(rep.Drills) != 1 {
 		t.Fatalf("exit %d, report %+v", code, rep)
 	}
 	d := rep.Drills[0]
 	if d.Verdict != drill.Pass {
 		t.Errorf("baseline: %s: %s %s", d.Verdict, d.Explanation, d.Error)
+	}
+	if b, err := os.ReadFile(page); err != nil {
+		t.Errorf("--report %s: %v", page, err)
+	} else {
+		for _, want := range []string{"✔ " + string(d.Verdict), rep.Run, html.EscapeString(d.Explanation), `<svg class="timeline"`, rep.Positions[0]} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("the page %s does not contain %q", page, want)
+			}
+		}
 	}
 	if f := firing(d); len(f) != 1 || f[0].Sender != rep.Positions[0] {
 		t.Errorf("firing hits %+v, want 1 from %s (position 0)", f, rep.Positions[0])
