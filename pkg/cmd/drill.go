@@ -83,6 +83,8 @@ type drillOptions struct {
 	reportFile string
 
 	timeout time.Duration
+	// url holds the options for replicas outside Kubernetes (--url).
+	url urlOptions
 	// namespace, when set, is the cluster's namespace instead of the kubeconfig's (the live
 	// view drills the cluster on screen, in any namespace with -A).
 	namespace string
@@ -198,6 +200,7 @@ alert is resolved, the partition healed and the sink deleted first).`,
 	f.StringVar(&o.reportFile, "report", "", "Also write the report as one self-contained HTML page to `FILE` at the end (a timeline per drill; also for a dry run, a run that stopped, or one interrupted: what was known)")
 	_ = c.MarkFlagFilename("report", "html", "htm")
 	o.addRunFlags(f)
+	o.url.addFlags(f)
 	c.AddCommand(newDrillCleanupCmd(streams, kube))
 	completeValues(c, map[string][]string{"output": drillFormats})
 	c.ValidArgsFunction = completeDrillArgs(kube)
@@ -324,14 +327,17 @@ func (o *drillOptions) Validate() error {
 		return usageError("no drill given: name one (%s or %s) before NAME; without one, a terminal shows the menu and a pipe the list",
 			strings.Join(drill.Names, ", "), drillAll)
 	}
-	if len(o.drills) > 0 && !o.dryRun && o.sinkImage == "" {
+	if len(o.drills) > 0 && !o.dryRun && o.sinkImage == "" && len(o.url.urls) == 0 {
 		return usageError("--sink-image is required: this build of kubectl-amha (%s) has no release version, so there is no published "+
 			"image to run the sink from; build one (the binary, static, as %s, user %s: hack/sink.Dockerfile) and name it", version.String(), sinkimage.Binary, sinkimage.User)
 	}
 	if o.splitTimeout <= 0 {
 		return usageError("--split-timeout must be positive")
 	}
-	return checkReportFile(o.reportFile)
+	if err := checkReportFile(o.reportFile); err != nil {
+		return err
+	}
+	return o.validateURLs()
 }
 
 // list prints the drills, one line each.
@@ -372,6 +378,10 @@ type drillRun struct {
 }
 
 func (o *drillOptions) Run(ctx context.Context) (err error) {
+	if len(o.url.urls) > 0 {
+		r, err := o.runURLs(ctx)
+		return o.writeReportFile(r, err)
+	}
 	r, err := o.prepare(ctx)
 	defer func() { err = o.writeReportFile(r, err) }()
 	if r != nil && r.env != nil {
@@ -1125,7 +1135,11 @@ func (o *drillOptions) printResults(r *drillRun) error {
 		if m.Whole {
 			fmt.Fprintf(o.streams.Out, "\nMesh at the end: whole again (after %s).\n", timing.Format(m.Waited.D()))
 		} else {
-			fmt.Fprintf(o.streams.Out, "\nMesh at the end: NOT whole: %s. See kubectl amha status -n %s.\n", m.Detail, r.found.Namespace)
+			see := "kubectl amha status --url ..."
+			if r.found != nil {
+				see = "kubectl amha status -n " + r.found.Namespace
+			}
+			fmt.Fprintf(o.streams.Out, "\nMesh at the end: NOT whole: %s. See %s.\n", m.Detail, see)
 		}
 	}
 	return nil

@@ -256,6 +256,12 @@ var RouteToAddTiming = RouteTiming{GroupWait: 10 * time.Second, GroupInterval: t
 // RouteToAdd is the drill route and receiver the team adds to alertmanager.yml, for a sink in
 // namespace.
 func RouteToAdd(namespace string) string {
+	return RouteToAddURL(fmt.Sprintf("http://%s.%s.svc:8080/hook", SinkReceiver, namespace))
+}
+
+// RouteToAddURL is RouteToAdd for a sink at sinkURL (the sink inside kubectl-amha, for
+// replicas outside Kubernetes).
+func RouteToAddURL(sinkURL string) string {
 	return fmt.Sprintf(`route:
   routes:
   # first child of the root: drill alerts go to the drill's sink and nowhere else
@@ -270,7 +276,7 @@ func RouteToAdd(namespace string) string {
 receivers:
 - name: %s
   webhook_configs:
-  - url: http://%s.%s.svc:8080/hook
+  - url: %s
     send_resolved: true
-`, Label, SinkReceiver, Label, SinkReceiver, SinkReceiver, namespace)
+`, Label, SinkReceiver, Label, SinkReceiver, sinkURL)
 }

@@ -1,0 +1,211 @@
+// Package vmenv is where a drill runs on Alertmanagers outside Kubernetes (systemd units,
+// containers on hosts), given by URL: snapshots come from the replicas' own APIs, the sink runs
+// inside kubectl-amha, and the faults are the team's own commands (run at the moment the drill
+// needs them) or, for the partition, a person guided step by step whose every step is checked
+// from the replicas' status.
+package vmenv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/amha-dev/kubectl-amha/pkg/drill"
+	"github.com/amha-dev/kubectl-amha/pkg/model"
+	"github.com/amha-dev/kubectl-amha/pkg/sink"
+)
+
+// Hook names: the commands a team gives for the faults (--stop-command, ...).
+const (
+	HookStop  = "stop"  // stop position 0 gracefully (stop-sender)
+	HookCrash = "crash" // crash it: exit without leaving the mesh (crash-sender)
+	HookStart = "start" // start a stopped or crashed replica again
+	HookCut   = "cut"   // cut a replica off the mesh port (partition)
+	HookHeal  = "heal"  // undo the cut
+)
+
+// Source takes snapshots of the replicas (snapshot.URLs).
+type Source interface {
+	Snapshot(ctx context.Context) ([]model.Cluster, error)
+}
+
+// Env is a drill environment over replicas given by URL.
+type Env struct {
+	Src Source
+	// Hooks are shell commands by hook name; {url}, {host}, {port} and {replica} are replaced
+	// with the replica's.
+	Hooks map[string]string
+	// HookTimeout bounds each command.
+	HookTimeout time.Duration
+	// Ask shows a step to a person and returns when they confirm it (Enter); nil when no one
+	// can be asked (no terminal): steps without a command are then SKIPPED.
+	Ask func(ctx context.Context, step string) error
+	// Say reports what the environment does.
+	Say func(string)
+	// MeshPort is the replicas' gossip port, for the guided partition's words.
+	MeshPort int
+
+	urls map[string]string // replica name -> its URL, from the last snapshot
+}
+
+// Snapshot is the one cluster the URLs make.
+func (e *Env) Snapshot(ctx context.Context) (model.Cluster, error) {
+	cs, err := e.Src.Snapshot(ctx)
+	if err != nil {
+		return model.Cluster{}, err
+	}
+	if len(cs) != 1 {
+		return model.Cluster{}, fmt.Errorf("the URLs make %d clusters, not 1: drill one cluster at a time", len(cs))
+	}
+	if e.urls == nil {
+		e.urls = map[string]string{}
+	}
+	for _, r := range cs[0].Replicas {
+		if r.Endpoint != "" {
+			e.urls[r.Name] = r.Endpoint
+		}
+	}
+	return cs[0], nil
+}
+
+// Precheck: a stop or crash is timed to the second before position 0's flush, so it needs a
+// command; a person cannot hit that moment.
+func (e *Env) Precheck(_ context.Context, d, replica string) error {
+	hook := map[string]string{drill.StopSender: HookStop, drill.CrashSender: HookCrash}[d]
+	if hook != "" && e.Hooks[hook] == "" {
+		return &drill.SkipError{Reason: fmt.Sprintf("%s needs --%s-command: the fault must come %s before %s's flush, to the second, "+
+			"which a person cannot time (for example --%s-command 'ssh {host} sudo systemctl %s alertmanager')",
+			d, hook, map[string]string{HookStop: "3s", HookCrash: "2s"}[hook], replica, hook, map[string]string{HookStop: "stop", HookCrash: "kill --signal=SIGQUIT"}[hook])}
+	}
+	return nil
+}
+
+// Fault causes the drill's fault on the replica (its URL).
+func (e *Env) Fault(ctx context.Context, d, replica string) (func(context.Context) error, error) {
+	switch d {
+	case drill.StopSender, drill.CrashSender:
+		hook := HookStop
+		if d == drill.CrashSender {
+			hook = HookCrash
+		}
+		if err := e.run(ctx, hook, replica); err != nil {
+			return nil, err
+		}
+		return e.restart(replica), nil
+	case drill.Partition:
+		if e.Hooks[HookCut] != "" {
+			if err := e.run(ctx, HookCut, replica); err != nil {
+				return nil, err
+			}
+		} else {
+			if e.Ask == nil {
+				return nil, &drill.SkipError{Reason: "the partition needs --cut-command and --heal-command, or a terminal to guide a person through it"}
+			}
+			if err := e.Ask(ctx, fmt.Sprintf("Cut %s off the mesh port %d, TCP and UDP, both ways (its web port stays open), for example on %s:\n"+
+				"  iptables -I INPUT -p tcp --dport %[2]d -j DROP; iptables -I INPUT -p udp --dport %[2]d -j DROP\n"+
+				"  iptables -I OUTPUT -p tcp --dport %[2]d -j DROP; iptables -I OUTPUT -p udp --dport %[2]d -j DROP\n"+
+				"Established flows may survive a new rule: restart its Alertmanager after the cut if the mesh does not split.\n"+
+				"Then press Enter (the drill checks the split in every replica's status).", e.url(replica), e.MeshPort, host(e.url(replica)))); err != nil {
+				return nil, err
+			}
+		}
+		return e.heal(replica), nil
+	}
+	return nil, nil
+}
+
+// restart starts a stopped or crashed replica again: its command, else a person, else nothing
+// (the next drill's wait for a whole mesh says it is missing).
+func (e *Env) restart(replica string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		switch {
+		case e.Hooks[HookStart] != "":
+			return e.run(ctx, HookStart, replica)
+		case e.Ask != nil:
+			return e.Ask(ctx, fmt.Sprintf("Start the Alertmanager at %s again, then press Enter.", e.url(replica)))
+		}
+		e.say("%s stays down: give --start-command to bring it back after the drill", replica)
+		return nil
+	}
+}
+
+func (e *Env) heal(replica string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if e.Hooks[HookHeal] != "" {
+			return e.run(ctx, HookHeal, replica)
+		}
+		if e.Ask == nil {
+			return fmt.Errorf("nothing undoes the cut of %s: undo it by hand (no --heal-command, no terminal)", replica)
+		}
+		return e.Ask(ctx, fmt.Sprintf("Undo the cut of %s (delete the rules you added), then press Enter.", e.url(replica)))
+	}
+}
+
+// run runs a hook's command for the replica through sh -c, within HookTimeout.
+func (e *Env) run(ctx context.Context, hook, replica string) error {
+	tmpl := e.Hooks[hook]
+	if tmpl == "" {
+		return fmt.Errorf("no --%s-command", hook)
+	}
+	cmdline := Expand(tmpl, replica, e.url(replica))
+	to := e.HookTimeout
+	if to <= 0 {
+		to = 30 * time.Second
+	}
+	cctx, cancel := context.WithTimeout(ctx, to)
+	defer cancel()
+	c := exec.CommandContext(cctx, "sh", "-c", cmdline)
+	c.WaitDelay = time.Second
+	out, err := c.CombinedOutput()
+	e.say("--%s-command for %s: %s", hook, replica, cmdline)
+	if err != nil {
+		if errors.Is(cctx.Err(), context.DeadlineExceeded) {
+			err = fmt.Errorf("did not end within %s", to)
+		}
+		return fmt.Errorf("--%s-command for %s (%s): %v: %s", hook, replica, cmdline, err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+func (e *Env) say(format string, a ...any) {
+	if e.Say != nil {
+		e.Say(fmt.Sprintf(format, a...))
+	}
+}
+
+// url is the replica's URL as the last snapshot gave it (its name when unknown).
+func (e *Env) url(replica string) string {
+	if u := e.urls[replica]; u != "" {
+		return u
+	}
+	return replica
+}
+
+// Expand replaces {url}, {host}, {port} (of the replica's URL) and {replica} (its name) in a
+// hook's command.
+func Expand(tmpl, replica, rawURL string) string {
+	port := ""
+	if u, err := url.Parse(rawURL); err == nil {
+		port = u.Port()
+	}
+	return strings.NewReplacer("{url}", rawURL, "{host}", host(rawURL), "{port}", port, "{replica}", replica).Replace(tmpl)
+}
+
+func host(replica string) string {
+	if u, err := url.Parse(replica); err == nil && u.Hostname() != "" {
+		return u.Hostname()
+	}
+	return replica
+}
+
+// Sink reads the hits of the sink that runs inside kubectl-amha.
+type Sink struct{ S *sink.Sink }
+
+// Hits are the sink's hits whose alerts carry amha_drill=run.
+func (s Sink) Hits(_ context.Context, run string) ([]sink.Hit, error) {
+	return s.S.Hits(sink.Filter{Label: drill.Label, Value: run}), nil
+}
