@@ -140,3 +140,13 @@ func slowOptions(drill string, o Options) (Options, error) {
 	o.ReceiverDelay = d
 	return o, err
 }
+
+// ResolvedSenders is how many resolved notifications a drill's alert gets once resolved: one,
+// from position 0 of the mesh whole again; for slow-receiver, one from each replica that sent
+// it firing, as the resolved send is as slow.
+func ResolvedSenders(drill string, hits []Hit) int {
+	if drill == SlowReceiver {
+		return max(len(Firing(hits)), 1)
+	}
+	return 1
+}
