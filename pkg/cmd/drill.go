@@ -49,7 +49,12 @@ const drillExample = `  # The drills, one line each
 
   # For CI: JUnit XML on stdout (FAIL a failure, INCONCLUSIVE an error, SKIPPED and NOT RUN
   # skipped), and the HTML page with each drill's timeline to keep as an artifact
-  kubectl amha drill all main -n monitoring --yes --sink-image IMAGE -o junit --report drill.html > drill.xml`
+  kubectl amha drill all main -n monitoring --yes --sink-image IMAGE -o junit --report drill.html > drill.xml
+
+  # A receiver slower than peer-timeout (not part of all): duplicates by design, and the fix
+  # with this cluster's numbers; --receiver-delay chooses how slow
+  kubectl amha drill slow-receiver -n monitoring --dry-run
+  kubectl amha drill slow-receiver -n monitoring --yes --receiver-delay 40s`
 
 // drillAll runs every drill, baseline first.
 const drillAll = "all"
@@ -81,6 +86,8 @@ type drillOptions struct {
 	narrow       bool
 	// reportFile is --report: the HTML page written at the end of the run.
 	reportFile string
+	// receiverDelay is slow-receiver's --receiver-delay (0: the default).
+	receiverDelay time.Duration
 
 	timeout time.Duration
 	// url holds the options for replicas outside Kubernetes (--url).
@@ -101,7 +108,7 @@ type drillOptions struct {
 func newDrillCmd(streams genericiooptions.IOStreams, kube *genericclioptions.ConfigFlags) *cobra.Command {
 	o := &drillOptions{streams: streams, kube: kube}
 	c := &cobra.Command{
-		Use:   "drill [baseline|stop-sender|crash-sender|partition|all] [NAME]",
+		Use:   "drill [baseline|stop-sender|crash-sender|partition|all|slow-receiver] [NAME]",
 		Short: "Prove deduplication and fail-open on the cluster itself: cause a fault, count the notifications",
 		Long: `Run a drill on an Alertmanager cluster (a StatefulSet, or a prometheus-operator Alertmanager
 named NAME; found as status finds it): post a drill alert to every replica as Prometheus does,
@@ -131,6 +138,17 @@ timing model with this cluster's numbers.
                 of such policies for the drill and restores them exactly after.
   all           baseline, stop-sender, crash-sender, partition; if baseline does not pass, the
                 others are NOT RUN.
+  slow-receiver not part of all: no fault on a replica; the sink answers this drill's webhooks
+                only after --receiver-delay D (default 1.5 x peer-timeout; its alert carries
+                amha_drill_delay=D, and other webhooks are answered at once). Alertmanager
+                writes the log entry only after a send returns, so every position k whose wait
+                k x peer-timeout ends before D sends too: min(N, 1 + floor(D / peer-timeout))
+                notifications, from positions 0, 1, ... one peer-timeout apart (2 at the
+                default). Duplicates by design; the plan and the verdict say the fix with this
+                cluster's numbers (a receiver faster than peer-timeout, or a longer
+                peer-timeout, and the failover time that costs). A D within 0.5s of a multiple
+                of peer-timeout is refused (a race: either count is right), and so is one not
+                below the flush budget max(group_interval, 10s) (every send would fail).
 
 Without a drill: on a terminal, a menu to choose one; on a pipe, the list. --dry-run prints the
 plan and changes nothing; without a drill route it plans with the numbers of the route below and
@@ -221,6 +239,7 @@ func (o *drillOptions) addRunFlags(f *pflag.FlagSet) {
 	f.DurationVar(&o.splitTimeout, "split-timeout", defaultSplitTimeout, "How long the partition waits for the mesh to split before it recreates the cut-off pod (and then 60s more)")
 	f.BoolVar(&o.recreate, "recreate", false, "Partition: delete the cut-off pod once, so that it restarts behind the policy with no established flows")
 	f.BoolVar(&o.silence, "silence-team-alerts", false, "Silence the team's own alerts the drill makes fire (listed in the plan), on this cluster only, for the run; expired at its end")
+	f.DurationVar(&o.receiverDelay, "receiver-delay", 0, "Slow-receiver: how long the sink waits before it answers the drill alert's webhooks (default 1.5 x peer-timeout; not within 0.5s of a multiple of it, below max(group_interval, 10s))")
 	f.BoolVar(&o.narrow, "narrow-policies", false, "Partition: take the cut-off pod out of the namespace's NetworkPolicies that allow the mesh port to it (else SKIPPED), restored exactly after")
 }
 
@@ -255,13 +274,13 @@ func (o *drillOptions) Complete(_ *cobra.Command, args []string) error {
 		case args[0] == drillAll:
 			o.drills = drill.Names
 			args = args[1:]
-		case slices.Contains(drill.Names, args[0]):
+		case drill.Known(args[0]):
 			o.drills = []string{args[0]}
 			args = args[1:]
 		}
 	}
 	if len(args) > 1 {
-		return usageError("unknown drill %q: want one of %s or %s", args[0], strings.Join(drill.Names, ", "), drillAll)
+		return usageError("unknown drill %q: want one of %s or %s", args[0], strings.Join(drill.All(), ", "), drillAll)
 	}
 	if len(args) == 1 {
 		if d := nearDrill(args[0]); d != "" {
@@ -287,7 +306,7 @@ func (o *drillOptions) Complete(_ *cobra.Command, args []string) error {
 // another case or with _ for -, or at most two edits away; "" when none.
 func nearDrill(s string) string {
 	n := strings.ReplaceAll(strings.ToLower(s), "_", "-")
-	for _, d := range append(slices.Clone(drill.Names), drillAll) {
+	for _, d := range append(drill.All(), drillAll) {
 		if n == d || len(n) > 3 && editDistance(n, d) <= 2 {
 			return d
 		}
@@ -325,7 +344,13 @@ func (o *drillOptions) Validate() error {
 	}
 	if len(o.drills) == 0 && (o.yes || o.dryRun || o.output != "text") {
 		return usageError("no drill given: name one (%s or %s) before NAME; without one, a terminal shows the menu and a pipe the list",
-			strings.Join(drill.Names, ", "), drillAll)
+			strings.Join(drill.All(), ", "), drillAll)
+	}
+	if o.receiverDelay < 0 {
+		return usageError("--receiver-delay %s: must not be negative", o.receiverDelay)
+	}
+	if o.receiverDelay != 0 && !slices.Contains(o.drills, drill.SlowReceiver) {
+		return usageError("--receiver-delay is slow-receiver's: kubectl amha drill %s --receiver-delay %s", drill.SlowReceiver, timing.Format(o.receiverDelay))
 	}
 	if len(o.drills) > 0 && !o.dryRun && o.sinkImage == "" && len(o.url.urls) == 0 {
 		return usageError("--sink-image is required: this build of kubectl-amha (%s) has no release version, so there is no published "+
@@ -347,6 +372,9 @@ func (o *drillOptions) list() error {
 		fmt.Fprintf(w, "%s\t%s\n", d, drillSummary[d])
 	}
 	fmt.Fprintf(w, "%s\t%s\n", drillAll, drillSummary[drillAll])
+	for _, d := range drill.Extra {
+		fmt.Fprintf(w, "%s\t%s\n", d, drillSummary[d])
+	}
 	fmt.Fprintf(w, "%s\t%s\n", "cleanup", "remove what a killed drill left (objects, drill alert) and check the mesh: kubectl amha drill cleanup --help")
 	if err := w.Flush(); err != nil {
 		return err
@@ -361,6 +389,8 @@ var drillSummary = map[string]string{
 	drill.CrashSender: "crash position 0's process (kill -QUIT 1) before its flush: 1 notification, from position 1, up to one peer-timeout late",
 	drill.Partition:   "cut one pod off the mesh port with a NetworkPolicy: 2 notifications, one per side",
 	drillAll:          "all four in that order; the others are NOT RUN if baseline does not pass",
+	drill.SlowReceiver: "not part of all: the sink answers after --receiver-delay (1.5 x peer-timeout): 2 notifications, " +
+		"positions 0 and 1 one peer-timeout apart (duplicates by design; the fix and its cost)",
 }
 
 // drillRun is one invocation: the cluster, its numbers, and the objects it creates.
@@ -492,7 +522,7 @@ func (o *drillOptions) readAnswer(ctx context.Context, q string) (string, error)
 func (o *drillOptions) menu(ctx context.Context) ([]string, error) {
 	w := o.streams.Out
 	fmt.Fprintln(w, "Drills (each prints its plan with this cluster's numbers and asks before it changes anything):")
-	choices := append(slices.Clone(drill.Names), drillAll)
+	choices := append(append(slices.Clone(drill.Names), drillAll), drill.Extra...)
 	for i, d := range choices {
 		fmt.Fprintf(w, "  %d) %-13s %s\n", i+1, d, drillSummary[d])
 	}
@@ -615,11 +645,19 @@ func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
 		r.report.TeamAlerts = append(r.report.TeamAlerts, a.Name)
 	}
 	for i, d := range o.drills {
-		e, err := drill.Expect(d, drill.Cluster{Timing: r.params, Positions: r.positions})
+		e, err := drill.Expect(d, drill.Cluster{Timing: r.params, Positions: r.positions, ReceiverDelay: o.receiverDelay})
+		if d == drill.SlowReceiver && err != nil {
+			return r, r.stop(drill.StopReceiverDelay, err)
+		}
 		if err != nil {
 			return r, r.stop(drill.StopPreflight, err)
 		}
 		r.report.Drills[i].Expectation = e
+		if d == drill.SlowReceiver && r.report.Route.Missing == "" {
+			if err := checkDelayedRoute(c, labels, r.report.Drills[i], r.route); err != nil {
+				return r, r.stop(drill.StopNoRoute, err)
+			}
+		}
 	}
 	return r, nil
 }
@@ -731,6 +769,8 @@ func (o *drillOptions) does(d string, r *drillRun) string {
 	case drill.CrashSender:
 		return fmt.Sprintf("runs kill -QUIT 1 in container %s of pod %s (position 0) at %s, 2s before its flush (pods/exec; no kill in the image: SKIPPED); after the count it deletes the crashed pod, so that its replacement starts without restart back-off.",
 			r.found.Container, r.positions[0], timing.Format(max(gw-2*time.Second, 0)))
+	case drill.SlowReceiver:
+		return slowDoes(r)
 	case drill.Partition:
 		cut := r.positions[len(r.positions)-1]
 		s := fmt.Sprintf("creates NetworkPolicy amha-drill-partition-%s selecting pod %s, allowing TCP and UDP 1-9093 and 9095-65535 both ways "+
@@ -765,6 +805,8 @@ func realAlerts(d string, p timing.Params) string {
 		return "while the mesh is split, every real alert group that fires is notified by both sides (duplicates)."
 	case drill.StopSender, drill.CrashSender:
 		return fmt.Sprintf("real notifications due meanwhile come up to one peer-timeout (%s) late; alerts about the restarted pod may fire.", timing.Format(p.PeerTimeout))
+	case drill.SlowReceiver:
+		return "none: only the drill alert is routed to the sink, and only its webhooks are answered late; no replica is touched."
 	}
 	return "none: only the drill alert is routed to the sink."
 }
@@ -857,6 +899,7 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 					o.onEvent(d.Drill, at, e)
 				}
 			},
+			ReceiverDelay: d.Expectation.ReceiverDelay.D(),
 		})
 		ended[d.Alert] = time.Now()
 		if ctx.Err() != nil {
@@ -961,12 +1004,14 @@ func (o *drillOptions) silenceTeamAlerts(ctx context.Context, r *drillRun, say f
 func (o *drillOptions) awaitResolved(ctx context.Context, r *drillRun, sk drill.Sink, ended map[string]time.Time, say func(string)) error {
 	p := r.params.WithDefaults()
 	var waiting []string
+	want := map[string]int{} // resolved notifications to wait for, by alert
 	deadline := time.Time{}
 	for _, d := range r.report.Drills {
 		if len(drill.Firing(d.Hits)) == 0 || ended[d.Alert].IsZero() {
 			continue
 		}
 		waiting = append(waiting, d.Alert)
+		want[d.Alert] = drill.ResolvedSenders(d.Drill, d.Hits)
 		deadline = later(deadline, ended[d.Alert].Add(p.GroupInterval+time.Duration(len(r.positions)-1)*p.PeerTimeout+drill.Slack))
 	}
 	if len(waiting) == 0 {
@@ -978,7 +1023,7 @@ func (o *drillOptions) awaitResolved(ctx context.Context, r *drillRun, sk drill.
 		var still []string
 		for _, a := range waiting {
 			hits, err := sk.Hits(ctx, a)
-			if err != nil || !slices.ContainsFunc(hits, func(h sink.Hit) bool { return h.Status == "resolved" }) {
+			if err != nil || countResolved(hits) < want[a] {
 				still = append(still, a)
 			}
 		}
@@ -1175,4 +1220,14 @@ func drillVerdict(ds []drill.ReportDrill, mesh *drill.MeshAtEnd) error {
 		return &ExitError{Code: ExitNoCheck, Err: errors.Join(errors.New("no drill ran: every one was skipped or not run"), notWhole)}
 	}
 	return nil
+}
+
+func countResolved(hits []sink.Hit) int {
+	n := 0
+	for _, h := range hits {
+		if h.Status == "resolved" {
+			n++
+		}
+	}
+	return n
 }

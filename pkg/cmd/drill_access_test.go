@@ -77,7 +77,7 @@ func TestDrillRoleOfTheDocs(t *testing.T) {
 		t.Fatalf("docs/rbac.md: Roles %v", slices.Collect(maps.Keys(doc.Roles)))
 	}
 	needed := map[kube.Access]bool{}
-	for _, n := range drillRights(drill.Names) {
+	for _, n := range drillRights(drill.All()) {
 		needed[n.Access] = true
 		res := n.Resource
 		if n.Subresource != "" {

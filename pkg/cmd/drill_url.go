@@ -128,9 +128,9 @@ func (o *drillOptions) runOnURLs(ctx context.Context, r *drillRun) error {
 	r.report.Timing = drill.ReportTime{PeerTimeout: model.Duration(r.params.PeerTimeout), GroupWait: model.Duration(r.route.GroupWait),
 		GroupInterval: model.Duration(r.route.GroupInterval), RepeatInterval: model.Duration(r.route.RepeatInterval)}
 	for i, d := range o.drills {
-		e, err := drill.Expect(d, drill.Cluster{Timing: r.params, Positions: r.positions})
+		e, err := drill.Expect(d, drill.Cluster{Timing: r.params, Positions: r.positions, ReceiverDelay: o.receiverDelay})
 		if err != nil {
-			return o.stopped(r, r.stop(drill.StopPreflight, err))
+			return o.stopped(r, r.stop(drill.StopReceiverDelay, err))
 		}
 		r.report.Drills[i].Expectation = e
 	}
@@ -190,6 +190,7 @@ func (o *drillOptions) runOnURLs(ctx context.Context, r *drillRun) error {
 		say(fmt.Sprintf("drill %s (alert %s)", d.Drill, d.Alert))
 		res, rerr := drill.Run(ctx, env, hits, d.Drill, drill.Options{
 			Run: d.Alert, ExtraLabels: r.report.Labels, Timing: r.params, HTTP: r.http, Timeout: o.timeout, SplitTimeout: o.splitTimeout, Progress: say,
+			ReceiverDelay: d.Expectation.ReceiverDelay.D(),
 		})
 		ended[d.Alert] = time.Now()
 		if ctx.Err() != nil {

@@ -44,7 +44,9 @@ drill. kubectl amha drill runs it in the cluster as its receiver; it can also ru
                         it arrives, before it is answered (the duplicates a slow receiver causes
                         arrive while the first request is still open): arrival time, the TCP
                         source IP (X-Forwarded-For is not trusted), User-Agent, groupKey,
-                        receiver, status and alerts. --delay answers each one that much later.
+                        receiver, status and alerts. --delay answers each one that much later;
+                        one whose alert carries amha_drill_delay=D (a Go duration, up to 10m:
+                        the slow-receiver drill's) is answered after D instead.
   GET /hits             every recorded hit as JSON (apiVersion amha.dev/v1alpha1, kind SinkHits:
                         hits, bad, dropped, since); ?label=NAME=VALUE keeps the hits with an alert
                         carrying that label, e.g. ?label=amha_drill=<id>.

@@ -36,13 +36,17 @@ func newUIDrills(ctx context.Context, base drillOptions) *uiDrills {
 	return u
 }
 
-// Choices are the drills in the order drill all runs them, then all.
+// Choices are the drills in the order drill all runs them, then all, then those not in all.
 func (u *uiDrills) Choices() []tui.DrillChoice {
 	var out []tui.DrillChoice
 	for _, d := range drill.Names {
 		out = append(out, tui.DrillChoice{Name: d, Summary: drillSummary[d], Drills: []string{d}})
 	}
-	return append(out, tui.DrillChoice{Name: drillAll, Summary: drillSummary[drillAll], Drills: drill.Names})
+	out = append(out, tui.DrillChoice{Name: drillAll, Summary: drillSummary[drillAll], Drills: drill.Names})
+	for _, d := range drill.Extra {
+		out = append(out, tui.DrillChoice{Name: d, Summary: drillSummary[d], Drills: []string{d}})
+	}
+	return out
 }
 
 // options are the drill command's options for one drill on one cluster, writing nowhere the

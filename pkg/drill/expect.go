@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/timing"
 )
 
@@ -25,10 +26,11 @@ var Names = []string{Baseline, StopSender, CrashSender, Partition}
 
 // scenarioOf maps each drill to the timing model's scenario it checks.
 var scenarioOf = map[string]string{
-	Baseline:    timing.Healthy,
-	StopSender:  timing.GracefulStop,
-	CrashSender: timing.CrashPosition0,
-	Partition:   timing.Partition,
+	Baseline:     timing.Healthy,
+	StopSender:   timing.GracefulStop,
+	CrashSender:  timing.CrashPosition0,
+	Partition:    timing.Partition,
+	SlowReceiver: timing.SlowReceiver,
 }
 
 // Slack is how late after the model's window a notification may arrive and still pass: the
@@ -52,6 +54,11 @@ type Expectation struct {
 	Sides [][]string `json:"sides,omitempty"`
 	// Why says, with the cluster's numbers, what Alertmanager does and why.
 	Why string `json:"why"`
+	// ReceiverDelay is how late the sink answers the drill alert's webhooks (slow-receiver).
+	ReceiverDelay model.Duration `json:"receiverDelay,omitempty"`
+	// Fix says, with the cluster's numbers, what avoids what the drill shows and what that
+	// costs (slow-receiver).
+	Fix string `json:"fix,omitempty"`
 }
 
 // Cluster is what the expectation depends on: the drill route's timing, and the replicas by
@@ -61,13 +68,16 @@ type Cluster struct {
 	Positions []string
 	// CutOff is the replica the partition isolates (default: the last position).
 	CutOff string
+	// ReceiverDelay is how late the sink answers slow-receiver's webhooks (default:
+	// DefaultReceiverDelay).
+	ReceiverDelay time.Duration
 }
 
 // Expect computes what drill should observe on c.
 func Expect(drill string, c Cluster) (Expectation, error) {
 	id, ok := scenarioOf[drill]
 	if !ok {
-		return Expectation{}, fmt.Errorf("unknown drill %q (want one of %v)", drill, Names)
+		return Expectation{}, fmt.Errorf("unknown drill %q (want one of %v)", drill, All())
 	}
 	n := len(c.Positions)
 	if n < 2 {
@@ -76,6 +86,13 @@ func Expect(drill string, c Cluster) (Expectation, error) {
 	p := c.Timing
 	p.Replicas = n
 	p.PartitionSides, p.SidesUnreached = 2, 0
+	if drill == SlowReceiver {
+		d, err := ReceiverDelay(c.ReceiverDelay, p)
+		if err != nil {
+			return Expectation{}, err
+		}
+		p.ReceiverLatency = d
+	}
 	s, err := timing.Lookup(p, id)
 	if err != nil {
 		return Expectation{}, err
@@ -100,6 +117,8 @@ func Expect(drill string, c Cluster) (Expectation, error) {
 			"If its replacement (same name) rejoined before the flush, it holds position 0 again but has no alert yet, "+
 			"and %s sends one peer-timeout later (%s).",
 			c.Positions[0], c.Positions[1], timing.Format(gw), c.Positions[1], timing.Format(gw+pt))
+	case SlowReceiver:
+		expectSlow(&e, c, p)
 	case Partition:
 		cut := c.CutOff
 		if cut == "" {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -254,6 +255,14 @@ func checkTimeline(t *testing.T, drill string, r Result) {
 		if _, healed := at[EventHeal]; !healed {
 			t.Errorf("partition: no heal: %v", kinds)
 		}
+	case SlowReceiver:
+		// The fault is the receiver: told at T0, about no replica, with no heal.
+		if !faulted || f < at[EventPost] || f > time.Second {
+			t.Errorf("slow-receiver: want the sink's delay told at the post: %v", kinds)
+		}
+		if _, healed := at[EventHeal]; healed {
+			t.Errorf("slow-receiver: a heal in its timeline: %v", kinds)
+		}
 	default:
 		if !faulted || f < at[EventPost] {
 			t.Errorf("%s: want the fault after the post: %v", drill, kinds)
@@ -319,4 +328,28 @@ func TestDrillInterruptedRestores(t *testing.T) {
 			}
 		})
 	}
+}
+
+// slow-receiver against the real mesh, the sink answering only its alert's webhooks 4.5s
+// late (1.5 × peer-timeout): positions 0 and 1 send, one peer-timeout apart; position 2's wait
+// ends after position 0's log entry was written, and it stays quiet.
+func TestSlowReceiverOnLoopback(t *testing.T) {
+	if os.Getenv("AMHA_SKIP_DRILLS") == "1" {
+		t.Skip("AMHA_SKIP_DRILLS=1")
+	}
+	r := runDrill(t, SlowReceiver)
+	if r.Verdict != Pass {
+		t.Fatalf("%s: %s", r.Verdict, r.Explanation)
+	}
+	f := Firing(r.Hits)
+	if len(f) != 2 || !slices.Equal([]string{f[0].Sender, f[1].Sender}, r.Expectation.Senders[:2]) {
+		t.Fatalf("firing %+v, want 2 from %v", f, r.Expectation.Senders)
+	}
+	if gap := f[1].At - f[0].At; gap < peerTimeout-time.Second || gap > peerTimeout+time.Second {
+		t.Errorf("the two notifications %s apart, want one peer-timeout (%s)", gap, peerTimeout)
+	}
+	if r.Expectation.ReceiverDelay.D() != 4500*time.Millisecond || !strings.Contains(r.Explanation, "by design") {
+		t.Errorf("delay %s, explanation %q", r.Expectation.ReceiverDelay, r.Explanation)
+	}
+	checkTimeline(t, SlowReceiver, r)
 }

@@ -74,6 +74,9 @@ const (
 	StopNotConfirmed = "not-confirmed"  // not confirmed, or no terminal to ask on and no --yes
 	StopSink         = "sink"           // the sink could not be created or did not become Ready
 	StopSilence      = "silence"        // the team-alert silences could not be created
+	// StopReceiverDelay: slow-receiver's --receiver-delay (or its default) races a multiple of
+	// peer-timeout or is not below the flush budget.
+	StopReceiverDelay = "receiver-delay"
 )
 
 // Stop records that the run stopped before its first drill: every drill not judged is NOT

@@ -87,6 +87,9 @@ type Options struct {
 	// OnEvent, when set, receives each event of the drill's timeline (Result.Events) as it
 	// happens, with its wall time; notifications come in the result, from the sink.
 	OnEvent func(time.Time, Event)
+	// ReceiverDelay is how late the sink answers slow-receiver's webhooks (0: the default);
+	// other drills ignore it.
+	ReceiverDelay time.Duration
 }
 
 // Run runs one drill: preflight, the fault, counting, heal, and the verdict. It stops at the
@@ -97,6 +100,10 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 		if o.Progress != nil {
 			o.Progress(fmt.Sprintf(format, a...))
 		}
+	}
+	o, err := slowOptions(drill, o)
+	if err != nil {
+		return Result{}, err
 	}
 	c, err := env.Snapshot(ctx)
 	if err != nil {
@@ -109,7 +116,7 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 	if err := Muted(c, alertLabels(o)); err != nil {
 		return Result{}, err
 	}
-	e, err := Expect(drill, Cluster{Timing: o.Timing, Positions: positions})
+	e, err := Expect(drill, Cluster{Timing: o.Timing, Positions: positions, ReceiverDelay: o.ReceiverDelay})
 	if err != nil {
 		return Result{}, err
 	}
@@ -204,6 +211,9 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 	tl.add(EventPost, "", fmt.Sprintf("the drill alert posted to %d replicas", len(endpoint)))
 	pt := o.Timing.WithDefaults().PeerTimeout
 	switch drill {
+	case SlowReceiver:
+		say("%s", slowFaultText(o.ReceiverDelay))
+		tl.add(EventFault, "", slowFaultText(o.ReceiverDelay))
 	case CrashSender, StopSender:
 		lead := 2 * time.Second
 		if drill == StopSender {
@@ -354,10 +364,14 @@ func Alert(run string, extra map[string]string) string {
 	return b.String() + "}"
 }
 
-// alertLabels are the drill alert's labels: alertname, amha_drill and the extra labels.
+// alertLabels are the drill alert's labels: alertname, amha_drill, the extra labels, and for
+// slow-receiver the sink's delay.
 func alertLabels(o Options) map[string]string {
 	labels := map[string]string{"alertname": AlertName, Label: o.Run}
 	maps.Copy(labels, o.ExtraLabels)
+	if o.ReceiverDelay > 0 {
+		labels[DelayLabel] = timing.Format(o.ReceiverDelay)
+	}
 	return labels
 }
 

@@ -97,6 +97,8 @@ func judge(e Expectation, firing []Hit) (Verdict, string) {
 	case Partition:
 		return Pass, fmt.Sprintf("2 notifications, one from each side (%s and %s), at %s and %s: the designed trade-off, "+
 			"duplicates rather than a miss while the mesh is split.", firing[0].Sender, firing[1].Sender, fmtD(firing[0].At), fmtD(firing[1].At))
+	case SlowReceiver:
+		return Pass, slowPassed(e, firing)
 	case StopSender:
 		if firing[0].At > e.From+Slack {
 			return Pass, fmt.Sprintf("1 notification from %s at %s: one peer-timeout late, because the stopped replica's "+
@@ -127,6 +129,10 @@ func countMeaning(e Expectation, n int) string {
 	case e.Drill == Partition && n == 1:
 		return got + ": only one side notified. The mesh did not split, or the cut-off side could not reach the sink " +
 			"or did not receive the alert: a side that cannot notify is a miss, not a duplicate."
+	case e.Drill == SlowReceiver && n < e.Count:
+		return got + fmt.Sprintf(": position 0's log entry reached the others before their waits ended, so its send returned "+
+			"sooner than the %s the sink waits (a proxy between the replicas and the sink that answers for it?), or the replicas' "+
+			"peer-timeout is longer than the drill read.", timing.Format(e.ReceiverDelay.D()))
 	case n > e.Count:
 		return got + ": more replicas sent than the fault explains; the survivors did not see each other's log in time."
 	}

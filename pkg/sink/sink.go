@@ -4,8 +4,9 @@
 //
 // Endpoints: POST <path> (default /hook) takes webhook payloads (version 4); GET /hits serves
 // a Report, ?label=NAME=VALUE keeps the hits with an alert carrying that label; GET /healthz
-// answers "ok". Every other request, and every body that is not a webhook payload, is counted
-// as bad with a short reason.
+// answers "ok". A webhook whose alert carries DelayLabel is answered that much later. Every
+// other request, and every body that is not a webhook payload, is counted as bad with a short
+// reason.
 package sink
 
 import (
@@ -43,7 +44,7 @@ const maxReading = 64
 // Options configure a Sink; zero fields take the defaults above.
 type Options struct {
 	Path    string        // the webhook path
-	Delay   time.Duration // answer each webhook this long after recording it (0: at once)
+	Delay   time.Duration // answer each webhook this long after recording it (0: at once), unless its alerts carry DelayLabel
 	MaxHits int           // hits kept; beyond it the oldest are dropped and counted
 	MaxBody int64         // larger bodies are bad and answered 413
 
@@ -145,7 +146,7 @@ func (s *Sink) Serve(ctx context.Context, l net.Listener) error {
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: s.opts.ReadHeaderTimeout,
 		ReadTimeout:       s.opts.ReadTimeout,
-		WriteTimeout:      s.opts.ReadTimeout + s.opts.Delay + 10*time.Second,
+		WriteTimeout:      s.opts.ReadTimeout + s.opts.Delay + writeMargin,
 		IdleTimeout:       s.opts.IdleTimeout,
 		MaxHeaderBytes:    s.opts.MaxHeaderBytes,
 		ConnContext:       s.connContext,
@@ -241,8 +242,11 @@ func (s *Sink) hook(w http.ResponseWriter, r *http.Request, at time.Time) {
 	hit = s.store.add(hit)
 	s.logf("%s hit %s receiver=%q status=%s groupKey=%q alerts=%d\n",
 		stamp(at), hit.Source, shorten(hit.Receiver), hit.Status, shorten(hit.GroupKey), len(hit.Alerts))
-	if s.opts.Delay > 0 {
-		t := time.NewTimer(s.opts.Delay)
+	if delay := s.delayOf(hit); delay > 0 {
+		// The server's write timeout allows --delay; a longer delay asked by a label gets
+		// its own deadline (a handler served by another server may not support it).
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(delay + writeMargin))
+		t := time.NewTimer(delay)
 		select {
 		case <-t.C:
 		case <-s.closing:
@@ -251,6 +255,42 @@ func (s *Sink) hook(w http.ResponseWriter, r *http.Request, at time.Time) {
 		t.Stop()
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// DelayLabel is the label of an alert whose webhooks the sink answers that much later (a Go
+// duration, "4.5s"): the slow-receiver drill sets it on its own alert, so that one sink serves
+// a whole run and delays only that drill's notifications.
+const DelayLabel = "amha_drill_delay"
+
+// MaxLabelDelay bounds the delay a label may ask: a longer or unreadable value is logged and
+// ignored.
+const MaxLabelDelay = 10 * time.Minute
+
+// writeMargin is the time an answer gets to be written after its delay.
+const writeMargin = 10 * time.Second
+
+// delayOf is how long to wait before answering hit: the longest delay its alerts' DelayLabel
+// asks, else Options.Delay.
+func (s *Sink) delayOf(hit Hit) time.Duration {
+	var asked time.Duration
+	labelled := false
+	for _, a := range hit.Alerts {
+		v, ok := a.Labels[DelayLabel]
+		if !ok {
+			continue
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > MaxLabelDelay {
+			s.logf("%s ignored %s=%q: want a duration from 0s to %s\n", stamp(hit.At), DelayLabel, shorten(v), MaxLabelDelay)
+			continue
+		}
+		labelled = true
+		asked = max(asked, d)
+	}
+	if labelled {
+		return asked
+	}
+	return s.opts.Delay
 }
 
 func (s *Sink) serveHits(w http.ResponseWriter, r *http.Request) {

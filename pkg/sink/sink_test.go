@@ -227,6 +227,42 @@ func TestDelayAnswersAfterIt(t *testing.T) {
 	}
 }
 
+// A webhook whose alert carries the delay label is answered that much later, whatever
+// --delay says; others at once (or after --delay); an unreadable value is logged and ignored.
+func TestDelayLabel(t *testing.T) {
+	var logged bytes.Buffer // read after Serve returned
+	ts := serve(t, Options{Delay: 2 * time.Second, Log: &logged})
+	labelled := func(id, delay string) string {
+		return strings.Replace(payload(id, "firing"), `"amha_drill":`, fmt.Sprintf(`%q:%q,"amha_drill":`, DelayLabel, delay), 1)
+	}
+	for _, c := range []struct {
+		body     string
+		min, max time.Duration
+	}{
+		{labelled("a", "400ms"), 400 * time.Millisecond, 1500 * time.Millisecond},
+		{labelled("b", "0s"), 0, 500 * time.Millisecond},
+		{payload("c", "firing"), 2 * time.Second, 3 * time.Second},
+		{labelled("d", "soon"), 2 * time.Second, 3 * time.Second},
+		{labelled("e", "11m"), 2 * time.Second, 3 * time.Second},
+	} {
+		start := time.Now()
+		if resp := ts.post(t, "/hook", c.body); resp.StatusCode != http.StatusOK {
+			t.Fatalf("POST: %s", resp.Status)
+		}
+		if d := time.Since(start); d < c.min || d > c.max {
+			t.Errorf("%s: answered after %s, want %s-%s", c.body, d, c.min, c.max)
+		}
+	}
+	if err := ts.stop(); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`ignored amha_drill_delay="soon"`, `ignored amha_drill_delay="11m"`} {
+		if !strings.Contains(logged.String(), want) {
+			t.Errorf("the log lacks %q:\n%s", want, logged.String())
+		}
+	}
+}
+
 func TestLabelFilter(t *testing.T) {
 	ts := serve(t, Options{})
 	for _, p := range []string{payload("a", "firing"), payload("b", "firing"), payload("a", "resolved")} {

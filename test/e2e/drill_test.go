@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -37,8 +38,9 @@ import (
 
 // drillImage is the sink's image as the rig makes images, in the release image's layout
 // (internal/sinkimage): the static binary as /bin/kubectl-amha, user 65534, imported into the
-// rig's containerd.
-const drillImage = "amha.local/kubectl-amha:drill"
+// rig's containerd. buildDrillImage tags it with the binary's hash: test runs of different
+// checkouts on one rig would otherwise replace each other's sink under one tag.
+var drillImage = "amha.local/kubectl-amha:drill"
 
 // sharedDir holds what several tests use (the drill's binary); removed after the last test.
 var sharedDir string
@@ -79,6 +81,8 @@ func buildDrillImage(t *testing.T) {
 		} else if err := os.WriteFile(drillBinary, b, 0o755); err != nil {
 			drillImageErr = err.Error()
 			return
+		} else {
+			drillImage = fmt.Sprintf("amha.local/kubectl-amha:drill-%x", sha256.Sum256(b))[:len("amha.local/kubectl-amha:drill-")+12]
 		}
 		tar := filepath.Join(t.TempDir(), "kubectl-amha-drill.tar")
 		steps := [][]string{
@@ -305,7 +309,7 @@ func TestDrillBaselineOnRig(t *testing.T) {
 	}
 	// On a terminal, without a drill: the menu; 1 chooses the baseline, whose plan asks.
 	p := ptytest.Start(t, drillBinary, 120, 40, "drill", "-n", ns, "--kubeconfig", r.kubeconfig, "--sink-image", drillImage)
-	p.WaitFor(t, "Choose a drill [1-5, q]", 0, 30*time.Second)
+	p.WaitFor(t, "Choose a drill [1-6, q]", 0, 30*time.Second)
 	p.Press(t, "1\r")
 	p.WaitFor(t, "Run it? [y/N]", 0, 60*time.Second)
 	p.Press(t, "n\r")
