@@ -51,6 +51,13 @@ const drillExample = `  # The drills, one line each
   # skipped), and the HTML page with each drill's timeline to keep as an artifact
   kubectl amha drill all main -n monitoring --yes --sink-image IMAGE -o junit --report drill.html > drill.xml
 
+  # Replicas outside Kubernetes: the sink in kubectl-amha, the faults the team's commands
+  kubectl amha drill all --url http://am-0:9093 --url http://am-1:9093 --url http://am-2:9093 \
+    --sink-listen 10.0.0.5:8080 --yes \
+    --stop-command 'ssh {host} sudo systemctl stop alertmanager' \
+    --crash-command 'ssh {host} sudo systemctl kill --signal=SIGQUIT alertmanager' \
+    --start-command 'ssh {host} sudo systemctl start alertmanager'
+
   # A receiver slower than peer-timeout (not part of all): duplicates by design, and the fix
   # with this cluster's numbers; --receiver-delay chooses how slow
   kubectl amha drill slow-receiver -n monitoring --dry-run
@@ -202,6 +209,16 @@ else to open (no script, nothing fetched) and is written whole or not at all. It
 exist (else exit 2 before anything runs). -o junit prints JUnit XML for CI: one testsuite
 "kubectl-amha drill", a testcase per drill with its wall time; FAIL is a failure, INCONCLUSIVE
 (and a drill that could not run) an error, SKIPPED and NOT RUN skipped, each with its explanation.
+
+Replicas outside Kubernetes (systemd units, containers on hosts): --url once per replica. The
+sink runs inside kubectl-amha on --sink-listen HOST:PORT, which every replica must reach (the
+drill route's webhook: --sink-url, default http://<--sink-listen>/hook). The faults are the
+team's own commands, run with sh -c at the moment the drill needs them ({url}, {host}, {port}
+and {replica} replaced): --stop-command and --crash-command (3s and 2s before position 0's
+flush: without them those drills are SKIPPED, as a person cannot time them), --start-command
+(after the count; else a person is asked on the terminal), --cut-command and --heal-command
+(without them a person is guided through the cut and the heal, and every step is checked in
+the replicas' status).
 
 Exit codes: 0 every drill run passed (a dry run: the plan was printed), 1 a drill FAILED or was
 INCONCLUSIVE, or the mesh was not whole after the last drill, 2 could not run (no drill route,

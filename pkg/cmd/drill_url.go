@@ -73,7 +73,7 @@ func (o *drillOptions) runOnURLs(ctx context.Context, r *drillRun) error {
 	}
 	env := &vmenv.Env{
 		Src:   snapshot.NewURLs(o.url.urls, snapshot.Options{HTTP: r.http, Timeout: o.timeout}),
-		Hooks: hooks, HookTimeout: o.url.hookTimeout, Say: say, MeshPort: 9094,
+		Hooks: hooks, HookTimeout: o.url.hookTimeout, Say: say,
 	}
 	if o.stdinTerminal() {
 		env.Ask = func(ctx context.Context, step string) error {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/amha-dev/kubectl-amha/internal/amtest"
 	"github.com/amha-dev/kubectl-amha/internal/localcluster"
+	"github.com/amha-dev/kubectl-amha/internal/ptytest"
 	"github.com/amha-dev/kubectl-amha/pkg/drill"
 )
 
@@ -95,30 +96,7 @@ func TestDrillURLsOnLoopback(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real replicas: not in -short")
 	}
-	port := freePort(t)
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	label := "amha-drill-url-" + hex.EncodeToString(b)
-	cfg := fmt.Sprintf(`route:
-  receiver: default
-  routes:
-  - matchers: ['amha_drill=~".+"']
-    receiver: amha-drill-sink
-    group_by: [amha_drill]
-    group_wait: 5s
-    group_interval: 1m
-    repeat_interval: 24h
-    continue: false
-receivers:
-- name: default
-- name: amha-drill-sink
-  webhook_configs:
-  - url: http://127.0.0.1:%d/hook
-    send_resolved: true
-`, port)
-	c := amtest.Start(t, 3, amtest.Options{Options: localcluster.Options{Config: cfg, Args: func(i int) []string {
-		return []string{"--cluster.label=" + label, "--cluster.peer-timeout=3s", fmt.Sprintf("--cluster.peer-name=am-%d", i)}
-	}}})
+	c, port, label := urlCluster(t)
 	ctl := hookControl(t, c, label)
 	args := []string{"drill", "all", "--yes", "-o", "json", "--sink-listen", fmt.Sprintf("127.0.0.1:%d", port),
 		"--stop-command", "sh " + ctl + " stop {port}", "--crash-command", "sh " + ctl + " kill {port}",
@@ -152,6 +130,84 @@ receivers:
 			t.Errorf("stderr does not say %q", want)
 		}
 	}
+}
+
+// urlCluster starts three real replicas on loopback whose drill route sends to a sink on
+// 127.0.0.1:port, under their own --cluster.label.
+func urlCluster(t *testing.T) (*localcluster.Cluster, int, string) {
+	t.Helper()
+	port := freePort(t)
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	label := "amha-drill-url-" + hex.EncodeToString(b)
+	cfg := fmt.Sprintf(`route:
+  receiver: default
+  routes:
+  - matchers: ['amha_drill=~".+"']
+    receiver: amha-drill-sink
+    group_by: [amha_drill]
+    group_wait: 5s
+    group_interval: 1m
+    repeat_interval: 24h
+    continue: false
+receivers:
+- name: default
+- name: amha-drill-sink
+  webhook_configs:
+  - url: http://127.0.0.1:%d/hook
+    send_resolved: true
+`, port)
+	c := amtest.Start(t, 3, amtest.Options{Options: localcluster.Options{Config: cfg, Args: func(i int) []string {
+		return []string{"--cluster.label=" + label, "--cluster.peer-timeout=3s", fmt.Sprintf("--cluster.peer-name=am-%d", i)}
+	}}})
+	return c, port, label
+}
+
+// The partition without --cut-command, on a terminal: the person is guided through the cut
+// (here the test does it), the split is checked, and after the count through the heal.
+func TestDrillURLsGuidedPartition(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real replicas: not in -short")
+	}
+	c, port, label := urlCluster(t)
+	bin := ptytest.Build(t)
+	args := []string{"drill", "partition", "--yes", "--sink-listen", fmt.Sprintf("127.0.0.1:%d", port), "--split-timeout", "20s"}
+	p := ptytest.Start(t, bin, 160, 50, append(args, urlArgs(c.URLs())...)...)
+	at := p.WaitFor(t, "off the mesh port "+portOf(t, c.Replicas[2].ClusterAddr), 0, 2*time.Minute)
+	cut := c.Replicas[2] // the last position: peer names am-0..am-2 sort so
+	orig := cut.Args
+	cut.Stop()
+	cut.Args = localcluster.OverrideArgs(orig, []string{"--cluster.label=" + label + "-cut-off"})
+	if err := cut.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p.Press(t, "\r")
+	at = p.WaitFor(t, "the mesh is split", at, time.Minute)
+	at = p.WaitFor(t, "Undo the cut of", at, time.Minute)
+	cut.Stop()
+	cut.Args = orig
+	if err := cut.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p.Press(t, "\r")
+	p.WaitFor(t, "PASS", at, 2*time.Minute)
+	select {
+	case err := <-p.Exited:
+		if err != nil {
+			t.Fatalf("exit: %v\n%s", err, p.Text())
+		}
+	case <-time.After(4 * time.Minute):
+		t.Fatalf("still running:\n%s", p.Text())
+	}
+}
+
+func portOf(t *testing.T, addr string) string {
+	t.Helper()
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return port
 }
 
 // Without the commands a stop or crash needs, they are SKIPPED, saying why, before any alert

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os/exec"
 	"strings"
@@ -46,10 +47,9 @@ type Env struct {
 	Ask func(ctx context.Context, step string) error
 	// Say reports what the environment does.
 	Say func(string)
-	// MeshPort is the replicas' gossip port, for the guided partition's words.
-	MeshPort int
 
 	urls map[string]string // replica name -> its URL, from the last snapshot
+	mesh map[string]string // replica name -> its gossip port, from the last snapshot
 }
 
 // Snapshot is the one cluster the URLs make.
@@ -62,11 +62,19 @@ func (e *Env) Snapshot(ctx context.Context) (model.Cluster, error) {
 		return model.Cluster{}, fmt.Errorf("the URLs make %d clusters, not 1: drill one cluster at a time", len(cs))
 	}
 	if e.urls == nil {
-		e.urls = map[string]string{}
+		e.urls, e.mesh = map[string]string{}, map[string]string{}
 	}
 	for _, r := range cs[0].Replicas {
 		if r.Endpoint != "" {
 			e.urls[r.Name] = r.Endpoint
+		}
+		if r.Status == nil {
+			continue
+		}
+		for _, p := range r.Status.Peers {
+			if _, port, err := net.SplitHostPort(p.Address); err == nil && p.Name == r.Status.NodeName {
+				e.mesh[r.Name] = port
+			}
 		}
 	}
 	return cs[0], nil
@@ -105,11 +113,11 @@ func (e *Env) Fault(ctx context.Context, d, replica string) (func(context.Contex
 			if e.Ask == nil {
 				return nil, &drill.SkipError{Reason: "the partition needs --cut-command and --heal-command, or a terminal to guide a person through it"}
 			}
-			if err := e.Ask(ctx, fmt.Sprintf("Cut %s off the mesh port %d, TCP and UDP, both ways (its web port stays open), for example on %s:\n"+
-				"  iptables -I INPUT -p tcp --dport %[2]d -j DROP; iptables -I INPUT -p udp --dport %[2]d -j DROP\n"+
-				"  iptables -I OUTPUT -p tcp --dport %[2]d -j DROP; iptables -I OUTPUT -p udp --dport %[2]d -j DROP\n"+
+			if err := e.Ask(ctx, fmt.Sprintf("Cut %s off the mesh port %s, TCP and UDP, both ways (its web port stays open), for example on %s:\n"+
+				"  iptables -I INPUT -p tcp --dport %[2]s -j DROP; iptables -I INPUT -p udp --dport %[2]s -j DROP\n"+
+				"  iptables -I OUTPUT -p tcp --dport %[2]s -j DROP; iptables -I OUTPUT -p udp --dport %[2]s -j DROP\n"+
 				"Established flows may survive a new rule: restart its Alertmanager after the cut if the mesh does not split.\n"+
-				"Then press Enter (the drill checks the split in every replica's status).", e.url(replica), e.MeshPort, host(e.url(replica)))); err != nil {
+				"Then press Enter (the drill checks the split in every replica's status).", e.url(replica), e.meshPort(replica), host(e.url(replica)))); err != nil {
 				return nil, err
 			}
 		}
@@ -175,6 +183,14 @@ func (e *Env) say(format string, a ...any) {
 	if e.Say != nil {
 		e.Say(fmt.Sprintf(format, a...))
 	}
+}
+
+// meshPort is the replica's gossip port as it lists itself (9094 when unknown).
+func (e *Env) meshPort(replica string) string {
+	if p := e.mesh[replica]; p != "" {
+		return p
+	}
+	return "9094"
 }
 
 // url is the replica's URL as the last snapshot gave it (its name when unknown).
