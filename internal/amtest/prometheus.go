@@ -22,6 +22,13 @@ import (
 // given host:port targets (static_configs), and waits until it lists them as active.
 func StartPrometheus(t testing.TB, targets []string) string {
 	t.Helper()
+	return StartPrometheusWatchdog(t, targets, false)
+}
+
+// StartPrometheusWatchdog is StartPrometheus; with watchdog, it also evaluates an always-firing
+// Watchdog alert (as kube-prometheus does) every 5s and resends it every 5s (1m by default).
+func StartPrometheusWatchdog(t testing.TB, targets []string, watchdog bool) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	bin, err := ambuild.EnsurePrometheus(ctx, os.Stderr)
@@ -31,6 +38,15 @@ func StartPrometheus(t testing.TB, targets []string) string {
 	dir := t.TempDir()
 	cfg := fmt.Sprintf("global:\n  evaluation_interval: 5s\nalerting:\n  alertmanagers:\n  - static_configs:\n    - targets: ['%s']\n",
 		strings.Join(targets, "', '"))
+	args := []string{"--config.file=" + filepath.Join(dir, "prometheus.yml"), "--storage.tsdb.path=" + filepath.Join(dir, "data")}
+	if watchdog {
+		cfg += "rule_files: ['rules.yml']\n"
+		rules := "groups:\n- name: general.rules\n  interval: 5s\n  rules:\n  - alert: Watchdog\n    expr: vector(1)\n"
+		if err := os.WriteFile(filepath.Join(dir, "rules.yml"), []byte(rules), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, "--rules.alert.resend-delay=5s")
+	}
 	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -42,8 +58,7 @@ func StartPrometheus(t testing.TB, targets []string) string {
 	l.Close()
 	var log strings.Builder
 	var mu sync.Mutex
-	cmd := exec.Command(bin, "--config.file="+filepath.Join(dir, "prometheus.yml"), "--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr)
+	cmd := exec.Command(bin, append(args, "--web.listen-address="+addr)...)
 	w := writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return log.Write(p) })
 	cmd.Stdout, cmd.Stderr = w, w
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}

@@ -42,7 +42,7 @@ func complete(t *testing.T, args ...string) ([]string, cobra.ShellCompDirective)
 }
 
 func TestCompleteFlagValues(t *testing.T) {
-	drills := []string{"baseline", "stop-sender", "crash-sender", "partition", "all", "slow-receiver"}
+	drills := []string{"baseline", "stop-sender", "crash-sender", "partition", "all", "slow-receiver", "prometheus-fanout"}
 	for _, tc := range []struct {
 		args []string
 		want []string
@@ -59,7 +59,7 @@ func TestCompleteFlagValues(t *testing.T) {
 		{[]string{"snippets", "--only", "scenarios,watchdog-"}, []string{"scenarios,watchdog-rule", "scenarios,watchdog-route"}},
 		{[]string{"drill", "-o", ""}, []string{"text", "json", "junit"}},
 		{[]string{"drill", ""}, append([]string{"cleanup"}, drills...)},
-		{[]string{"drill", "p"}, []string{"partition"}},
+		{[]string{"drill", "p"}, []string{"partition", "prometheus-fanout"}},
 		{[]string{"version", "-o", ""}, []string{"text", "json", "yaml"}},
 		// Subcommands; the hidden ones (sink, completion) are not offered.
 		{[]string{""}, []string{"drill", "help", "lint", "options", "snippets", "status", "ui", "version"}},

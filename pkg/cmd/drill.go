@@ -99,6 +99,8 @@ type drillOptions struct {
 	timeout time.Duration
 	// url holds the options for replicas outside Kubernetes (--url).
 	url urlOptions
+	// fanout holds prometheus-fanout's options.
+	fanout fanoutOptions
 	// namespace, when set, is the cluster's namespace instead of the kubeconfig's (the live
 	// view drills the cluster on screen, in any namespace with -A).
 	namespace string
@@ -115,7 +117,7 @@ type drillOptions struct {
 func newDrillCmd(streams genericiooptions.IOStreams, kube *genericclioptions.ConfigFlags) *cobra.Command {
 	o := &drillOptions{streams: streams, kube: kube}
 	c := &cobra.Command{
-		Use:   "drill [baseline|stop-sender|crash-sender|partition|all|slow-receiver] [NAME]",
+		Use:   "drill [baseline|stop-sender|crash-sender|partition|all|slow-receiver|prometheus-fanout] [NAME]",
 		Short: "Prove deduplication and fail-open on the cluster itself: cause a fault, count the notifications",
 		Long: `Run a drill on an Alertmanager cluster (a StatefulSet, or a prometheus-operator Alertmanager
 named NAME; found as status finds it): post a drill alert to every replica as Prometheus does,
@@ -156,6 +158,14 @@ timing model with this cluster's numbers.
                 peer-timeout, and the failover time that costs). A D within 0.5s of a multiple
                 of peer-timeout is refused (a race: either count is right), and so is one not
                 below the flush budget max(group_interval, 10s) (every send would fail).
+  prometheus-fanout
+                not part of all; posts nothing, changes nothing, needs no sink or route:
+                watches a real alert of the team's (--alert, default Watchdog) on every
+                replica for up to --fanout-window (2m): Prometheus resends each firing alert
+                every 1m, so each replica's copy is updated. PASS when every replica received
+                it; FAIL naming those that never did (Prometheus does not send to them: a
+                partial alertmanagers block, a load balancer, discovery that finds some),
+                with what status finds in the Prometheus wiring; INCONCLUSIVE when none did.
 
 Without a drill: on a terminal, a menu to choose one; on a pipe, the list. --dry-run prints the
 plan and changes nothing; without a drill route it plans with the numbers of the route below and
@@ -236,6 +246,7 @@ alert is resolved, the partition healed and the sink deleted first).`,
 	_ = c.MarkFlagFilename("report", "html", "htm")
 	o.addRunFlags(f)
 	o.url.addFlags(f)
+	o.fanout.addFlags(f)
 	c.AddCommand(newDrillCleanupCmd(streams, kube))
 	completeValues(c, map[string][]string{"output": drillFormats})
 	c.ValidArgsFunction = completeDrillArgs(kube)
@@ -369,7 +380,7 @@ func (o *drillOptions) Validate() error {
 	if o.receiverDelay != 0 && !slices.Contains(o.drills, drill.SlowReceiver) {
 		return usageError("--receiver-delay is slow-receiver's: kubectl amha drill %s --receiver-delay %s", drill.SlowReceiver, timing.Format(o.receiverDelay))
 	}
-	if len(o.drills) > 0 && !o.dryRun && o.sinkImage == "" && len(o.url.urls) == 0 {
+	if len(o.drills) > 0 && !o.dryRun && o.sinkImage == "" && len(o.url.urls) == 0 && !o.fanoutOnly() {
 		return usageError("--sink-image is required: this build of kubectl-amha (%s) has no release version, so there is no published "+
 			"image to run the sink from; build one (the binary, static, as %s, user %s: hack/sink.Dockerfile) and name it", version.String(), sinkimage.Binary, sinkimage.User)
 	}
@@ -380,6 +391,11 @@ func (o *drillOptions) Validate() error {
 		return err
 	}
 	return o.validateURLs()
+}
+
+// fanoutOnly: the run is prometheus-fanout alone, which needs no sink.
+func (o *drillOptions) fanoutOnly() bool {
+	return len(o.drills) == 1 && o.drills[0] == drill.PrometheusFanout
 }
 
 // list prints the drills, one line each.
@@ -408,6 +424,8 @@ var drillSummary = map[string]string{
 	drillAll:          "all four in that order; the others are NOT RUN if baseline does not pass",
 	drill.SlowReceiver: "not part of all: the sink answers after --receiver-delay (1.5 x peer-timeout): 2 notifications, " +
 		"positions 0 and 1 one peer-timeout apart (duplicates by design; the fix and its cost)",
+	drill.PrometheusFanout: "not part of all; changes nothing: watches a real alert (--alert Watchdog) arrive from Prometheus " +
+		"on every replica within --fanout-window (2m), naming those it never reaches",
 }
 
 // drillRun is one invocation: the cluster, its numbers, and the objects it creates.
@@ -425,12 +443,16 @@ type drillRun struct {
 }
 
 func (o *drillOptions) Run(ctx context.Context) (err error) {
+	if o.fanoutOnly() {
+		r, err := o.runFanout(ctx)
+		return o.finish(r, err)
+	}
 	if len(o.url.urls) > 0 {
 		r, err := o.runURLs(ctx)
-		return o.writeReportFile(r, err)
+		return o.finish(r, err)
 	}
 	r, err := o.prepare(ctx)
-	defer func() { err = o.writeReportFile(r, err) }()
+	defer func() { err = o.finish(r, err) }()
 	if r != nil && r.env != nil {
 		defer r.env.Src.Close()
 	}

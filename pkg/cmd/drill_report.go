@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -136,4 +137,29 @@ func (l *liveEvents) relative() []drill.Event {
 		out[i] = e
 	}
 	return out
+}
+
+// finish ends a run however it ended: an interrupted run still prints its report with -o json,
+// yaml, junit or a template (the drill Ctrl-C stopped, and those after it NOT RUN), and
+// --report is written.
+func (o *drillOptions) finish(r *drillRun, runErr error) error {
+	if r != nil && r.interrupted != "" && errors.Is(runErr, errInterrupted) && o.structuredOutput() {
+		rep := r.report
+		rep.Interrupted = r.interrupted
+		rep.Drills = slices.Clone(rep.Drills)
+		after := false
+		for i := range rep.Drills {
+			d := &rep.Drills[i]
+			switch {
+			case d.Alert == r.interrupted:
+				d.Verdict, d.Error, after = "", "interrupted (Ctrl-C): what it changed was restored", true
+			case after:
+				d.Verdict, d.Explanation = drill.NotRun, "the run was interrupted before it"
+			}
+		}
+		if err := o.printReport(rep); err != nil {
+			fmt.Fprintln(o.streams.ErrOut, err)
+		}
+	}
+	return o.writeReportFile(r, runErr)
 }

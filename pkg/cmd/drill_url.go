@@ -299,7 +299,7 @@ func (o *drillOptions) validateURLs() error {
 	if o.name != "" {
 		return usageError("NAME %q and --url: the replicas given by --url are the cluster", o.name)
 	}
-	if o.url.sinkListen == "" && !o.dryRun {
+	if o.url.sinkListen == "" && !o.dryRun && !o.fanoutOnly() {
 		return usageError("--url needs --sink-listen HOST:PORT: the sink runs inside kubectl-amha, and every replica must reach it there")
 	}
 	if o.url.sinkListen != "" {
@@ -307,7 +307,7 @@ func (o *drillOptions) validateURLs() error {
 			return usageError("--sink-listen %q: want HOST:PORT (%v)", o.url.sinkListen, err)
 		}
 	}
-	if strings.HasPrefix(o.url.sinkListen, ":") && o.url.sinkURL == "" && !o.dryRun {
+	if strings.HasPrefix(o.url.sinkListen, ":") && o.url.sinkURL == "" && !o.dryRun && !o.fanoutOnly() {
 		return usageError("--sink-listen %s listens on every address: give --sink-url http://HOST%s/hook, the address the replicas reach it at", o.url.sinkListen, o.url.sinkListen)
 	}
 	return nil

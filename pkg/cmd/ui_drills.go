@@ -69,6 +69,10 @@ func (u *uiDrills) Plan(ctx context.Context, namespace, name, d string) (string,
 	o.dryRun, o.output = true, "text"
 	var buf bytes.Buffer
 	o.streams.Out = &buf
+	if o.fanoutOnly() {
+		_, err := o.runFanout(ctx)
+		return strings.TrimSuffix(strings.TrimRight(buf.String(), "\n"), "\n\nDry run: nothing was asked yet."), err
+	}
 	r, err := o.prepare(ctx)
 	if r != nil && r.env != nil {
 		defer r.env.Src.Close()
@@ -110,12 +114,18 @@ func (u *uiDrills) Run(ctx context.Context, namespace, name, d string, send func
 	o.yes = true
 	o.progress = func(s string) { send(tui.DrillUpdate{At: time.Now(), Line: s}) }
 	o.onEvent = func(dn string, at time.Time, e drill.Event) { send(tui.DrillUpdate{At: at, Drill: dn, Event: &e}) }
-	r, err := o.prepare(ctx)
-	if r != nil && r.env != nil {
-		defer r.env.Src.Close()
-	}
-	if err == nil {
-		err = o.runDrills(ctx, r)
+	var r *drillRun
+	var err error
+	if o.fanoutOnly() {
+		r, err = o.runFanout(ctx)
+	} else {
+		r, err = o.prepare(ctx)
+		if r != nil && r.env != nil {
+			defer r.env.Src.Close()
+		}
+		if err == nil {
+			err = o.runDrills(ctx, r)
+		}
 	}
 	var rep drill.Report
 	if r != nil {

@@ -32,6 +32,8 @@ type Report struct {
 	Route *ReportRoute `json:"route,omitempty"`
 	// Stopped says why the run stopped before its first drill (exit 2); absent when the drills ran.
 	Stopped *Stopped `json:"stopped,omitempty"`
+	// Interrupted is the alert of the drill Ctrl-C stopped (exit 130); absent otherwise.
+	Interrupted string `json:"interrupted,omitempty"`
 	// MeshAtEnd is the mesh after the last drill's heal: whole again, or not within the bound.
 	MeshAtEnd *MeshAtEnd `json:"meshAtEnd,omitempty"`
 	// MissingRights are the rights the drills need that the user lacks ("create pods/exec"):

@@ -19,7 +19,7 @@ const SlowReceiver = "slow-receiver"
 // Extra lists the drills that are run by name only, not by `drill all`: what they show is
 // Alertmanager's design with a receiver of a given speed, not a property of this cluster that
 // all of them prove together.
-var Extra = []string{SlowReceiver}
+var Extra = []string{SlowReceiver, PrometheusFanout}
 
 // All lists every drill: Names in their order, then Extra.
 func All() []string { return append(slices.Clone(Names), Extra...) }

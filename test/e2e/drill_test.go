@@ -529,6 +529,7 @@ func rigNetpol(t *testing.T, verb string) {
 func startDrill(t *testing.T, r *rig, want string, within time.Duration, args ...string) (c *exec.Cmd, stderr *bytes.Buffer, done func()) {
 	t.Helper()
 	c = exec.Command(drillBinary, append([]string{"drill", "--kubeconfig", r.kubeconfig}, args...)...)
+	c.Stdout = &bytes.Buffer{} // read once it has ended
 	stderr = &bytes.Buffer{}
 	pr, pw := io.Pipe()
 	c.Stderr = io.MultiWriter(stderr, pw)
