@@ -74,7 +74,7 @@ func Fanout(ctx context.Context, snap func(context.Context) (model.Cluster, erro
 	}
 	e := FanoutExpect(names, o)
 	start := time.Now()
-	first := map[string]time.Time{}  // the alert's newest updatedAt on each replica at the start
+	first := map[string]time.Time{}   // the alert's newest updatedAt on each replica at the start
 	got := map[string]time.Duration{} // when each replica was seen to receive it, from start
 	var res Result
 	res.Expectation = e
