@@ -35,6 +35,8 @@ type loopback struct {
 	src   *snapshot.URLs
 	label string
 	byURL map[string]*localcluster.Process
+	// wipe: a restart (restart_loopback_test.go) wipes the replica's --storage.path.
+	wipe bool
 }
 
 func newLoopback(t *testing.T, sinkURL string) *loopback {
