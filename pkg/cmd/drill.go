@@ -45,10 +45,25 @@ const drillExample = `  # The drills, one line each
   kubectl amha drill baseline -n monitoring --yes
 
   # Every drill, in order, for CI
-  kubectl amha drill all main -n monitoring --yes --sink-image IMAGE -o json`
+  kubectl amha drill all main -n monitoring --yes --sink-image IMAGE -o json
+
+  # Restart every replica one at a time, as a rollout does: nothing is notified again
+  kubectl amha drill rolling-restart -n monitoring --yes
+
+  # Take every replica down at once (only when named, and with its own flag)
+  kubectl amha drill all-down -n monitoring --allow-all-down --yes`
 
 // drillAll runs every drill, baseline first.
 const drillAll = "all"
+
+// drillChoices are the drills to choose from, in the order the menu and the list show them:
+// those `all` runs, all, then those run only when named (drill.OptIn).
+var drillChoices = append(append(slices.Clone(drill.Names), drillAll), drill.OptIn...)
+
+// isDrill: name is one drill (not all).
+func isDrill(name string) bool {
+	return slices.Contains(drill.Names, name) || slices.Contains(drill.OptIn, name)
+}
 
 // sinkReadyTimeout bounds the wait for the sink pod (image pull included).
 const sinkReadyTimeout = 2 * time.Minute
@@ -75,6 +90,7 @@ type drillOptions struct {
 	recreate     bool
 	silence      bool
 	narrow       bool
+	allowAllDown bool
 
 	timeout time.Duration
 	// stdinTerminal is whether the confirmation can be asked, stdoutTerminal whether the
@@ -86,7 +102,7 @@ type drillOptions struct {
 func newDrillCmd(streams genericiooptions.IOStreams, kube *genericclioptions.ConfigFlags) *cobra.Command {
 	o := &drillOptions{streams: streams, kube: kube}
 	c := &cobra.Command{
-		Use:   "drill [baseline|stop-sender|crash-sender|partition|all] [NAME]",
+		Use:   "drill [baseline|stop-sender|crash-sender|partition|all|rolling-restart|all-down] [NAME]",
 		Short: "Prove deduplication and fail-open on the cluster itself: cause a fault, count the notifications",
 		Long: `Run a drill on an Alertmanager cluster (a StatefulSet, or a prometheus-operator Alertmanager
 named NAME; found as status finds it): post a drill alert to every replica as Prometheus does,
@@ -116,6 +132,28 @@ timing model with this cluster's numbers.
                 of such policies for the drill and restores them exactly after.
   all           baseline, stop-sender, crash-sender, partition; if baseline does not pass, the
                 others are NOT RUN.
+
+Run only when named (not part of all: they restart every replica and take minutes):
+
+  rolling-restart  waits for the drill alert's notification (1, from position 0, at
+                group_wait), then restarts the pods one at a time, from the last position,
+                as a rollout does: each is evicted (Eviction API; while a PodDisruptionBudget
+                refuses, it retries every 5s for up to 2m, then the drill is INCONCLUSIVE) and
+                the next waits until its replacement is Running, Ready and the mesh whole
+                again (every replica settled, sees every other, positions 0..n-1). Each
+                replacement is given the alert again as soon as it answers, with its first
+                startsAt, as Prometheus does. Expects no more notification: each restarted
+                replica pulls the notification log from its peers when it joins, even without
+                persistent storage. Warns when the pods have no persistent storage for
+                --storage.path (a restart of all at once would notify again) and when a pod
+                went down before another had settled (status "ready"; /-/ready does not say).
+  all-down      needs --allow-all-down. Waits for the drill alert's notification, then deletes
+                every pod at once (gracefully) and waits for all to be back in a whole mesh,
+                giving each the alert again (first startsAt) as soon as it answers. While all
+                are down nothing is notified and nothing says so: only a dead-man's switch
+                (an always-firing Watchdog routed outside the cluster) tells. Expects, on
+                return, 1 more notification without persistent storage for --storage.path,
+                none with it (the log snapshot written at the graceful stop is loaded).
 
 Without a drill: on a terminal, a menu to choose one; on a pipe, the list. --dry-run prints the
 plan and changes nothing; without a drill route it plans with the numbers of the route below and
@@ -177,6 +215,7 @@ alert is resolved, the partition healed and the sink deleted first).`,
 	f.BoolVar(&o.recreate, "recreate", false, "Partition: delete the cut-off pod once, so that it restarts behind the policy with no established flows")
 	f.BoolVar(&o.silence, "silence-team-alerts", false, "Silence the team's own alerts the drill makes fire (listed in the plan), on this cluster only, for the run; expired at its end")
 	f.BoolVar(&o.narrow, "narrow-policies", false, "Partition: take the cut-off pod out of the namespace's NetworkPolicies that allow the mesh port to it (else SKIPPED), restored exactly after")
+	f.BoolVar(&o.allowAllDown, "allow-all-down", false, "All-down: allow the drill to delete every pod of the cluster at once (nothing is notified until they are back)")
 	c.AddCommand(newDrillCleanupCmd(streams, kube))
 	completeValues(c, map[string][]string{"output": drillFormats})
 	c.ValidArgsFunction = completeDrillArgs(kube)
@@ -200,6 +239,9 @@ func (o *drillOptions) execute(cmd *cobra.Command, args []string) error {
 			return err
 		}
 		o.drills = chosen
+		if err := o.refuseAllDown(); err != nil {
+			return err
+		}
 		if o.sinkImage == "" && !o.dryRun {
 			fmt.Fprintln(o.streams.Out, "No --sink-image (this build has no published image to run the sink from): the plan only, as --dry-run.")
 			o.dryRun = true
@@ -214,13 +256,13 @@ func (o *drillOptions) Complete(_ *cobra.Command, args []string) error {
 		case args[0] == drillAll:
 			o.drills = drill.Names
 			args = args[1:]
-		case slices.Contains(drill.Names, args[0]):
+		case isDrill(args[0]):
 			o.drills = []string{args[0]}
 			args = args[1:]
 		}
 	}
 	if len(args) > 1 {
-		return usageError("unknown drill %q: want one of %s or %s", args[0], strings.Join(drill.Names, ", "), drillAll)
+		return usageError("unknown drill %q: want one of %s", args[0], strings.Join(drillChoices, ", "))
 	}
 	if len(args) == 1 {
 		if d := nearDrill(args[0]); d != "" {
@@ -246,7 +288,7 @@ func (o *drillOptions) Complete(_ *cobra.Command, args []string) error {
 // another case or with _ for -, or at most two edits away; "" when none.
 func nearDrill(s string) string {
 	n := strings.ReplaceAll(strings.ToLower(s), "_", "-")
-	for _, d := range append(slices.Clone(drill.Names), drillAll) {
+	for _, d := range drillChoices {
 		if n == d || len(n) > 3 && editDistance(n, d) <= 2 {
 			return d
 		}
@@ -283,8 +325,11 @@ func (o *drillOptions) Validate() error {
 		return usageError("--output %q: want %s", o.output, text.Or(drillFormats))
 	}
 	if len(o.drills) == 0 && (o.yes || o.dryRun || o.output != "text") {
-		return usageError("no drill given: name one (%s or %s) before NAME; without one, a terminal shows the menu and a pipe the list",
-			strings.Join(drill.Names, ", "), drillAll)
+		return usageError("no drill given: name one (%s) before NAME; without one, a terminal shows the menu and a pipe the list",
+			strings.Join(drillChoices, ", "))
+	}
+	if err := o.refuseAllDown(); err != nil {
+		return err
 	}
 	if len(o.drills) > 0 && !o.dryRun && o.sinkImage == "" {
 		return usageError("--sink-image is required: this build of kubectl-amha (%s) has no release version, so there is no published "+
@@ -296,13 +341,23 @@ func (o *drillOptions) Validate() error {
 	return nil
 }
 
+// refuseAllDown refuses to run all-down without --allow-all-down, saying what it does; a dry
+// run, which changes nothing, prints its plan.
+func (o *drillOptions) refuseAllDown() error {
+	if !slices.Contains(o.drills, drill.AllDown) || o.allowAllDown || o.dryRun {
+		return nil
+	}
+	return usageError("all-down deletes every pod of the cluster at once: until they are back nothing is notified and " +
+		"nothing says so (only a dead-man's switch tells), and without persistent storage every alert still firing is " +
+		"notified once more on their return. Add --allow-all-down to run it (--dry-run prints its plan)")
+}
+
 // list prints the drills, one line each.
 func (o *drillOptions) list() error {
 	w := tabwriter.NewWriter(o.streams.Out, 0, 0, 2, ' ', 0)
-	for _, d := range drill.Names {
+	for _, d := range drillChoices {
 		fmt.Fprintf(w, "%s\t%s\n", d, drillSummary[d])
 	}
-	fmt.Fprintf(w, "%s\t%s\n", drillAll, drillSummary[drillAll])
 	fmt.Fprintf(w, "%s\t%s\n", "cleanup", "remove what a killed drill left (objects, drill alert) and check the mesh: kubectl amha drill cleanup --help")
 	if err := w.Flush(); err != nil {
 		return err
@@ -317,6 +372,10 @@ var drillSummary = map[string]string{
 	drill.CrashSender: "crash position 0's process (kill -QUIT 1) before its flush: 1 notification, from position 1, up to one peer-timeout late",
 	drill.Partition:   "cut one pod off the mesh port with a NetworkPolicy: 2 notifications, one per side",
 	drillAll:          "all four in that order; the others are NOT RUN if baseline does not pass",
+	drill.RollingRestart: "restart the pods one at a time (eviction), each once the mesh is whole again: no notification more; " +
+		"only when named",
+	drill.AllDown: "delete every pod at once (needs --allow-all-down): nothing while down, 1 more on return without persistent " +
+		"storage; only when named",
 }
 
 // drillRun is one invocation: the cluster, its numbers, and the objects it creates.
@@ -329,6 +388,9 @@ type drillRun struct {
 	route     drill.RouteTiming
 	report    drill.Report
 	http      *http.Client
+	// storage is where --storage.path is when it is not on a persistent volume ("" when it is,
+	// or when no drill restarts the replicas).
+	storage string
 }
 
 func (o *drillOptions) Run(ctx context.Context) error {
@@ -441,9 +503,9 @@ func (o *drillOptions) readAnswer(ctx context.Context, q string) (string, error)
 func (o *drillOptions) menu(ctx context.Context) ([]string, error) {
 	w := o.streams.Out
 	fmt.Fprintln(w, "Drills (each prints its plan with this cluster's numbers and asks before it changes anything):")
-	choices := append(slices.Clone(drill.Names), drillAll)
+	choices := drillChoices
 	for i, d := range choices {
-		fmt.Fprintf(w, "  %d) %-13s %s\n", i+1, d, drillSummary[d])
+		fmt.Fprintf(w, "  %d) %-15s %s\n", i+1, d, drillSummary[d])
 	}
 	fmt.Fprintln(w, "After a drill that was killed: kubectl amha drill cleanup.")
 	a, err := o.readAnswer(ctx, fmt.Sprintf("Choose a drill [1-%d, q]: ", len(choices)))
@@ -500,7 +562,7 @@ func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
 	snapKC.Dyn = nil
 	r.http = &http.Client{Timeout: o.timeout}
 	src := snapshot.NewKube(&snapKC, kube.Query{Namespace: f.Namespace, Name: f.Name}, nil, snapshot.Options{HTTP: r.http, Timeout: o.timeout})
-	obj := kube.DrillObject{Namespace: f.Namespace, Run: run, Expires: time.Now().Add(o.planLength())}
+	obj := kube.DrillObject{Namespace: f.Namespace, Run: run, Expires: time.Now().Add(o.planLength(len(f.Pods)))}
 	r.env = &kubeenv.Env{Kube: kc, Src: src, Found: f, Object: obj, RecreateAtOnce: o.recreate, NarrowPolicies: o.narrow}
 	if err := o.refuseLeftovers(ctx, r); err != nil {
 		return r, r.stop(drill.StopLeftovers, err)
@@ -560,8 +622,14 @@ func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
 	for _, a := range drill.TeamAlertsFor(o.drills) {
 		r.report.TeamAlerts = append(r.report.TeamAlerts, a.Name)
 	}
+	persistent := true
+	if slices.ContainsFunc(o.drills, func(d string) bool { return slices.Contains(drill.OptIn, d) }) {
+		if persistent, r.storage, err = r.env.Storage(ctx); err != nil {
+			return r, r.stop(drill.StopPreflight, err)
+		}
+	}
 	for i, d := range o.drills {
-		e, err := drill.Expect(d, drill.Cluster{Timing: r.params, Positions: r.positions})
+		e, err := drill.Expect(d, drill.Cluster{Timing: r.params, Positions: r.positions, PersistentStorage: persistent})
 		if err != nil {
 			return r, r.stop(drill.StopPreflight, err)
 		}
@@ -572,9 +640,16 @@ func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
 
 // planLength bounds how long the run can take, for the expiry of what it creates: after it,
 // the next drill's preflight and drill cleanup take the objects for a killed run's.
-func (o *drillOptions) planLength() time.Duration {
+func (o *drillOptions) planLength(replicas int) time.Duration {
 	// One wait for a whole mesh before each drill but the first, and one after the last.
-	return 5*time.Minute + sinkReadyTimeout + time.Duration(len(o.drills))*(wholeTimeout+2*time.Minute+o.splitTimeout)
+	d := 5*time.Minute + sinkReadyTimeout + time.Duration(len(o.drills))*(wholeTimeout+2*time.Minute+o.splitTimeout)
+	for _, name := range o.drills {
+		if slices.Contains(drill.OptIn, name) {
+			// Each replica's restart: a PodDisruptionBudget's refusals, then its return.
+			d += time.Duration(replicas) * (2*time.Minute + drill.RestartTimeout)
+		}
+	}
+	return d
 }
 
 // printRouteToAdd says why the drill route does not pass and what to add: to alertmanager.yml,
@@ -633,14 +708,19 @@ func (o *drillOptions) printPlan(r *drillRun) error {
 		e := d.Expectation
 		fmt.Fprintf(w, "\n%s (alert %s, posted to every replica):\n", d.Drill, drill.Alert(d.Alert, r.report.Labels))
 		fmt.Fprintf(w, "  Does:      %s\n", o.does(d.Drill, r))
-		fmt.Fprintf(w, "  Expects:   %d notification(s) %s after the alert (+%s)", e.Count, window(e), timing.Format(drill.Slack))
-		switch {
-		case len(e.Sides) > 0:
-			fmt.Fprintf(w, ", one from each side: %s | %s\n", strings.Join(e.Sides[0], ","), strings.Join(e.Sides[1], ","))
-		case len(e.Senders) > 0:
-			fmt.Fprintf(w, ", from %s\n", strings.Join(e.Senders, ", "))
-		default:
-			fmt.Fprintln(w)
+		if slices.Contains(drill.OptIn, d.Drill) {
+			fmt.Fprintf(w, "  Expects:   %d notification(s) in all: the first %s after the alert (+%s), from %s; %d more after the restarts\n",
+				e.Count, window(e), timing.Format(drill.Slack), e.Senders[0], e.Count-1)
+		} else {
+			fmt.Fprintf(w, "  Expects:   %d notification(s) %s after the alert (+%s)", e.Count, window(e), timing.Format(drill.Slack))
+			switch {
+			case len(e.Sides) > 0:
+				fmt.Fprintf(w, ", one from each side: %s | %s\n", strings.Join(e.Sides[0], ","), strings.Join(e.Sides[1], ","))
+			case len(e.Senders) > 0:
+				fmt.Fprintf(w, ", from %s\n", strings.Join(e.Senders, ", "))
+			default:
+				fmt.Fprintln(w)
+			}
 		}
 		fmt.Fprintf(w, "  Why:       %s\n", e.Why)
 		fmt.Fprintf(w, "  Real alerts: %s\n", realAlerts(d.Drill, p))
@@ -677,6 +757,8 @@ func (o *drillOptions) does(d string, r *drillRun) string {
 	case drill.CrashSender:
 		return fmt.Sprintf("runs kill -QUIT 1 in container %s of pod %s (position 0) at %s, 2s before its flush (pods/exec; no kill in the image: SKIPPED); after the count it deletes the crashed pod, so that its replacement starts without restart back-off.",
 			r.found.Container, r.positions[0], timing.Format(max(gw-2*time.Second, 0)))
+	case drill.RollingRestart, drill.AllDown:
+		return o.doesRestart(d, r)
 	case drill.Partition:
 		cut := r.positions[len(r.positions)-1]
 		s := fmt.Sprintf("creates NetworkPolicy amha-drill-partition-%s selecting pod %s, allowing TCP and UDP 1-9093 and 9095-65535 both ways "+
@@ -705,8 +787,40 @@ func (o *drillOptions) does(d string, r *drillRun) string {
 	return ""
 }
 
+// doesRestart is what rolling-restart and all-down do, with the cluster's pods, and the
+// warning of pods without persistent storage.
+func (o *drillOptions) doesRestart(d string, r *drillRun) string {
+	var s string
+	if d == drill.RollingRestart {
+		order := slices.Clone(r.positions)
+		slices.Reverse(order)
+		s = fmt.Sprintf("once the alert is notified, evicts the pods one at a time, %s (Eviction API; while a PodDisruptionBudget "+
+			"refuses, it retries for up to 2m, then the drill is INCONCLUSIVE), each once the previous one is back, Ready, "+
+			"settled and the mesh whole; gives each replacement the alert again, with its first startsAt, as soon as it answers.",
+			strings.Join(order, ", then "))
+	} else {
+		s = fmt.Sprintf("once the alert is notified, deletes every pod at once (%s), gracefully, and waits up to %s for all to "+
+			"be back, Ready and in a whole mesh; gives each the alert again, with its first startsAt, as soon as it answers.",
+			strings.Join(r.positions, ", "), timing.Format(drill.RestartTimeout))
+		if !o.allowAllDown {
+			s += " Runs only with --allow-all-down."
+		}
+	}
+	if r.storage != "" {
+		s += fmt.Sprintf(" Warning: --storage.path is on %s, not a persistent volume: a restart of every pod at once notifies "+
+			"every alert group still firing once more.", r.storage)
+	}
+	return s
+}
+
 func realAlerts(d string, p timing.Params) string {
 	switch d {
+	case drill.RollingRestart:
+		return fmt.Sprintf("real notifications due while a pod restarts come up to one peer-timeout (%s) late; none is repeated; "+
+			"alerts about the restarted pods may fire.", timing.Format(p.PeerTimeout))
+	case drill.AllDown:
+		return "while every pod is down, nothing is notified (only a dead-man's switch tells); without persistent storage, every " +
+			"alert group still firing is notified once more on their return; alerts about the cluster being down may fire."
 	case drill.Partition:
 		return "while the mesh is split, every real alert group that fires is notified by both sides (duplicates)."
 	case drill.StopSender, drill.CrashSender:

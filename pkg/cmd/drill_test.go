@@ -28,7 +28,7 @@ func TestDrillListsWithoutADrill(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	lines := strings.Split(out, "\n")
-	for i, d := range []string{"baseline", "stop-sender", "crash-sender", "partition", "all"} {
+	for i, d := range []string{"baseline", "stop-sender", "crash-sender", "partition", "all", "rolling-restart", "all-down"} {
 		if !strings.HasPrefix(lines[i], d+" ") {
 			t.Errorf("line %d %q, want the %s drill", i, lines[i], d)
 		}
@@ -57,6 +57,9 @@ func TestDrillInput(t *testing.T) {
 		{[]string{"nope", "main"}, `unknown drill "nope"`},
 		{[]string{"baseline", "-o", "yaml", "--dry-run"}, `--output "yaml"`},
 		{[]string{"partition", "--split-timeout", "0s", "--dry-run"}, "--split-timeout must be positive"},
+		// all-down runs only with its own flag, and says what it does.
+		{[]string{"all-down", "-n", "x", "--yes", "--sink-image", "img"}, "all-down deletes every pod of the cluster at once"},
+		{[]string{"all-down", "-n", "x", "--yes", "--sink-image", "img"}, "Add --allow-all-down to run it"},
 	} {
 		code, _, errOut := runDrillCmd(t, tc.args...)
 		if code != ExitNoCheck || !strings.Contains(errOut, tc.want) {
@@ -76,6 +79,8 @@ func TestDrillMenu(t *testing.T) {
 		{"3\n", []string{drill.CrashSender}, ExitOK},
 		{"partition\n", []string{drill.Partition}, ExitOK},
 		{"5\n", drill.Names, ExitOK},
+		{"6\n", []string{drill.RollingRestart}, ExitOK},
+		{"all-down\n", []string{drill.AllDown}, ExitOK},
 		{"q\n", nil, ExitOK},
 		{"\n", nil, ExitOK},
 		{"9\n", nil, ExitNoCheck},
@@ -86,7 +91,7 @@ func TestDrillMenu(t *testing.T) {
 		if !slices.Equal(got, tc.want) || CodeOf(err) != tc.code && !(err == nil && tc.code == ExitOK) {
 			t.Errorf("%q: %v, %v; want %v, exit %d", tc.in, got, err, tc.want, tc.code)
 		}
-		for _, d := range []string{"1) baseline", "4) partition", "5) all", "drill cleanup"} {
+		for _, d := range []string{"1) baseline", "4) partition", "5) all", "6) rolling-restart", "7) all-down", "drill cleanup"} {
 			if !strings.Contains(out.String(), d) {
 				t.Errorf("the menu lacks %q:\n%s", d, out.String())
 			}
