@@ -519,18 +519,18 @@ func (e *Env) StopAll(ctx context.Context) error {
 	return nil
 }
 
-// Storage says whether --storage.path is on a persistent volume: status' own check
-// (k8s/storage, suppressed or not) says where it is when it is not.
-func (e *Env) Storage(ctx context.Context) (bool, string, error) {
-	c, err := e.Snapshot(ctx)
+// Storage says whether --storage.path is on a persistent volume, by lint's own check
+// (k8s/storage) of the StatefulSet the pods run from (prometheus-operator's generated one
+// included: it holds the volumes the operator chose); where it is when it is not.
+func (e *Env) Storage(context.Context) (bool, string, error) {
+	if e.Found.StatefulSet == nil {
+		return false, "", fmt.Errorf("%s/%s: no StatefulSet to read the storage from", e.Found.Namespace, e.Found.Name)
+	}
+	set, err := lint.LiveSet([]lint.LiveObject{{APIVersion: "apps/v1", Kind: "StatefulSet", Object: e.Found.StatefulSet}}, "")
 	if err != nil {
-		return false, "", err
+		return false, "", fmt.Errorf("statefulset %s/%s: %w", e.Found.Namespace, e.Found.StatefulSet.Name, err)
 	}
-	fs := slices.Clone(c.Findings)
-	for _, s := range c.Suppressed {
-		fs = append(fs, s.Finding)
-	}
-	for _, f := range fs {
+	for _, f := range lint.Run(set) {
 		if f.ID == "k8s/storage" {
 			return false, storageWhere(f.Message), nil
 		}
