@@ -34,7 +34,7 @@ func (l *loopback) Restart(_ context.Context, replica string) error {
 	return p.Start()
 }
 
-func (l *loopback) StopAll(context.Context) error {
+func (l *loopback) StopAll(context.Context) (string, error) {
 	var wg sync.WaitGroup
 	for _, p := range l.c.Replicas {
 		wg.Go(p.Stop)
@@ -43,14 +43,14 @@ func (l *loopback) StopAll(context.Context) error {
 	for _, p := range l.c.Replicas {
 		if l.wipe {
 			if err := os.RemoveAll(filepath.Join(p.Dir, "data")); err != nil {
-				return err
+				return "", err
 			}
 		}
 		if err := p.Start(); err != nil {
-			return err
+			return "", err
 		}
 	}
-	return nil
+	return "", nil
 }
 
 func (l *loopback) Storage(context.Context) (bool, string, error) {

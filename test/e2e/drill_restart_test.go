@@ -103,15 +103,37 @@ func TestDrillAllDownOnRig(t *testing.T) {
 	if _, code, errOut := r.drill(t, "all-down", "-n", ns, "--yes", "--sink-image", drillImage); code != cmd.ExitNoCheck || !strings.Contains(errOut, "--allow-all-down") {
 		t.Fatalf("all-down without --allow-all-down: exit %d, %q", code, errOut)
 	}
+	// The plan of both, which a dry run prints without the flag: what each does, with the
+	// warning of the emptyDir storage, and what all-down expects.
+	plan, code, _ := r.drillText(t, "rolling-restart", "-n", ns, "--dry-run")
+	for _, want := range []string{"evicts the pods one at a time, alertmanager-main-2, then alertmanager-main-1, then alertmanager-main-0",
+		`--storage.path is on the emptyDir volume "alertmanager-main-db"`, "1 notification(s) in all"} {
+		if code != cmd.ExitOK || !strings.Contains(plan, want) {
+			t.Errorf("rolling-restart's plan (exit %d) does not say %q:\n%s", code, want, plan)
+		}
+	}
+	plan, code, _ = r.drillText(t, "all-down", "-n", ns, "--dry-run")
+	for _, want := range []string{"Runs only with --allow-all-down", "2 notification(s) in all", "dead-man's switch"} {
+		if code != cmd.ExitOK || !strings.Contains(plan, want) {
+			t.Errorf("all-down's plan (exit %d) does not say %q:\n%s", code, want, plan)
+		}
+	}
 	rep, code, errOut := r.drill(t, "all-down", "-n", ns, "--allow-all-down", "--yes", "--sink-image", drillImage, "-o", "json")
-	if code != cmd.ExitOK || len(rep.Drills) != 1 || rep.Drills[0].Verdict != drill.Pass {
+	if len(rep.Drills) != 1 {
 		t.Fatalf("all-down: exit %d, %+v\n%s", code, rep.Drills, errOut)
 	}
 	d := rep.Drills[0]
-	if f := firing(d); len(f) != 2 || d.Expectation.Count != 2 {
-		t.Errorf("firing %+v, expected %d; want 2 (the first, and 1 more on return without persistent storage)", f, d.Expectation.Count)
-	}
-	if !strings.Contains(d.Explanation, "dead-man's switch") {
+	// Deleting three pods is not atomic: when a replacement runs while an old pod is still
+	// terminating, it may pull the log from it. The drill sees that and says INCONCLUSIVE
+	// rather than judging a loss that did not happen.
+	switch {
+	case d.Verdict == drill.Inconclusive && strings.Contains(d.Explanation, "not all down at once") && len(firing(d)) == 1:
+		t.Logf("the pods were not all down at once on this run, and the drill said so: %s", d.Explanation)
+	case code != cmd.ExitOK || d.Verdict != drill.Pass:
+		t.Errorf("all-down: exit %d, %s: %s", code, d.Verdict, d.Explanation)
+	case len(firing(d)) != 2 || d.Expectation.Count != 2:
+		t.Errorf("firing %+v, expected %d; want 2 (the first, and 1 more on return without persistent storage)", firing(d), d.Expectation.Count)
+	case !strings.Contains(d.Explanation, "dead-man's switch"):
 		t.Errorf("the explanation does not name the dead-man's switch: %s", d.Explanation)
 	}
 	r.replaced(t, ns, before)

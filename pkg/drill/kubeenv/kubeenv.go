@@ -490,13 +490,14 @@ func (e *Env) Restart(ctx context.Context, replica string) error {
 
 // StopAll deletes every pod of the cluster at once, each with its own grace period (a graceful
 // stop: Alertmanager snapshots its state), and returns once they are all gone; the StatefulSet
-// recreates them.
-func (e *Env) StopAll(ctx context.Context) error {
+// recreates them. A replacement whose container ran while an old pod was still there is the
+// overlap: it may have joined that pod and pulled the log from it.
+func (e *Env) StopAll(ctx context.Context) (string, error) {
 	var pods []*corev1.Pod
 	for _, p := range e.Found.Pods {
 		cur, err := e.pod(ctx, p.Name)
 		if err != nil {
-			return err
+			return "", err
 		}
 		pods = append(pods, cur)
 	}
@@ -506,17 +507,52 @@ func (e *Env) StopAll(ctx context.Context) error {
 		err := e.Kube.DeletePod(fctx, p.Namespace, p.Name)
 		cancel()
 		if err != nil {
-			return err
+			return "", err
 		}
 		names = append(names, p.Name)
 	}
 	e.record("DrillFault", "all-down: deleted every pod at once (%s), gracefully: nothing is notified until they are back", strings.Join(names, ", "))
-	for _, p := range pods {
-		if err := e.gone(ctx, p); err != nil {
-			return err
+	deadline := time.Now().Add(goneWait)
+	overlap := ""
+	for {
+		var up, running []string // old pods still there; replacements already running
+		for _, old := range pods {
+			p, err := e.pod(ctx, old.Name)
+			switch {
+			case apierrors.IsNotFound(err):
+			case err != nil:
+				up = append(up, old.Name) // not known: wait
+			case p.UID == old.UID:
+				up = append(up, old.Name)
+			case e.containerRunning(p):
+				running = append(running, old.Name)
+			}
+		}
+		if len(up) == 0 {
+			return overlap, nil
+		}
+		if overlap == "" && len(running) > 0 {
+			overlap = fmt.Sprintf("the replacement of %s was running while %s was still there", strings.Join(running, ", "), strings.Join(up, ", "))
+		}
+		if time.Now().After(deadline) {
+			return overlap, fmt.Errorf("pod(s) %s of %s/%s still there %s after they were deleted", strings.Join(up, ", "), e.Found.Namespace, e.Found.Name, goneWait)
+		}
+		select {
+		case <-ctx.Done():
+			return overlap, ctx.Err()
+		case <-time.After(500 * time.Millisecond):
 		}
 	}
-	return nil
+}
+
+// containerRunning: the pod's alertmanager container is running.
+func (e *Env) containerRunning(p *corev1.Pod) bool {
+	for _, s := range p.Status.ContainerStatuses {
+		if s.Name == e.Found.Container && s.State.Running != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // Storage says whether --storage.path is on a persistent volume, by lint's own check
