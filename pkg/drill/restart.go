@@ -369,15 +369,7 @@ func (r *restartRun) judge(ctx context.Context, e Expectation, before map[string
 	}
 	hits := attribute(raw, r.t0, r.seen, before, r.counters.totals())
 	res := JudgeRestart(e, hits, r.warnings)
-	if r.overlap != "" && res.Verdict == Fail && len(Firing(hits)) < e.Count {
-		// The log may have passed from an old replica to a new one: the loss was not tested.
-		res.Verdict = Inconclusive
-		res.Explanation = fmt.Sprintf("%d notification(s), expected %d, but the replicas were not all down at once (%s): "+
-			"a stopping Alertmanager waits up to 10s to tell its peers it leaves, and a replacement that joined it "+
-			"meanwhile pulled the log: the loss of the log was not tested. A real restart of every pod may be saved the "+
-			"same way, but cannot count on it.",
-			len(Firing(hits)), e.Count, r.overlap)
-	}
+	res = notAllDown(res, r.overlap)
 	res.Waited = time.Since(r.t0)
 	err = r.restore()
 	res.Events = r.tl.relative(r.t0, hits)
@@ -430,6 +422,22 @@ func (c *counters) totals() map[string]float64 {
 		out[name] = c.base[name] + v
 	}
 	return out
+}
+
+// notAllDown makes all-down's missing notification INCONCLUSIVE when the replicas were not
+// all down at once (overlap, from Restarter.StopAll): the log may have passed from an old
+// replica to a new one, so its loss was not tested.
+func notAllDown(res Result, overlap string) Result {
+	n := len(Firing(res.Hits))
+	if overlap == "" || res.Verdict != Fail || n >= res.Expectation.Count {
+		return res
+	}
+	res.Verdict = Inconclusive
+	res.Explanation = fmt.Sprintf("%d notification(s), expected %d, but the replicas were not all down at once (%s): "+
+		"a stopping Alertmanager waits up to 10s to tell its peers it leaves, and a replacement that joined it "+
+		"meanwhile pulled the log: the loss of the log was not tested. A real restart of every pod may be saved the "+
+		"same way, but cannot count on it.", n, res.Expectation.Count, overlap)
+	return res
 }
 
 // JudgeRestart judges rolling-restart and all-down: the first notification at group_wait from

@@ -84,6 +84,24 @@ func TestJudgeRestart(t *testing.T) {
 	}
 }
 
+// all-down without persistent storage, 1 notification only: INCONCLUSIVE when a replacement
+// ran while an old pod was still up, FAIL otherwise; a pass stays a pass.
+func TestNotAllDown(t *testing.T) {
+	e, _ := Expect(AllDown, rig)
+	one := JudgeRestart(e, []Hit{{At: s(5), Sender: "am-0"}}, nil)
+	if r := notAllDown(one, ""); r.Verdict != Fail {
+		t.Errorf("no overlap: %s", r.Verdict)
+	}
+	if r := notAllDown(one, "the replacement of am-2 was running while am-1 was still there"); r.Verdict != Inconclusive ||
+		!strings.Contains(r.Explanation, "not all down at once (the replacement of am-2") {
+		t.Errorf("overlap: %s %s", r.Verdict, r.Explanation)
+	}
+	two := JudgeRestart(e, []Hit{{At: s(5), Sender: "am-0"}, {At: s(30)}}, nil)
+	if r := notAllDown(two, "x"); r.Verdict != Pass {
+		t.Errorf("overlap and 2 notifications: %s", r.Verdict)
+	}
+}
+
 // A replica's webhook counter starts again from 0 in a new process: the counters add what the
 // old one had sent.
 func TestCountersAcrossRestarts(t *testing.T) {
