@@ -135,7 +135,8 @@ timing model with this cluster's numbers.
 
 Run only when named (not part of all: they restart every replica and take minutes):
 
-  rolling-restart  waits for the drill alert's notification (1, from position 0, at
+  rolling-restart
+                waits for the drill alert's notification (1, from position 0, at
                 group_wait), then restarts the pods one at a time, from the last position,
                 as a rollout does: each is evicted (Eviction API; while a PodDisruptionBudget
                 refuses, it retries every 5s for up to 2m, then the drill is INCONCLUSIVE) and
@@ -153,7 +154,10 @@ Run only when named (not part of all: they restart every replica and take minute
                 are down nothing is notified and nothing says so: only a dead-man's switch
                 (an always-firing Watchdog routed outside the cluster) tells. Expects, on
                 return, 1 more notification without persistent storage for --storage.path,
-                none with it (the log snapshot written at the graceful stop is loaded).
+                none with it (the log snapshot written at the graceful stop is loaded). A
+                replacement running while an old pod is still stopping (it waits up to 10s
+                to leave the mesh) may pull the log from it: a missing notification is then
+                INCONCLUSIVE, "not all down at once".
 
 Without a drill: on a terminal, a menu to choose one; on a pipe, the list. --dry-run prints the
 plan and changes nothing; without a drill route it plans with the numbers of the route below and
