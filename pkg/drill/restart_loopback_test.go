@@ -2,18 +2,12 @@ package drill
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
-
-	"github.com/amha-dev/kubectl-amha/pkg/timing"
 )
 
 // The loopback replicas restart as a rollout restarts pods: SIGTERM (the replica leaves the
@@ -65,17 +59,8 @@ func runRestartDrill(t *testing.T, drill string, wipe bool) Result {
 	sk, url := startSink(t)
 	env := newLoopback(t, url)
 	env.wipe = wipe
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	o := Options{
-		Run:     hex.EncodeToString(b),
-		Timing:  timing.Params{PeerTimeout: peerTimeout, GroupWait: groupWait, GroupInterval: time.Minute, RepeatInterval: 24 * time.Hour},
-		HTTP:    &http.Client{},
-		Timeout: 5 * time.Second,
-		Progress: func(s string) {
-			t.Log(s)
-		},
-	}
+	o := loopbackOptions()
+	o.Progress = func(s string) { t.Log(s) }
 	r, err := Run(context.Background(), env, sk, drill, o)
 	if err != nil {
 		t.Fatalf("%s: %v", drill, err)
