@@ -179,9 +179,15 @@ func runRestart(ctx context.Context, env Env, sk Sink, drill string, o Options) 
 		if ctx.Err() != nil {
 			return Result{}, errors.Join(ctx.Err(), r.restore())
 		}
+		// The first notification is kept: the drill then waits for its resolved one before the
+		// sink goes, so that no replica is left retrying at a deleted sink.
 		res, serr := skipOr(e, err)
-		res.Events = r.tl.relative(r.t0, nil)
-		return res, errors.Join(serr, r.restore())
+		if raw, herr := sk.Hits(ctx, o.Run); herr == nil {
+			res.Hits = attribute(raw, r.t0, r.seen, before, r.counters.totals())
+		}
+		rerr := r.restore()
+		res.Events = r.tl.relative(r.t0, res.Hits)
+		return res, errors.Join(serr, rerr)
 	}
 	// A restarted replica flushes the alert right after it settles (its startsAt is old) and
 	// waits its position's peer-timeouts: count until the last one has decided.

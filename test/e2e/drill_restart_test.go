@@ -4,8 +4,12 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
+	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/amha-dev/kubectl-amha/pkg/cmd"
 	"github.com/amha-dev/kubectl-amha/pkg/drill"
@@ -137,6 +141,49 @@ func TestDrillAllDownOnRig(t *testing.T) {
 		t.Errorf("the explanation does not name the dead-man's switch: %s", d.Explanation)
 	}
 	r.replaced(t, ns, before)
+	if m := r.managed(t, ns); len(m) > 0 {
+		t.Errorf("objects left after the drill: %v", m)
+	}
+}
+
+// rolling-restart under a PodDisruptionBudget that allows no disruption: every eviction is
+// refused (429), retried for 2m, then the drill stops there, INCONCLUSIVE (exit 1), with no
+// pod replaced and nothing left behind.
+func TestDrillRollingRestartBlockedOnRig(t *testing.T) {
+	r := newRig(t)
+	buildDrillImage(t)
+	ns := r.drillCluster(t, "amha-drill-rolling-pdb", true)
+	zero := intstr.FromInt32(0)
+	r.apply(t, ns, []runtime.Object{&policyv1.PodDisruptionBudget{
+		ObjectMeta: metav1.ObjectMeta{Name: "alertmanager-main"},
+		Spec: policyv1.PodDisruptionBudgetSpec{MaxUnavailable: &zero,
+			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app.kubernetes.io/name": "alertmanager"}}},
+	}})
+	// The disruption controller fills the budget's status before the Eviction API enforces it.
+	time.Sleep(3 * time.Second)
+	before := podUIDs(t, r, ns)
+	rep, code, errOut := r.drill(t, "rolling-restart", "-n", ns, "--yes", "--sink-image", drillImage, "-o", "json")
+	if code != cmd.ExitFindings || len(rep.Drills) != 1 || rep.Drills[0].Verdict != drill.Inconclusive ||
+		!strings.Contains(rep.Drills[0].Explanation, "a PodDisruptionBudget blocked the eviction of alertmanager-main-2 for 2m0s") {
+		t.Fatalf("rolling-restart under a blocking budget: exit %d, %+v", code, rep.Drills)
+	}
+	if !strings.Contains(errOut, "a PodDisruptionBudget blocks the eviction of alertmanager-main-2 for now: retrying every 5s") {
+		t.Errorf("the drill did not say it retries")
+	}
+	// The first notification is in the result, and its resolved one arrived before the sink
+	// was deleted.
+	if f := firing(rep.Drills[0]); len(f) != 1 || !strings.Contains(errOut, "the resolved notification(s) arrived") {
+		t.Errorf("firing %+v; the resolved notification awaited: %v", f, strings.Contains(errOut, "the resolved notification(s) arrived"))
+	}
+	if after := podUIDs(t, r, ns); len(after) != len(before) {
+		t.Errorf("pods %v, before %v", after, before)
+	} else {
+		for name, uid := range before {
+			if after[name] != uid {
+				t.Errorf("pod %s was replaced under a budget that allows no disruption", name)
+			}
+		}
+	}
 	if m := r.managed(t, ns); len(m) > 0 {
 		t.Errorf("objects left after the drill: %v", m)
 	}
