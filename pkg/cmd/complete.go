@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 
-	"github.com/amha-dev/kubectl-amha/pkg/drill"
 	"github.com/amha-dev/kubectl-amha/pkg/kube"
 	"github.com/amha-dev/kubectl-amha/pkg/snippets"
 )
@@ -139,13 +138,13 @@ func completeDrillArgs(kf *genericclioptions.ConfigFlags) cobra.CompletionFunc {
 		switch {
 		case len(args) == 0:
 			var out []cobra.Completion
-			for _, d := range append(append(slices.Clone(drill.Names), drillAll), drill.Extra...) {
+			for _, d := range drillChoices {
 				if strings.HasPrefix(d, toComplete) {
 					out = append(out, cobra.CompletionWithDesc(d, drillSummary[d]))
 				}
 			}
 			return out, cobra.ShellCompDirectiveNoFileComp
-		case len(args) == 1 && (args[0] == drillAll || drill.Known(args[0])):
+		case len(args) == 1 && (args[0] == drillAll || isDrill(args[0])):
 			return clusterNames(cmd, kf, toComplete), cobra.ShellCompDirectiveNoFileComp
 		}
 		return nil, cobra.ShellCompDirectiveNoFileComp

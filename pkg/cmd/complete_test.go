@@ -42,7 +42,7 @@ func complete(t *testing.T, args ...string) ([]string, cobra.ShellCompDirective)
 }
 
 func TestCompleteFlagValues(t *testing.T) {
-	drills := []string{"baseline", "stop-sender", "crash-sender", "partition", "all", "slow-receiver", "prometheus-fanout"}
+	drills := []string{"baseline", "stop-sender", "crash-sender", "partition", "all", "rolling-restart", "all-down", "slow-receiver", "prometheus-fanout"}
 	for _, tc := range []struct {
 		args []string
 		want []string

@@ -61,10 +61,25 @@ const drillExample = `  # The drills, one line each
   # A receiver slower than peer-timeout (not part of all): duplicates by design, and the fix
   # with this cluster's numbers; --receiver-delay chooses how slow
   kubectl amha drill slow-receiver -n monitoring --dry-run
-  kubectl amha drill slow-receiver -n monitoring --yes --receiver-delay 40s`
+  kubectl amha drill slow-receiver -n monitoring --yes --receiver-delay 40s
+
+  # Restart every replica one at a time, as a rollout does: nothing is notified again
+  kubectl amha drill rolling-restart -n monitoring --yes
+
+  # Take every replica down at once (only when named, and with its own flag)
+  kubectl amha drill all-down -n monitoring --allow-all-down --yes`
 
 // drillAll runs every drill, baseline first.
 const drillAll = "all"
+
+// drillChoices are the drills to choose from, in the order the menu and the list show them:
+// those `all` runs, all, then those run only when named (drill.Extra).
+var drillChoices = append(append(slices.Clone(drill.Names), drillAll), drill.Extra...)
+
+// isDrill: name is one drill (not all).
+func isDrill(name string) bool {
+	return drill.Known(name)
+}
 
 // sinkReadyTimeout bounds the wait for the sink pod (image pull included).
 const sinkReadyTimeout = 2 * time.Minute
@@ -95,6 +110,7 @@ type drillOptions struct {
 	reportFile string
 	// receiverDelay is slow-receiver's --receiver-delay (0: the default).
 	receiverDelay time.Duration
+	allowAllDown  bool
 
 	timeout time.Duration
 	// url holds the options for replicas outside Kubernetes (--url).
@@ -117,7 +133,7 @@ type drillOptions struct {
 func newDrillCmd(streams genericiooptions.IOStreams, kube *genericclioptions.ConfigFlags) *cobra.Command {
 	o := &drillOptions{streams: streams, kube: kube}
 	c := &cobra.Command{
-		Use:   "drill [baseline|stop-sender|crash-sender|partition|all|slow-receiver|prometheus-fanout] [NAME]",
+		Use:   "drill [baseline|stop-sender|crash-sender|partition|all|rolling-restart|all-down|slow-receiver|prometheus-fanout] [NAME]",
 		Short: "Prove deduplication and fail-open on the cluster itself: cause a fault, count the notifications",
 		Long: `Run a drill on an Alertmanager cluster (a StatefulSet, or a prometheus-operator Alertmanager
 named NAME; found as status finds it): post a drill alert to every replica as Prometheus does,
@@ -166,6 +182,32 @@ timing model with this cluster's numbers.
                 it; FAIL naming those that never did (Prometheus does not send to them: a
                 partial alertmanagers block, a load balancer, discovery that finds some),
                 with what status finds in the Prometheus wiring; INCONCLUSIVE when none did.
+
+Run only when named (not part of all: they restart every replica and take minutes):
+
+  rolling-restart
+                waits for the drill alert's notification (1, from position 0, at
+                group_wait), then restarts the pods one at a time, from the last position,
+                as a rollout does: each is evicted (Eviction API; while a PodDisruptionBudget
+                refuses, it retries every 5s for up to 2m, then the drill is INCONCLUSIVE) and
+                the next waits until its replacement is Running, Ready and the mesh whole
+                again (every replica settled, sees every other, positions 0..n-1). Each
+                replacement is given the alert again as soon as it answers, with its first
+                startsAt, as Prometheus does. Expects no more notification: each restarted
+                replica pulls the notification log from its peers when it joins, even without
+                persistent storage. Warns when the pods have no persistent storage for
+                --storage.path (a restart of all at once would notify again) and when a pod
+                went down before another had settled (status "ready"; /-/ready does not say).
+  all-down      needs --allow-all-down. Waits for the drill alert's notification, then deletes
+                every pod at once (gracefully) and waits for all to be back in a whole mesh,
+                giving each the alert again (first startsAt) as soon as it answers. While all
+                are down nothing is notified and nothing says so: only a dead-man's switch
+                (an always-firing Watchdog routed outside the cluster) tells. Expects, on
+                return, 1 more notification without persistent storage for --storage.path,
+                none with it (the log snapshot written at the graceful stop is loaded). A
+                replacement running while an old pod is still stopping (it waits up to 10s
+                to leave the mesh) may pull the log from it: a missing notification is then
+                INCONCLUSIVE, "not all down at once".
 
 Without a drill: on a terminal, a menu to choose one; on a pipe, the list. --dry-run prints the
 plan and changes nothing; without a drill route it plans with the numbers of the route below and
@@ -247,6 +289,7 @@ alert is resolved, the partition healed and the sink deleted first).`,
 	o.addRunFlags(f)
 	o.url.addFlags(f)
 	o.fanout.addFlags(f)
+	f.BoolVar(&o.allowAllDown, "allow-all-down", false, "All-down: allow the drill to delete every pod of the cluster at once (nothing is notified until they are back)")
 	c.AddCommand(newDrillCleanupCmd(streams, kube))
 	completeValues(c, map[string][]string{"output": drillFormats})
 	c.ValidArgsFunction = completeDrillArgs(kube)
@@ -288,6 +331,9 @@ func (o *drillOptions) execute(cmd *cobra.Command, args []string) error {
 			return err
 		}
 		o.drills = chosen
+		if err := o.refuseAllDown(); err != nil {
+			return err
+		}
 		if o.sinkImage == "" && !o.dryRun {
 			fmt.Fprintln(o.streams.Out, "No --sink-image (this build has no published image to run the sink from): the plan only, as --dry-run.")
 			o.dryRun = true
@@ -302,13 +348,13 @@ func (o *drillOptions) Complete(_ *cobra.Command, args []string) error {
 		case args[0] == drillAll:
 			o.drills = drill.Names
 			args = args[1:]
-		case drill.Known(args[0]):
+		case isDrill(args[0]):
 			o.drills = []string{args[0]}
 			args = args[1:]
 		}
 	}
 	if len(args) > 1 {
-		return usageError("unknown drill %q: want one of %s or %s", args[0], strings.Join(drill.All(), ", "), drillAll)
+		return usageError("unknown drill %q: want one of %s", args[0], strings.Join(drillChoices, ", "))
 	}
 	if len(args) == 1 {
 		if d := nearDrill(args[0]); d != "" {
@@ -334,7 +380,7 @@ func (o *drillOptions) Complete(_ *cobra.Command, args []string) error {
 // another case or with _ for -, or at most two edits away; "" when none.
 func nearDrill(s string) string {
 	n := strings.ReplaceAll(strings.ToLower(s), "_", "-")
-	for _, d := range append(drill.All(), drillAll) {
+	for _, d := range drillChoices {
 		if n == d || len(n) > 3 && editDistance(n, d) <= 2 {
 			return d
 		}
@@ -371,8 +417,11 @@ func (o *drillOptions) Validate() error {
 		return usageError("--output %q: want %s", o.output, text.Or(drillFormats))
 	}
 	if len(o.drills) == 0 && (o.yes || o.dryRun || o.output != "text") {
-		return usageError("no drill given: name one (%s or %s) before NAME; without one, a terminal shows the menu and a pipe the list",
-			strings.Join(drill.All(), ", "), drillAll)
+		return usageError("no drill given: name one (%s) before NAME; without one, a terminal shows the menu and a pipe the list",
+			strings.Join(drillChoices, ", "))
+	}
+	if err := o.refuseAllDown(); err != nil {
+		return err
 	}
 	if o.receiverDelay < 0 {
 		return usageError("--receiver-delay %s: must not be negative", o.receiverDelay)
@@ -398,14 +447,21 @@ func (o *drillOptions) fanoutOnly() bool {
 	return len(o.drills) == 1 && o.drills[0] == drill.PrometheusFanout
 }
 
+// refuseAllDown refuses to run all-down without --allow-all-down, saying what it does; a dry
+// run, which changes nothing, prints its plan.
+func (o *drillOptions) refuseAllDown() error {
+	if !slices.Contains(o.drills, drill.AllDown) || o.allowAllDown || o.dryRun {
+		return nil
+	}
+	return usageError("all-down deletes every pod of the cluster at once: until they are back nothing is notified and " +
+		"nothing says so (only a dead-man's switch tells), and without persistent storage every alert still firing is " +
+		"notified once more on their return. Add --allow-all-down to run it (--dry-run prints its plan)")
+}
+
 // list prints the drills, one line each.
 func (o *drillOptions) list() error {
 	w := tabwriter.NewWriter(o.streams.Out, 0, 0, 2, ' ', 0)
-	for _, d := range drill.Names {
-		fmt.Fprintf(w, "%s\t%s\n", d, drillSummary[d])
-	}
-	fmt.Fprintf(w, "%s\t%s\n", drillAll, drillSummary[drillAll])
-	for _, d := range drill.Extra {
+	for _, d := range drillChoices {
 		fmt.Fprintf(w, "%s\t%s\n", d, drillSummary[d])
 	}
 	fmt.Fprintf(w, "%s\t%s\n", "cleanup", "remove what a killed drill left (objects, drill alert) and check the mesh: kubectl amha drill cleanup --help")
@@ -426,6 +482,10 @@ var drillSummary = map[string]string{
 		"positions 0 and 1 one peer-timeout apart (duplicates by design; the fix and its cost)",
 	drill.PrometheusFanout: "not part of all; changes nothing: watches a real alert (--alert Watchdog) arrive from Prometheus " +
 		"on every replica within --fanout-window (2m), naming those it never reaches",
+	drill.RollingRestart: "restart the pods one at a time (eviction), each once the mesh is whole again: no notification more; " +
+		"only when named",
+	drill.AllDown: "delete every pod at once (needs --allow-all-down): nothing while down, 1 more on return without persistent " +
+		"storage; only when named",
 }
 
 // drillRun is one invocation: the cluster, its numbers, and the objects it creates.
@@ -440,6 +500,9 @@ type drillRun struct {
 	http      *http.Client
 	// interrupted is the alert of the drill Ctrl-C stopped, for the report.
 	interrupted string
+	// storage is where --storage.path is when it is not on a persistent volume ("" when it is,
+	// or when no drill restarts the replicas).
+	storage string
 }
 
 func (o *drillOptions) Run(ctx context.Context) (err error) {
@@ -561,9 +624,9 @@ func (o *drillOptions) readAnswer(ctx context.Context, q string) (string, error)
 func (o *drillOptions) menu(ctx context.Context) ([]string, error) {
 	w := o.streams.Out
 	fmt.Fprintln(w, "Drills (each prints its plan with this cluster's numbers and asks before it changes anything):")
-	choices := append(append(slices.Clone(drill.Names), drillAll), drill.Extra...)
+	choices := drillChoices
 	for i, d := range choices {
-		fmt.Fprintf(w, "  %d) %-13s %s\n", i+1, d, drillSummary[d])
+		fmt.Fprintf(w, "  %d) %-15s %s\n", i+1, d, drillSummary[d])
 	}
 	fmt.Fprintln(w, "After a drill that was killed: kubectl amha drill cleanup.")
 	a, err := o.readAnswer(ctx, fmt.Sprintf("Choose a drill [1-%d, q]: ", len(choices)))
@@ -623,7 +686,7 @@ func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
 	snapKC.Dyn = nil
 	r.http = &http.Client{Timeout: o.timeout}
 	src := snapshot.NewKube(&snapKC, kube.Query{Namespace: f.Namespace, Name: f.Name}, nil, snapshot.Options{HTTP: r.http, Timeout: o.timeout})
-	obj := kube.DrillObject{Namespace: f.Namespace, Run: run, Expires: time.Now().Add(o.planLength())}
+	obj := kube.DrillObject{Namespace: f.Namespace, Run: run, Expires: time.Now().Add(o.planLength(len(f.Pods)))}
 	r.env = &kubeenv.Env{Kube: kc, Src: src, Found: f, Object: obj, RecreateAtOnce: o.recreate, NarrowPolicies: o.narrow}
 	if err := o.refuseLeftovers(ctx, r); err != nil {
 		return r, r.stop(drill.StopLeftovers, err)
@@ -683,8 +746,14 @@ func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
 	for _, a := range drill.TeamAlertsFor(o.drills) {
 		r.report.TeamAlerts = append(r.report.TeamAlerts, a.Name)
 	}
+	persistent := true
+	if slices.ContainsFunc(o.drills, func(d string) bool { return slices.Contains(drill.OptIn, d) }) {
+		if persistent, r.storage, err = r.env.Storage(ctx); err != nil {
+			return r, r.stop(drill.StopPreflight, err)
+		}
+	}
 	for i, d := range o.drills {
-		e, err := drill.Expect(d, drill.Cluster{Timing: r.params, Positions: r.positions, ReceiverDelay: o.receiverDelay})
+		e, err := drill.Expect(d, drill.Cluster{Timing: r.params, Positions: r.positions, ReceiverDelay: o.receiverDelay, PersistentStorage: persistent})
 		if d == drill.SlowReceiver && err != nil {
 			return r, r.stop(drill.StopReceiverDelay, err)
 		}
@@ -703,9 +772,16 @@ func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
 
 // planLength bounds how long the run can take, for the expiry of what it creates: after it,
 // the next drill's preflight and drill cleanup take the objects for a killed run's.
-func (o *drillOptions) planLength() time.Duration {
+func (o *drillOptions) planLength(replicas int) time.Duration {
 	// One wait for a whole mesh before each drill but the first, and one after the last.
-	return 5*time.Minute + sinkReadyTimeout + time.Duration(len(o.drills))*(wholeTimeout+2*time.Minute+o.splitTimeout)
+	d := 5*time.Minute + sinkReadyTimeout + time.Duration(len(o.drills))*(wholeTimeout+2*time.Minute+o.splitTimeout)
+	for _, name := range o.drills {
+		if slices.Contains(drill.OptIn, name) {
+			// Each replica's restart: a PodDisruptionBudget's refusals, then its return.
+			d += time.Duration(replicas) * (2*time.Minute + drill.RestartTimeout)
+		}
+	}
+	return d
 }
 
 // printRouteToAdd says why the drill route does not pass and what to add: to alertmanager.yml,
@@ -764,14 +840,19 @@ func (o *drillOptions) printPlan(r *drillRun) error {
 		e := d.Expectation
 		fmt.Fprintf(w, "\n%s (alert %s, posted to every replica):\n", d.Drill, drill.Alert(d.Alert, r.report.Labels))
 		fmt.Fprintf(w, "  Does:      %s\n", o.does(d.Drill, r))
-		fmt.Fprintf(w, "  Expects:   %d notification(s) %s after the alert (+%s)", e.Count, window(e), timing.Format(drill.Slack))
-		switch {
-		case len(e.Sides) > 0:
-			fmt.Fprintf(w, ", one from each side: %s | %s\n", strings.Join(e.Sides[0], ","), strings.Join(e.Sides[1], ","))
-		case len(e.Senders) > 0:
-			fmt.Fprintf(w, ", from %s\n", strings.Join(e.Senders, ", "))
-		default:
-			fmt.Fprintln(w)
+		if slices.Contains(drill.OptIn, d.Drill) {
+			fmt.Fprintf(w, "  Expects:   %d notification(s) in all: the first %s after the alert (+%s), from %s; %d more after the restarts\n",
+				e.Count, window(e), timing.Format(drill.Slack), e.Senders[0], e.Count-1)
+		} else {
+			fmt.Fprintf(w, "  Expects:   %d notification(s) %s after the alert (+%s)", e.Count, window(e), timing.Format(drill.Slack))
+			switch {
+			case len(e.Sides) > 0:
+				fmt.Fprintf(w, ", one from each side: %s | %s\n", strings.Join(e.Sides[0], ","), strings.Join(e.Sides[1], ","))
+			case len(e.Senders) > 0:
+				fmt.Fprintf(w, ", from %s\n", strings.Join(e.Senders, ", "))
+			default:
+				fmt.Fprintln(w)
+			}
 		}
 		fmt.Fprintf(w, "  Why:       %s\n", e.Why)
 		fmt.Fprintf(w, "  Real alerts: %s\n", realAlerts(d.Drill, p))
@@ -810,6 +891,8 @@ func (o *drillOptions) does(d string, r *drillRun) string {
 			r.found.Container, r.positions[0], timing.Format(max(gw-2*time.Second, 0)))
 	case drill.SlowReceiver:
 		return slowDoes(r)
+	case drill.RollingRestart, drill.AllDown:
+		return o.doesRestart(d, r)
 	case drill.Partition:
 		cut := r.positions[len(r.positions)-1]
 		s := fmt.Sprintf("creates NetworkPolicy amha-drill-partition-%s selecting pod %s, allowing TCP and UDP 1-9093 and 9095-65535 both ways "+
@@ -838,8 +921,40 @@ func (o *drillOptions) does(d string, r *drillRun) string {
 	return ""
 }
 
+// doesRestart is what rolling-restart and all-down do, with the cluster's pods, and the
+// warning of pods without persistent storage.
+func (o *drillOptions) doesRestart(d string, r *drillRun) string {
+	var s string
+	if d == drill.RollingRestart {
+		order := slices.Clone(r.positions)
+		slices.Reverse(order)
+		s = fmt.Sprintf("once the alert is notified, evicts the pods one at a time, %s (Eviction API; while a PodDisruptionBudget "+
+			"refuses, it retries for up to 2m, then the drill is INCONCLUSIVE), each once the previous one is back, Ready, "+
+			"settled and the mesh whole; gives each replacement the alert again, with its first startsAt, as soon as it answers.",
+			strings.Join(order, ", then "))
+	} else {
+		s = fmt.Sprintf("once the alert is notified, deletes every pod at once (%s), gracefully, and waits up to %s for all to "+
+			"be back, Ready and in a whole mesh; gives each the alert again, with its first startsAt, as soon as it answers.",
+			strings.Join(r.positions, ", "), timing.Format(drill.RestartTimeout))
+		if !o.allowAllDown {
+			s += " Runs only with --allow-all-down."
+		}
+	}
+	if r.storage != "" {
+		s += fmt.Sprintf(" Warning: --storage.path is on %s, not a persistent volume: a restart of every pod at once notifies "+
+			"every alert group still firing once more.", r.storage)
+	}
+	return s
+}
+
 func realAlerts(d string, p timing.Params) string {
 	switch d {
+	case drill.RollingRestart:
+		return fmt.Sprintf("real notifications due while a pod restarts come up to one peer-timeout (%s) late; none is repeated; "+
+			"alerts about the restarted pods may fire.", timing.Format(p.PeerTimeout))
+	case drill.AllDown:
+		return "while every pod is down, nothing is notified (only a dead-man's switch tells); without persistent storage, every " +
+			"alert group still firing is notified once more on their return; alerts about the cluster being down may fire."
 	case drill.Partition:
 		return "while the mesh is split, every real alert group that fires is notified by both sides (duplicates)."
 	case drill.StopSender, drill.CrashSender:

@@ -38,6 +38,9 @@ var drillNeeds = map[string][]kube.Access{
 		{Verb: "create", Resource: "events"},
 	},
 	drill.StopSender: {{Verb: "create", Resource: "pods", Subresource: "eviction"}},
+	// rolling-restart evicts every pod in turn; all-down deletes them all at once.
+	drill.RollingRestart: {{Verb: "create", Resource: "pods", Subresource: "eviction"}},
+	drill.AllDown:        {{Verb: "delete", Resource: "pods"}},
 	// crash-sender deletes the crashed pod afterwards: its replacement starts without the
 	// kubelet's restart back-off.
 	drill.CrashSender: {{Verb: "create", Resource: "pods", Subresource: "exec"}, {Verb: "delete", Resource: "pods"}},

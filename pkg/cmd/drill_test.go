@@ -28,7 +28,7 @@ func TestDrillListsWithoutADrill(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	lines := strings.Split(out, "\n")
-	for i, d := range []string{"baseline", "stop-sender", "crash-sender", "partition", "all", "slow-receiver"} {
+	for i, d := range []string{"baseline", "stop-sender", "crash-sender", "partition", "all", "rolling-restart", "all-down", "slow-receiver", "prometheus-fanout"} {
 		if !strings.HasPrefix(lines[i], d+" ") {
 			t.Errorf("line %d %q, want the %s drill", i, lines[i], d)
 		}
@@ -60,6 +60,9 @@ func TestDrillInput(t *testing.T) {
 		{[]string{"all", "--receiver-delay", "5s", "--dry-run"}, "--receiver-delay is slow-receiver's"},
 		{[]string{"slow-receiver", "--receiver-delay", "-1s", "--dry-run"}, "--receiver-delay -1s: must not be negative"},
 		{[]string{"slow-recevier"}, "did you mean slow-receiver?"},
+		// all-down runs only with its own flag, and says what it does.
+		{[]string{"all-down", "-n", "x", "--yes", "--sink-image", "img"}, "all-down deletes every pod of the cluster at once"},
+		{[]string{"all-down", "-n", "x", "--yes", "--sink-image", "img"}, "Add --allow-all-down to run it"},
 	} {
 		code, _, errOut := runDrillCmd(t, tc.args...)
 		if code != ExitNoCheck || !strings.Contains(errOut, tc.want) {
@@ -79,11 +82,13 @@ func TestDrillMenu(t *testing.T) {
 		{"3\n", []string{drill.CrashSender}, ExitOK},
 		{"partition\n", []string{drill.Partition}, ExitOK},
 		{"5\n", drill.Names, ExitOK},
-		{"6\n", []string{drill.SlowReceiver}, ExitOK},
+		{"6\n", []string{drill.RollingRestart}, ExitOK},
+		{"all-down\n", []string{drill.AllDown}, ExitOK},
+		{"8\n", []string{drill.SlowReceiver}, ExitOK},
 		{"slow-receiver\n", []string{drill.SlowReceiver}, ExitOK},
 		{"q\n", nil, ExitOK},
 		{"\n", nil, ExitOK},
-		{"9\n", nil, ExitNoCheck},
+		{"10\n", nil, ExitNoCheck},
 	} {
 		var out, errOut bytes.Buffer
 		o := &drillOptions{streams: genericiooptions.IOStreams{In: strings.NewReader(tc.in), Out: &out, ErrOut: &errOut}}
@@ -91,7 +96,7 @@ func TestDrillMenu(t *testing.T) {
 		if !slices.Equal(got, tc.want) || CodeOf(err) != tc.code && !(err == nil && tc.code == ExitOK) {
 			t.Errorf("%q: %v, %v; want %v, exit %d", tc.in, got, err, tc.want, tc.code)
 		}
-		for _, d := range []string{"1) baseline", "4) partition", "5) all", "6) slow-receiver", "drill cleanup"} {
+		for _, d := range []string{"1) baseline", "4) partition", "5) all", "6) rolling-restart", "7) all-down", "8) slow-receiver", "9) prometheus-fanout", "drill cleanup"} {
 			if !strings.Contains(out.String(), d) {
 				t.Errorf("the menu lacks %q:\n%s", d, out.String())
 			}

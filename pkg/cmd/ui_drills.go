@@ -85,6 +85,8 @@ func (u *uiDrills) Plan(ctx context.Context, namespace, name, d string) (string,
 	}
 	plan := strings.TrimSuffix(strings.TrimRight(buf.String(), "\n"), "\n\nDry run: nothing was changed.")
 	switch {
+	case d == drill.AllDown:
+		return plan, errors.New("all-down takes every replica down at once: it runs only as kubectl amha drill all-down --allow-all-down")
 	case r.report.Route != nil && r.report.Route.Missing != "":
 		return plan, errors.New("no drill route passes on every replica: add the route above (the drill never changes the configuration), then choose the drill again")
 	case len(r.report.MissingRights) > 0:
@@ -110,6 +112,9 @@ func (u *uiDrills) Run(ctx context.Context, namespace, name, d string, send func
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer context.AfterFunc(u.ctx, cancel)()
+	if d == drill.AllDown {
+		return drill.Report{}, errors.New("all-down runs only as kubectl amha drill all-down --allow-all-down")
+	}
 	o := u.options(namespace, name, d)
 	o.yes = true
 	o.progress = func(s string) { send(tui.DrillUpdate{At: time.Now(), Line: s}) }

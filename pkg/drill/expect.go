@@ -18,11 +18,18 @@ const (
 	StopSender  = "stop-sender"
 	CrashSender = "crash-sender"
 	Partition   = "partition"
+	// RollingRestart and AllDown restart the replicas: not part of `drill all` (OptIn).
+	RollingRestart = "rolling-restart"
+	AllDown        = "all-down"
 )
 
 // Names lists the drills in the order `drill all` runs them: baseline first (if it fails,
 // nothing else can be judged), then the faults from the mildest.
 var Names = []string{Baseline, StopSender, CrashSender, Partition}
+
+// OptIn lists the drills that are run only when named: they restart every replica, which
+// takes minutes, and all-down leaves the cluster without a replica for a while.
+var OptIn = []string{RollingRestart, AllDown}
 
 // scenarioOf maps each drill to the timing model's scenario it checks.
 var scenarioOf = map[string]string{
@@ -31,6 +38,9 @@ var scenarioOf = map[string]string{
 	CrashSender:  timing.CrashPosition0,
 	Partition:    timing.Partition,
 	SlowReceiver: timing.SlowReceiver,
+	// all-down is checked on the cluster's return; while down, timing.AllDown: nothing.
+	RollingRestart: timing.RollingRestart,
+	AllDown:        timing.FullRestart,
 }
 
 // Slack is how late after the model's window a notification may arrive and still pass: the
@@ -71,6 +81,8 @@ type Cluster struct {
 	// ReceiverDelay is how late the sink answers slow-receiver's webhooks (default:
 	// DefaultReceiverDelay).
 	ReceiverDelay time.Duration
+	// PersistentStorage: --storage.path is on a volume that survives the pods (all-down).
+	PersistentStorage bool
 }
 
 // Expect computes what drill should observe on c.
@@ -93,6 +105,7 @@ func Expect(drill string, c Cluster) (Expectation, error) {
 		}
 		p.ReceiverLatency = d
 	}
+	p.PersistentStorage = c.PersistentStorage
 	s, err := timing.Lookup(p, id)
 	if err != nil {
 		return Expectation{}, err
@@ -104,6 +117,8 @@ func Expect(drill string, c Cluster) (Expectation, error) {
 		e.From, e.To = s.Window.From.D(), s.Window.To.D()
 	}
 	switch drill {
+	case RollingRestart, AllDown:
+		return expectRestart(e, c, p), nil
 	case Baseline:
 		e.Senders = []string{c.Positions[0]}
 	case CrashSender:

@@ -36,6 +36,8 @@ type loopback struct {
 	src   *snapshot.URLs
 	label string
 	byURL map[string]*localcluster.Process
+	// wipe: a restart (restart_loopback_test.go) wipes the replica's --storage.path.
+	wipe bool
 }
 
 func newLoopback(t *testing.T, sinkURL string) *loopback {
@@ -155,19 +157,24 @@ func startSink(t *testing.T) (inProcess, string) {
 	return inProcess{s}, "http://" + ln.Addr().String()
 }
 
-func runDrill(t *testing.T, drill string) Result {
-	t.Helper()
-	sk, url := startSink(t)
-	env := newLoopback(t, url)
+// loopbackOptions are a drill's options on the loopback replicas, with a new run id.
+func loopbackOptions() Options {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
-	o := Options{
+	return Options{
 		Run:          hex.EncodeToString(b),
 		Timing:       timing.Params{PeerTimeout: peerTimeout, GroupWait: groupWait, GroupInterval: time.Minute, RepeatInterval: 24 * time.Hour},
 		HTTP:         &http.Client{},
 		Timeout:      5 * time.Second,
 		SplitTimeout: 20 * time.Second,
 	}
+}
+
+func runDrill(t *testing.T, drill string) Result {
+	t.Helper()
+	sk, url := startSink(t)
+	env := newLoopback(t, url)
+	o := loopbackOptions()
 	var told []string
 	o.Progress = func(s string) {
 		t.Log(s)

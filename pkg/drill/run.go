@@ -96,6 +96,9 @@ type Options struct {
 // first end of ctx, restoring what it changed (the alert resolved, the partition healed) on a
 // fresh context, and returns ctx's error.
 func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result, error) {
+	if drill == RollingRestart || drill == AllDown {
+		return runRestart(ctx, env, sk, drill, o) // restart.go
+	}
 	say := func(format string, a ...any) {
 		if o.Progress != nil {
 			o.Progress(fmt.Sprintf(format, a...))

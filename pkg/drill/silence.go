@@ -40,15 +40,15 @@ type TeamAlert struct {
 // TeamAlerts are the alerts each drill may make fire, with why. Only alerts with a `for:`
 // shorter than a drill, or none, fire in practice; the list names those the mixins define.
 var TeamAlerts = []TeamAlert{
-	{"AlertmanagerMembersInconsistent", "namespace", []string{Partition, StopSender, CrashSender},
+	{"AlertmanagerMembersInconsistent", "namespace", []string{Partition, StopSender, CrashSender, RollingRestart, AllDown},
 		"a replica sees fewer members than the others (for: 15m in the mixin: a long drill)"},
 	{"AlertmanagerClusterCrashlooping", "namespace", []string{CrashSender},
 		"a replica restarted within the last 10 minutes"},
-	{"AlertmanagerClusterDown", "namespace", []string{StopSender, CrashSender},
+	{"AlertmanagerClusterDown", "namespace", []string{StopSender, CrashSender, RollingRestart, AllDown},
 		"part of the replicas are down (for: 5m)"},
 	{"KubePodCrashLooping", "pod", []string{CrashSender}, "the crashed container restarted"},
-	{"KubePodNotReady", "pod", []string{StopSender, CrashSender, Partition}, "a replaced pod is not Ready yet (for: 15m)"},
-	{"KubeStatefulSetReplicasMismatch", "statefulset", []string{StopSender, CrashSender, Partition},
+	{"KubePodNotReady", "pod", []string{StopSender, CrashSender, Partition, RollingRestart, AllDown}, "a replaced pod is not Ready yet (for: 15m)"},
+	{"KubeStatefulSetReplicasMismatch", "statefulset", []string{StopSender, CrashSender, Partition, RollingRestart, AllDown},
 		"fewer Ready replicas than desired while a pod is replaced (for: 15m)"},
 }
 

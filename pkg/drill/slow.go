@@ -16,10 +16,10 @@ import (
 // positions whose wait ends before it send too. No replica is harmed; it is run by name only.
 const SlowReceiver = "slow-receiver"
 
-// Extra lists the drills that are run by name only, not by `drill all`: what they show is
-// Alertmanager's design with a receiver of a given speed, not a property of this cluster that
-// all of them prove together.
-var Extra = []string{SlowReceiver, PrometheusFanout}
+// Extra lists the drills that are run by name only, not by `drill all`: those that restart
+// every replica (OptIn), slow-receiver (what it shows is Alertmanager's design with a receiver
+// of a given speed) and prometheus-fanout (it watches Prometheus, and changes nothing).
+var Extra = append(slices.Clone(OptIn), SlowReceiver, PrometheusFanout)
 
 // All lists every drill: Names in their order, then Extra.
 func All() []string { return append(slices.Clone(Names), Extra...) }

@@ -19,6 +19,9 @@ const (
 	ConfigDrift    = "config-drift"
 	AllDown        = "all-down"
 	FullRestart    = "full-restart"
+	// RollingRestart is a scenario of the drills only, not of the failure table (IDs,
+	// Scenarios): a rollout done right, which should change nothing. Lookup finds it.
+	RollingRestart = "rolling-restart"
 )
 
 // IDs lists every scenario id in the order Scenarios returns them.
@@ -92,6 +95,9 @@ func Lookup(p Params, id string) (Scenario, error) {
 		if s.ID == id {
 			return s, nil
 		}
+	}
+	if id == RollingRestart {
+		return rollingRestart(p.WithDefaults()), nil
 	}
 	return Scenario{}, fmt.Errorf("unknown scenario %q (want one of %s)", id, strings.Join(IDs, ", "))
 }
@@ -292,6 +298,21 @@ func fullRestart(p Params) Scenario {
 	s.Explanation = "The log and silences are snapshotted at shutdown and every --data.maintenance-interval (15m), and " +
 		"loaded at start: after a graceful restart nothing repeats. After a crash of every replica, groups notified " +
 		"since the last snapshot notify once more."
+	return s
+}
+
+func rollingRestart(p Params) Scenario {
+	s := Scenario{ID: RollingRestart, Summary: "every replica restarted, one at a time, each after the previous one settled"}
+	if p.Replicas == 1 {
+		s.Summary = "the only replica restarted"
+		s.Explanation = "There is no peer to pull the notification log from: see " + FullRestart + "."
+		return s
+	}
+	s.Explanation = "A group already notified is not notified again: each restarted replica pulls the notification log " +
+		"from its peers when it joins (a full state exchange), before it has settled and so before its first flush; " +
+		"given the still-firing alert with its old startsAt, it flushes right after settling, finds the entry and stays " +
+		"quiet. 0 more, even with --storage.path wiped, as long as each replica goes down only after the previous one " +
+		"has settled (status ready): else the log may be held by no running replica."
 	return s
 }
 

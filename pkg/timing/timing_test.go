@@ -13,6 +13,27 @@ type want struct {
 	every    time.Duration
 }
 
+// rolling-restart is found by Lookup but is not a row of the failure table.
+func TestRollingRestartScenario(t *testing.T) {
+	p := Params{Replicas: 3, PeerTimeout: 3 * time.Second, GroupWait: 5 * time.Second}
+	s, err := Lookup(p, RollingRestart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Min != 0 || s.Max != 0 || s.Window != nil || !strings.Contains(s.Explanation, "pulls the notification log") {
+		t.Errorf("rolling-restart: %+v", s)
+	}
+	ss, _ := Scenarios(p)
+	for _, sc := range ss {
+		if sc.ID == RollingRestart {
+			t.Errorf("rolling-restart is in the failure table")
+		}
+	}
+	if _, err := Lookup(Params{Replicas: 3, PeerTimeout: -1}, RollingRestart); err == nil {
+		t.Errorf("invalid params accepted")
+	}
+}
+
 func TestTimingScenarios(t *testing.T) {
 	s := time.Second
 	cases := []struct {

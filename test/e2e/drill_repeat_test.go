@@ -104,4 +104,4 @@ func TestDrillRepeatOnRig(t *testing.T) {
 
 // repeated are the drills not in all that make drill-repeat runs too (prometheus-fanout changes
 // nothing, and its window is the Prometheus resend delay's).
-var repeated = []string{drill.SlowReceiver}
+var repeated = []string{drill.RollingRestart, drill.SlowReceiver}

@@ -17,6 +17,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
@@ -440,4 +441,181 @@ func (s *Sink) Hits(ctx context.Context, run string) ([]sink.Hit, error) {
 		return nil, fmt.Errorf("the sink's hits: %w", err)
 	}
 	return rep.Hits, nil
+}
+
+// evictWait bounds how long Restart retries an eviction that a PodDisruptionBudget refuses
+// (the budget counts a replacement only once it is Ready), every evictEvery; goneWait bounds
+// the wait for an evicted or deleted pod to go (its termination grace period).
+const (
+	evictWait  = 2 * time.Minute
+	evictEvery = 5 * time.Second
+	goneWait   = 3 * time.Minute
+)
+
+// Restart evicts the replica's pod through the Eviction API, as a node drain or a careful
+// rollout does, so that a PodDisruptionBudget is respected: while it refuses (429), Restart
+// retries every evictEvery up to evictWait, then gives up (NoEffectError). It returns once the
+// old pod is gone; its StatefulSet recreates it under the same name.
+func (e *Env) Restart(ctx context.Context, replica string) error {
+	before, err := e.pod(ctx, replica)
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(evictWait)
+	for told := false; ; told = true {
+		err := e.evictOnce(ctx, replica)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, kube.ErrEvictionRefused) {
+			return err
+		}
+		if time.Now().Add(evictEvery).After(deadline) {
+			return &drill.NoEffectError{Reason: fmt.Sprintf("a PodDisruptionBudget blocked the eviction of %s for %s (%v): the rolling "+
+				"restart stopped there, with the replicas before it restarted. A budget that allows no disruption blocks every "+
+				"node drain too (kubectl amha status shows it)", replica, evictWait, err)}
+		}
+		if !told {
+			e.say("a PodDisruptionBudget blocks the eviction of %s for now: retrying every %s, up to %s", replica, evictEvery, evictWait)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(evictEvery):
+		}
+	}
+	e.record("DrillFault", "rolling-restart: evicted %s (a graceful stop; its StatefulSet recreates it)", replica)
+	return e.gone(ctx, before)
+}
+
+// StopAll deletes every pod of the cluster at once, each with its own grace period (a graceful
+// stop: Alertmanager snapshots its state), and returns once they are all gone; the StatefulSet
+// recreates them. A replacement whose container ran while an old pod was still there is the
+// overlap: it may have joined that pod and pulled the log from it.
+func (e *Env) StopAll(ctx context.Context) (string, error) {
+	var pods []*corev1.Pod
+	for _, p := range e.Found.Pods {
+		cur, err := e.pod(ctx, p.Name)
+		if err != nil {
+			return "", err
+		}
+		pods = append(pods, cur)
+	}
+	var names []string
+	for _, p := range pods {
+		fctx, cancel := context.WithTimeout(ctx, e.Kube.Timeout)
+		err := e.Kube.DeletePod(fctx, p.Namespace, p.Name)
+		cancel()
+		if err != nil {
+			return "", err
+		}
+		names = append(names, p.Name)
+	}
+	e.record("DrillFault", "all-down: deleted every pod at once (%s), gracefully: nothing is notified until they are back", strings.Join(names, ", "))
+	deadline := time.Now().Add(goneWait)
+	overlap := ""
+	for {
+		var up, running []string // old pods still there; replacements already running
+		for _, old := range pods {
+			p, err := e.pod(ctx, old.Name)
+			switch {
+			case apierrors.IsNotFound(err):
+			case err != nil:
+				up = append(up, old.Name) // not known: wait
+			case p.UID == old.UID:
+				up = append(up, old.Name)
+			case e.containerRunning(p):
+				running = append(running, old.Name)
+			}
+		}
+		if len(up) == 0 {
+			return overlap, nil
+		}
+		if overlap == "" && len(running) > 0 {
+			overlap = fmt.Sprintf("the replacement of %s was running while %s was still there", strings.Join(running, ", "), strings.Join(up, ", "))
+		}
+		if time.Now().After(deadline) {
+			return overlap, fmt.Errorf("pod(s) %s of %s/%s still there %s after they were deleted", strings.Join(up, ", "), e.Found.Namespace, e.Found.Name, goneWait)
+		}
+		select {
+		case <-ctx.Done():
+			return overlap, ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// containerRunning: the pod's alertmanager container is running.
+func (e *Env) containerRunning(p *corev1.Pod) bool {
+	for _, s := range p.Status.ContainerStatuses {
+		if s.Name == e.Found.Container && s.State.Running != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// Storage says whether --storage.path is on a persistent volume, by lint's own check
+// (k8s/storage) of the StatefulSet the pods run from (prometheus-operator's generated one
+// included: it holds the volumes the operator chose); where it is when it is not.
+func (e *Env) Storage(context.Context) (bool, string, error) {
+	if e.Found.StatefulSet == nil {
+		return false, "", fmt.Errorf("%s/%s: no StatefulSet to read the storage from", e.Found.Namespace, e.Found.Name)
+	}
+	set, err := lint.LiveSet([]lint.LiveObject{{APIVersion: "apps/v1", Kind: "StatefulSet", Object: e.Found.StatefulSet}}, "")
+	if err != nil {
+		return false, "", fmt.Errorf("statefulset %s/%s: %w", e.Found.Namespace, e.Found.StatefulSet.Name, err)
+	}
+	for _, f := range lint.Run(set) {
+		if f.ID == "k8s/storage" {
+			return false, storageWhere(f.Message), nil
+		}
+	}
+	return true, "", nil
+}
+
+// storageWhere takes "on an emptyDir ..." out of k8s/storage's message ("The notification log
+// and silences (--storage.path /alertmanager) are on X, lost when ..."); the message when it
+// does not read that way.
+func storageWhere(msg string) string {
+	_, rest, ok := strings.Cut(msg, " are on ")
+	if !ok {
+		return msg
+	}
+	where, _, _ := strings.Cut(rest, ", lost ")
+	return where
+}
+
+func (e *Env) pod(ctx context.Context, name string) (*corev1.Pod, error) {
+	fctx, cancel := context.WithTimeout(ctx, e.Kube.Timeout)
+	defer cancel()
+	return e.Kube.Pod(fctx, e.Found.Namespace, name)
+}
+
+func (e *Env) evictOnce(ctx context.Context, replica string) error {
+	fctx, cancel := context.WithTimeout(ctx, e.Kube.Timeout)
+	defer cancel()
+	return e.Kube.Evict(fctx, e.Found.Namespace, replica, false)
+}
+
+// gone waits, up to goneWait, until the pod is deleted or replaced (another UID under its name).
+func (e *Env) gone(ctx context.Context, before *corev1.Pod) error {
+	deadline := time.Now().Add(goneWait)
+	for {
+		p, err := e.pod(ctx, before.Name)
+		switch {
+		case apierrors.IsNotFound(err):
+			return nil
+		case err == nil && p.UID != before.UID:
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("pod %s/%s was still there %s after it was stopped (%v)", before.Namespace, before.Name, goneWait, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
