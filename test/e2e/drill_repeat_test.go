@@ -102,6 +102,6 @@ func TestDrillRepeatOnRig(t *testing.T) {
 	}
 }
 
-// repeated are the drills not in all that make drill-repeat runs too (prometheus-fanout changes
-// nothing, and its window is the Prometheus resend delay's).
+// repeated are the drills not in all that make drill-repeat runs too: all-down takes every
+// replica down (it runs only with its own flag), and prometheus-fanout changes nothing.
 var repeated = []string{drill.RollingRestart, drill.SlowReceiver}
