@@ -124,6 +124,8 @@ type drillOptions struct {
 	// instead of stderr (the live view's Drills tab).
 	progress func(string)
 	onEvent  func(d string, at time.Time, e drill.Event)
+	// lines are stdin's lines, read by one goroutine for every question (readAnswer).
+	lines <-chan string
 	// stdinTerminal is whether the confirmation can be asked, stdoutTerminal whether the
 	// menu can be shown (tests set them).
 	stdinTerminal  func() bool
@@ -498,8 +500,10 @@ type drillRun struct {
 	route     drill.RouteTiming
 	report    drill.Report
 	http      *http.Client
-	// interrupted is the alert of the drill Ctrl-C stopped, for the report.
+	// interrupted is the alert of the drill Ctrl-C stopped, for the report; restoreErr what
+	// could not be restored then.
 	interrupted string
+	restoreErr  string
 	// storage is where --storage.path is when it is not on a persistent volume ("" when it is,
 	// or when no drill restarts the replicas).
 	storage string
@@ -575,7 +579,7 @@ func (o *drillOptions) stopped(r *drillRun, err error) error {
 		return err
 	}
 	st := r.report.Stopped
-	if !o.dryRun && r.found != nil && st.Reason != drill.StopNotConfirmed {
+	if !o.dryRun && r.found != nil && r.kc != nil && st.Reason != drill.StopNotConfirmed {
 		var event func(bool, string, string)
 		if r.env != nil {
 			event = r.env.Event
@@ -606,17 +610,36 @@ func (o *drillOptions) ask(ctx context.Context, q string) (bool, error) {
 // readAnswer prints q and reads one line, lower-cased and trimmed; Ctrl-C ends the wait.
 func (o *drillOptions) readAnswer(ctx context.Context, q string) (string, error) {
 	fmt.Fprint(o.streams.ErrOut, q)
-	answer := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(o.streams.In).ReadString('\n')
-		answer <- line
-	}()
+	if o.lines == nil {
+		o.lines = readLines(o.streams.In)
+	}
 	select {
-	case line := <-answer:
+	case line := <-o.lines:
 		return strings.ToLower(strings.TrimSpace(line)), nil
 	case <-ctx.Done():
 		return "", errInterrupted
 	}
+}
+
+// readLines reads r one line at a time, for every question of a run, from one goroutine: a
+// question abandoned at Ctrl-C does not swallow the answer to the next, and no line is lost
+// in a reader's buffer. At the end of r the channel is closed (an empty answer).
+func readLines(r io.Reader) <-chan string {
+	ch := make(chan string)
+	go func() {
+		defer close(ch)
+		br := bufio.NewReader(r)
+		for {
+			line, err := br.ReadString('\n')
+			if line != "" {
+				ch <- line
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return ch
 }
 
 // menu shows the drills, what each does and expects, and reads the one to run: a number or a
@@ -1060,10 +1083,13 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 			// The report (--report) shows what was known: the timeline until Ctrl-C.
 			r.interrupted, d.Events = d.Alert, live.relative()
 			// What could not be restored (the alert resolved, the partition healed) is said.
+			restored := "what it changed was restored"
 			if rerr != nil && rerr.Error() != ctx.Err().Error() {
 				fmt.Fprintln(o.streams.ErrOut, rerr)
+				restored = "restoring failed: " + rerr.Error()
+				r.restoreErr = rerr.Error()
 			}
-			r.env.Event(true, "DrillInterrupted", d.Drill+": interrupted; what it changed was restored")
+			r.env.Event(true, "DrillInterrupted", d.Drill+": interrupted; "+restored)
 			return errInterrupted
 		}
 		if res.Verdict != "" {

@@ -45,8 +45,9 @@ func (o *drillOptions) runFanout(ctx context.Context) (*drillRun, error) {
 	} else {
 		kc, ns, err := kubeClient(o.kube, o.timeout, "")
 		if err != nil {
-			return r, r.stop(drill.StopNotFound, err)
+			return r, o.stopped(r, r.stop(drill.StopNotFound, err))
 		}
+		r.kc = kc
 		if o.namespace != "" {
 			ns = o.namespace
 		}

@@ -33,8 +33,13 @@ func checkReportFile(path string) error {
 // printReport prints the report in a structured -o format: JUnit XML, or the DrillReport's
 // JSON or YAML (or a template applied to it).
 func (o *drillOptions) printReport(rep drill.Report) error {
+	return o.printReportMeta(rep, drillMeta(nil, ""))
+}
+
+// printReportMeta is printReport with what JUnit says beyond the report (an interruption).
+func (o *drillOptions) printReportMeta(rep drill.Report, meta ui.DrillMeta) error {
 	if o.output == "junit" {
-		return ui.WriteDrillJUnit(o.streams.Out, rep, drillMeta(nil, ""))
+		return ui.WriteDrillJUnit(o.streams.Out, rep, meta)
 	}
 	return templateErr(o.output, ui.Write(o.streams.Out, o.output, "DrillReport", rep))
 }
@@ -153,11 +158,14 @@ func (o *drillOptions) finish(r *drillRun, runErr error) error {
 			switch {
 			case d.Alert == r.interrupted:
 				d.Verdict, d.Error, after = "", "interrupted (Ctrl-C): what it changed was restored", true
+				if r.restoreErr != "" {
+					d.Error = "interrupted (Ctrl-C); restoring failed: " + r.restoreErr
+				}
 			case after:
 				d.Verdict, d.Explanation = drill.NotRun, "the run was interrupted before it"
 			}
 		}
-		if err := o.printReport(rep); err != nil {
+		if err := o.printReportMeta(rep, drillMeta(runErr, r.interrupted)); err != nil {
 			fmt.Fprintln(o.streams.ErrOut, err)
 		}
 	}

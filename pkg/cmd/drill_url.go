@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -133,6 +134,11 @@ func (o *drillOptions) runOnURLs(ctx context.Context, r *drillRun) error {
 			return o.stopped(r, r.stop(drill.StopReceiverDelay, err))
 		}
 		r.report.Drills[i].Expectation = e
+		if d == drill.SlowReceiver && r.report.Route.Missing == "" {
+			if err := checkDelayedRoute(c, labels, r.report.Drills[i], r.route); err != nil {
+				return o.stopped(r, r.stop(drill.StopNoRoute, err))
+			}
+		}
 	}
 	if o.structuredOutput() && o.dryRun {
 		return o.printReport(r.report)
@@ -298,6 +304,16 @@ func (o *drillOptions) validateURLs() error {
 	}
 	if o.name != "" {
 		return usageError("NAME %q and --url: the replicas given by --url are the cluster", o.name)
+	}
+	for flag, set := range map[string]bool{"silence-team-alerts": o.silence, "recreate": o.recreate, "narrow-policies": o.narrow, "sink-image": o.sinkImage != "" && o.sinkImage != defaultSinkImage()} {
+		if set {
+			return usageError("--%s is for Kubernetes: with --url the drill creates nothing in a cluster", flag)
+		}
+	}
+	for _, d := range o.drills {
+		if slices.Contains(drill.OptIn, d) {
+			return usageError("%s needs Kubernetes (it evicts or deletes the pods and waits for their StatefulSet to bring them back): with --url, run the restarts with your own tooling and watch with kubectl amha status --url", d)
+		}
 	}
 	if o.url.sinkListen == "" && !o.dryRun && !o.fanoutOnly() {
 		return usageError("--url needs --sink-listen HOST:PORT: the sink runs inside kubectl-amha, and every replica must reach it there")

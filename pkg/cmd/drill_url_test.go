@@ -225,4 +225,12 @@ func TestDrillURLsRefusals(t *testing.T) {
 	if code != ExitNoCheck || !strings.Contains(errOut, "give --sink-url") {
 		t.Errorf("--sink-listen :8080 without --sink-url: exit %d, %s", code, errOut)
 	}
+	_, errOut, code = run(t, "drill", "partition", "--url", "http://127.0.0.1:1", "--sink-listen", "127.0.0.1:1", "--recreate", "--yes")
+	if code != ExitNoCheck || !strings.Contains(errOut, "--recreate is for Kubernetes") {
+		t.Errorf("--recreate with --url: exit %d, %s", code, errOut)
+	}
+	_, errOut, code = run(t, "drill", "rolling-restart", "--url", "http://127.0.0.1:1", "--sink-listen", "127.0.0.1:1", "--yes")
+	if code != ExitNoCheck || !strings.Contains(errOut, "rolling-restart needs Kubernetes") {
+		t.Errorf("rolling-restart with --url: exit %d, %s", code, errOut)
+	}
 }

@@ -117,6 +117,9 @@ func (u *uiDrills) Run(ctx context.Context, namespace, name, d string, send func
 	}
 	o := u.options(namespace, name, d)
 	o.yes = true
+	// What the command line prints on stderr (a restore that failed, objects left to delete by
+	// hand) comes to the view as progress lines.
+	o.streams.ErrOut = lineFunc(func(s string) { send(tui.DrillUpdate{At: time.Now(), Line: s}) })
 	o.progress = func(s string) { send(tui.DrillUpdate{At: time.Now(), Line: s}) }
 	o.onEvent = func(dn string, at time.Time, e drill.Event) { send(tui.DrillUpdate{At: at, Drill: dn, Event: &e}) }
 	var r *drillRun
@@ -139,7 +142,7 @@ func (u *uiDrills) Run(ctx context.Context, namespace, name, d string, send func
 	var ee *ExitError
 	switch {
 	case errors.Is(err, errInterrupted) || ctx.Err() != nil && err != nil:
-		err = errors.New("stopped: the drill alert was resolved, the fault undone and what the drill created deleted")
+		err = errors.New("stopped: the drill alert is resolved, the fault undone and what the drill created deleted, unless a progress line says what failed")
 	case errors.As(err, &ee) && ee.Code == ExitFindings && ee.Err == nil:
 		err = nil // the verdicts say it
 	}
@@ -157,4 +160,16 @@ func (u *uiDrills) Close(w io.Writer) {
 	}
 	u.cancel()
 	u.wg.Wait()
+}
+
+// lineFunc is a writer that hands each non-empty line written to it to a function.
+type lineFunc func(string)
+
+func (f lineFunc) Write(p []byte) (int, error) {
+	for _, l := range strings.Split(string(p), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			f(l)
+		}
+	}
+	return len(p), nil
 }

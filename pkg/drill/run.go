@@ -164,7 +164,9 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 		cut := e.Sides[0][0]
 		say("cutting %s off the mesh port", cut)
 		if heal, err = env.Fault(ctx, drill, cut); err != nil {
-			return skipOr(e, err)
+			// A fault that failed half-way (a policy narrowed, a cut made) is undone.
+			r, serr := skipOr(e, err)
+			return r, errors.Join(serr, restore())
 		}
 		faulted = cut
 		tl.add(EventFault, cut, faultText[Partition])

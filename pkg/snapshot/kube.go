@@ -168,7 +168,7 @@ func (k *Kube) drills(ctx context.Context, namespace string) (inProgress, expire
 
 // markDeleted re-reads the pods of replicas that failed: a pod deleted (or replaced) while
 // amha was checking it is reported as such, not as a mystery. The forwards of failed
-// replicas are discarded, so that the next snapshot asks through new ones.
+// replicas that did not answer are discarded, so that the next snapshot asks through new ones.
 func (k *Kube) markDeleted(ctx context.Context, f *kube.Found, c *model.Cluster, forwards []*kube.Forward) {
 	for i := range c.Replicas {
 		r := &c.Replicas[i]
@@ -179,7 +179,11 @@ func (k *Kube) markDeleted(ctx context.Context, f *kube.Found, c *model.Cluster,
 			if fw.LastError() != "" {
 				r.Error = strings.TrimSpace(r.Error + " (port-forward: " + fw.LastError() + ")")
 			}
-			k.pool.Discard(fw)
+			// A replica that did not answer at all: its forward may be the reason. One that
+			// answered in part (its /metrics refused) keeps its forward.
+			if r.Error != "" {
+				k.pool.Discard(fw)
+			}
 		}
 		if r.Pod != nil && k.kube.PodReplaced(ctx, f.Namespace, r.Name, f.Pods[i].UID) {
 			r.Pod.Deleted = true

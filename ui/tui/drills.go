@@ -85,6 +85,9 @@ type timedEvent struct {
 // Messages of the Drills tab.
 type (
 	drillPlanMsg struct {
+		// choice and target say which plan it is: one asked for before esc is dropped.
+		choice string
+		target [2]string
 		plan   string
 		cannot error
 	}
@@ -183,7 +186,7 @@ func (m Model) drillPlan() tea.Cmd {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		plan, cannot := dr.Plan(ctx, t[0], t[1], name)
-		return drillPlanMsg{plan: plan, cannot: cannot}
+		return drillPlanMsg{choice: name, target: t, plan: plan, cannot: cannot}
 	}
 }
 
@@ -233,7 +236,7 @@ func (m Model) drillMsg(msg tea.Msg) (Model, tea.Cmd) {
 	d := &m.dr
 	switch msg := msg.(type) {
 	case drillPlanMsg:
-		if d.phase != drillPlanning {
+		if d.phase != drillPlanning || msg.choice != d.choice.Name || msg.target != d.target {
 			return m, nil
 		}
 		d.phase, d.plan = drillAsking, ui.CleanText(msg.plan)

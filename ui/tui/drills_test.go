@@ -167,6 +167,36 @@ func TestTUIDrillQuitStopsFirst(t *testing.T) {
 	checkFrame(t, "drill stopping", d.m.View(), 80, 24)
 }
 
+// A plan asked for before esc does not show up as the plan of the drill chosen after it; q in
+// the help overlay mid-drill still stops the drill first.
+func TestTUIDrillStalePlanAndHelpQuit(t *testing.T) {
+	sd := &scriptedDrills{release: make(chan struct{})}
+	d := newDriver(t, Options{Poll: script(healthy), Drills: sd})
+	d.send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	d.refresh()
+	d.keys("5")
+	stale := d.send(keyMsg("enter")) // baseline's plan, still being made
+	d.keys("esc", "down")
+	fresh := d.send(keyMsg("enter")) // partition's
+	d.send(stale())
+	if d.m.dr.phase != drillPlanning {
+		t.Fatalf("the plan asked for before esc was taken for partition's (phase %d)", d.m.dr.phase)
+	}
+	d.send(fresh())
+	if d.m.dr.phase != drillAsking || d.m.dr.choice.Name != drill.Partition {
+		t.Fatalf("partition's plan: phase %d, %s", d.m.dr.phase, d.m.dr.choice.Name)
+	}
+	start := d.send(keyMsg("y"))
+	msgs := start().(tea.BatchMsg)
+	msgs[0]()
+	d.keys("?")
+	d.send(keyMsg("q"))
+	if !d.m.drillBusy() || !d.m.dr.quit || d.m.dr.phase != drillStopping {
+		t.Errorf("q in the help overlay mid-drill: busy %v, quit %v, phase %d", d.m.drillBusy(), d.m.dr.quit, d.m.dr.phase)
+	}
+	d.m.dr.cancel()
+}
+
 // A drill that cannot run from here says why, and y does nothing.
 func TestTUIDrillCannotRun(t *testing.T) {
 	sd := &scriptedDrills{cannot: errors.New("no sink image: start the live view with --sink-image IMAGE")}

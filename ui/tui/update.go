@@ -108,6 +108,12 @@ func (m Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if m.typing {
 		return m.filterKey(k), nil
 	}
+	if m.drillBusy() && (k.String() == "q" || k.String() == "ctrl+c") {
+		// Never leave a drill's fault behind: stop it, restore, then quit.
+		m.note, m.help = "stopping the drill and restoring what it changed, then quitting…", false
+		m, cmd, _ := m.drillStop(true)
+		return m, cmd
+	}
 	if m.help {
 		switch k.String() {
 		case "q", "ctrl+c":
@@ -116,12 +122,6 @@ func (m Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 			m.help = false
 		}
 		return m, nil
-	}
-	if m.drillBusy() && (k.String() == "q" || k.String() == "ctrl+c") {
-		// Never leave a drill's fault behind: stop it, restore, then quit.
-		m.note = "stopping the drill and restoring what it changed, then quitting…"
-		m, cmd, _ := m.drillStop(true)
-		return m, cmd
 	}
 	if m.tab == tabDrills && m.opts.Drills != nil {
 		if m, cmd, ok := m.drillKey(k.String()); ok {

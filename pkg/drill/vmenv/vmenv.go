@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os/exec"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/amha-dev/kubectl-amha/pkg/drill"
@@ -100,14 +101,13 @@ func (e *Env) Fault(ctx context.Context, d, replica string) (func(context.Contex
 		if d == drill.CrashSender {
 			hook = HookCrash
 		}
-		if err := e.run(ctx, hook, replica); err != nil {
-			return nil, err
-		}
-		return e.restart(replica), nil
+		// A command that failed may still have stopped it (ssh hung after the stop): the
+		// restart is returned either way.
+		return e.restart(replica), e.run(ctx, hook, replica)
 	case drill.Partition:
 		if e.Hooks[HookCut] != "" {
 			if err := e.run(ctx, HookCut, replica); err != nil {
-				return nil, err
+				return e.heal(replica), err // it may have cut before it failed
 			}
 		} else {
 			if e.Ask == nil {
@@ -128,8 +128,12 @@ func (e *Env) Fault(ctx context.Context, d, replica string) (func(context.Contex
 
 // restart starts a stopped or crashed replica again: its command, else a person, else nothing
 // (the next drill's wait for a whole mesh says it is missing).
+//
+// Putting things back is not bounded by the drill's restore deadline: a person answers when
+// done, and a command has its own --command-timeout.
 func (e *Env) restart(replica string) func(context.Context) error {
 	return func(ctx context.Context) error {
+		ctx = context.WithoutCancel(ctx)
 		switch {
 		case e.Hooks[HookStart] != "":
 			return e.run(ctx, HookStart, replica)
@@ -143,6 +147,7 @@ func (e *Env) restart(replica string) func(context.Context) error {
 
 func (e *Env) heal(replica string) func(context.Context) error {
 	return func(ctx context.Context) error {
+		ctx = context.WithoutCancel(ctx)
 		if e.Hooks[HookHeal] != "" {
 			return e.run(ctx, HookHeal, replica)
 		}
@@ -167,6 +172,9 @@ func (e *Env) run(ctx context.Context, hook, replica string) error {
 	cctx, cancel := context.WithTimeout(ctx, to)
 	defer cancel()
 	c := exec.CommandContext(cctx, "sh", "-c", cmdline)
+	// Its own process group, killed whole at the timeout: an ssh it started goes too.
+	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	c.Cancel = func() error { return syscall.Kill(-c.Process.Pid, syscall.SIGKILL) }
 	c.WaitDelay = time.Second
 	out, err := c.CombinedOutput()
 	e.say("--%s-command for %s: %s", hook, replica, cmdline)
