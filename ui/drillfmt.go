@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/amha-dev/kubectl-amha/pkg/drill"
+	drill "github.com/amha-dev/kubectl-amha/pkg/drillreport"
 	"github.com/amha-dev/kubectl-amha/pkg/timing"
 )
 

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/amha-dev/kubectl-amha/pkg/drill"
+	drill "github.com/amha-dev/kubectl-amha/pkg/drillreport"
 )
 
 // JUnit XML as CI systems read it (Jenkins, GitLab, GitHub's test reporters): one testsuite,

@@ -13,6 +13,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/amha-dev/kubectl-amha/pkg/drill"
+	"github.com/amha-dev/kubectl-amha/pkg/model"
+	"github.com/amha-dev/kubectl-amha/pkg/timing"
 	"github.com/amha-dev/kubectl-amha/ui/tui"
 )
 
@@ -172,4 +174,55 @@ func (f lineFunc) Write(p []byte) (int, error) {
 		}
 	}
 	return len(p), nil
+}
+
+// Expectations are what the Drills tab lists for a cluster: each drill's expectation with the
+// cluster's numbers, from the drill route in its running configuration (or the route to add).
+func (u *uiDrills) Expectations(c *model.Cluster) (out map[string]string, route string) {
+	out = map[string]string{}
+	if len(c.Replicas) == 0 || !c.Replicas[0].OK() {
+		return out, route
+	}
+	positions, err := drill.Preflight(*c)
+	if err != nil {
+		route = "Not ready for a drill now: " + err.Error()
+		return out, route
+	}
+	base := map[string]string{"alertname": drill.AlertName, drill.Label: "plan-" + drill.Baseline}
+	m, err := drill.MatchSink(c.Replicas[0].Name, c.Replicas[0].Status.Config, c.Namespace, base)
+	rt := m.Timing
+	if err != nil {
+		rt = drill.RouteToAddTiming
+		route = "No drill route in the running configuration yet: the plan shows the route to add (these times use its numbers). " + strings.SplitN(err.Error(), "\n", 2)[0]
+	}
+	p := timing.Params{PeerTimeout: c.PeerTimeout.D(), GroupWait: rt.GroupWait, GroupInterval: rt.GroupInterval, RepeatInterval: rt.RepeatInterval}
+	for _, ch := range u.Choices() {
+		var parts []string
+		for _, name := range ch.Drills {
+			e, err := drill.Expect(name, drill.Cluster{Timing: p, Positions: positions})
+			if err != nil {
+				continue
+			}
+			who := strings.Join(e.Senders, ", ")
+			if len(e.Sides) == 2 {
+				who = "one per side: " + strings.Join(e.Sides[0], ",") + " | " + strings.Join(e.Sides[1], ",")
+			}
+			when := timing.Format(e.From)
+			if e.To != e.From {
+				when += "-" + timing.Format(e.To)
+			}
+			part := fmt.Sprintf("%d at %s", e.Count, when)
+			if who != "" {
+				part += " from " + who
+			}
+			if len(ch.Drills) > 1 {
+				part = name + " " + part
+			}
+			parts = append(parts, part)
+		}
+		if len(parts) > 0 {
+			out[ch.Name] = "here: " + strings.Join(parts, "; ")
+		}
+	}
+	return out, route
 }

@@ -8,19 +8,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/timing"
-)
-
-// Drill names, stable: the command line, the JSON report and the docs use them.
-const (
-	Baseline    = "baseline"
-	StopSender  = "stop-sender"
-	CrashSender = "crash-sender"
-	Partition   = "partition"
-	// RollingRestart and AllDown restart the replicas: not part of `drill all` (OptIn).
-	RollingRestart = "rolling-restart"
-	AllDown        = "all-down"
 )
 
 // Names lists the drills in the order `drill all` runs them: baseline first (if it fails,
@@ -41,34 +29,6 @@ var scenarioOf = map[string]string{
 	// all-down is checked on the cluster's return; while down, timing.AllDown: nothing.
 	RollingRestart: timing.RollingRestart,
 	AllDown:        timing.FullRestart,
-}
-
-// Slack is how late after the model's window a notification may arrive and still pass: the
-// flush, the send and the sink's clock are not instantaneous.
-const Slack = 2 * time.Second
-
-// Expectation is what a drill should observe on one cluster, times from T0 (the drill alert
-// reached every replica).
-type Expectation struct {
-	Drill    string          `json:"drill"`
-	Scenario timing.Scenario `json:"scenario"`
-	// Count is the exact number of firing notifications.
-	Count int `json:"count"`
-	// From and To bound each arrival; a notification up to Slack after To still passes.
-	From time.Duration `json:"from"`
-	To   time.Duration `json:"to"`
-	// Senders are the replicas that should send, one per notification in any order; for the
-	// partition, one of each side (Sides).
-	Senders []string `json:"senders,omitempty"`
-	// Sides are the two sides of the partition (the cut-off replica alone, the rest).
-	Sides [][]string `json:"sides,omitempty"`
-	// Why says, with the cluster's numbers, what Alertmanager does and why.
-	Why string `json:"why"`
-	// ReceiverDelay is how late the sink answers the drill alert's webhooks (slow-receiver).
-	ReceiverDelay model.Duration `json:"receiverDelay,omitempty"`
-	// Fix says, with the cluster's numbers, what avoids what the drill shows and what that
-	// costs (slow-receiver).
-	Fix string `json:"fix,omitempty"`
 }
 
 // Cluster is what the expectation depends on: the drill route's timing, and the replicas by

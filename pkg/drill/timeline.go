@@ -1,59 +1,10 @@
 package drill
 
 import (
-	"encoding/json"
 	"slices"
 	"sync"
 	"time"
-
-	"github.com/amha-dev/kubectl-amha/pkg/model"
 )
-
-// Event kinds of a drill's timeline (Event.Kind; docs/json.md).
-const (
-	EventPost    = "post"    // the drill alert posted to every replica (T0)
-	EventFault   = "fault"   // the fault caused on a replica
-	EventSplit   = "split"   // the mesh seen split in every replica's status
-	EventNotify  = "notify"  // a notification arrived at the sink, from Replica
-	EventHeal    = "heal"    // the fault undone
-	EventResolve = "resolve" // the drill alert resolved on the replicas
-)
-
-// Event is one moment of a drill: what the report's and the live view's lanes show, one lane
-// per replica and one for the whole cluster.
-type Event struct {
-	// At is the time from T0 (the drill alert posted); negative before it (a partition's
-	// fault and split).
-	At   time.Duration `json:"at"`
-	Kind string        `json:"kind"`
-	// Replica is the replica the event is about; "" for the whole cluster.
-	Replica string `json:"replica,omitempty"`
-	Text    string `json:"text"`
-}
-
-// MarshalJSON writes the time as a duration ("-3.2s"), as every amha report does.
-func (e Event) MarshalJSON() ([]byte, error) {
-	type plain Event
-	return json.Marshal(struct {
-		plain
-		At model.Duration `json:"at"`
-	}{plain(e), model.Duration(e.At)})
-}
-
-// UnmarshalJSON reads what MarshalJSON writes.
-func (e *Event) UnmarshalJSON(b []byte) error {
-	type plain Event
-	var v struct {
-		plain
-		At model.Duration `json:"at"`
-	}
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*e = Event(v.plain)
-	e.At = v.At.D()
-	return nil
-}
 
 // timeline records a drill's events as they happen, on the wall clock, and tells each to
 // Options.OnEvent.

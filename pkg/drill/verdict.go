@@ -9,61 +9,6 @@ import (
 	"github.com/amha-dev/kubectl-amha/pkg/timing"
 )
 
-// Verdict is how a drill ended.
-type Verdict string
-
-const (
-	// Pass: the exact expected count, each within the window (+Slack), from the predicted sender.
-	Pass Verdict = "PASS"
-	// Fail: otherwise; the explanation says what it means for the cluster.
-	Fail Verdict = "FAIL"
-	// Inconclusive: the fault did not take (the mesh never split, the process did not crash).
-	Inconclusive Verdict = "INCONCLUSIVE"
-	// Skipped: the drill cannot run here (a missing right, no kill in the image, a policy that
-	// keeps the mesh port open); the reason says which.
-	Skipped Verdict = "SKIPPED"
-	// NotRun: an earlier drill (baseline) failed, so this one would judge nothing.
-	NotRun Verdict = "NOT RUN"
-)
-
-// Hit is one notification the sink recorded for the drill's alert group.
-type Hit struct {
-	// At is the arrival from T0.
-	At time.Duration `json:"at"`
-	// Sender is the replica it came from; "" when its source matched no replica's address
-	// (SNAT, a service mesh).
-	Sender string `json:"sender,omitempty"`
-	// Resolved is a resolved notification (the drill's end), not a firing one.
-	Resolved bool `json:"resolved,omitempty"`
-}
-
-// Result is a judged drill.
-type Result struct {
-	Expectation Expectation `json:"expected,omitzero"`
-	Hits        []Hit       `json:"hits"`
-	Verdict     Verdict     `json:"verdict"`
-	// Explanation is one sentence: what was seen and what it means.
-	Explanation string `json:"explanation"`
-	// Events is the drill's timeline from T0: the alert posted, the fault, the split, each
-	// notification with its sender, the heal and the resolve.
-	Events []Event `json:"events,omitempty"`
-	// Waited is the part of the drill's time spent in waits the fault and the model impose:
-	// the split showing, and the count window from the alert to the last expected
-	// notification and its slack.
-	Waited time.Duration `json:"-"`
-}
-
-// Firing are the hits of firing notifications (not resolved ones).
-func Firing(hits []Hit) []Hit {
-	var out []Hit
-	for _, h := range hits {
-		if !h.Resolved {
-			out = append(out, h)
-		}
-	}
-	return out
-}
-
 // Judge compares the firing notifications a drill counted with what it expected.
 func Judge(e Expectation, hits []Hit) Result {
 	r := Result{Expectation: e, Hits: hits}

@@ -309,7 +309,7 @@ func TestDrillBaselineOnRig(t *testing.T) {
 	}
 	// On a terminal, without a drill: the menu; 1 chooses the baseline, whose plan asks.
 	p := ptytest.Start(t, drillBinary, 120, 40, "drill", "-n", ns, "--kubeconfig", r.kubeconfig, "--sink-image", drillImage)
-	p.WaitFor(t, "Choose a drill [1-6, q]", 0, 30*time.Second)
+	p.WaitFor(t, "Choose a drill [1-9, q]", 0, 30*time.Second)
 	p.Press(t, "1\r")
 	p.WaitFor(t, "Run it? [y/N]", 0, 60*time.Second)
 	p.Press(t, "n\r")

@@ -9,7 +9,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/amha-dev/kubectl-amha/pkg/drill"
+	drill "github.com/amha-dev/kubectl-amha/pkg/drillreport"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/timing"
 	"github.com/amha-dev/kubectl-amha/ui"
@@ -24,6 +24,10 @@ type Drills interface {
 	// text to show, and, when the drill cannot run from here, why (no drill route, no sink
 	// image).
 	Plan(ctx context.Context, namespace, name, drill string) (plan string, cannot error)
+	// Expectations are, per choice, what it expects on the cluster with its numbers ("here:
+	// 2 at 5s from ..."), and a line about the drill route (none yet) or why no drill can start
+	// now. Pure: it reads the snapshot, it asks nothing.
+	Expectations(c *model.Cluster) (byChoice map[string]string, route string)
 	// Run runs the drill and sends each progress line and timeline event as it happens. It
 	// returns once the drill has ended and everything it changed is restored, also when ctx
 	// ends first.
@@ -496,59 +500,12 @@ func dashIfEmpty(s string) string {
 	return s
 }
 
-// drillFacts are what the Drills tab lists for a cluster: each drill's expectation with the
-// cluster's numbers, from the drill route in its running configuration (or the route to add).
-// c is the snapshot as it came (not cleaned: the configuration is YAML); what is kept is.
-func drillFacts(c *model.Cluster, f *facts, choices []DrillChoice) {
-	defer func() {
-		f.drillRoute = ui.Clean(f.drillRoute)
-		for k, v := range f.drillExpect {
-			f.drillExpect[k] = ui.Clean(v)
-		}
-	}()
-	f.drillExpect = map[string]string{}
-	if len(c.Replicas) == 0 || !c.Replicas[0].OK() {
-		return
-	}
-	positions, err := drill.Preflight(*c)
-	if err != nil {
-		f.drillRoute = "Not ready for a drill now: " + err.Error()
-		return
-	}
-	base := map[string]string{"alertname": drill.AlertName, drill.Label: "plan-" + drill.Baseline}
-	m, err := drill.MatchSink(c.Replicas[0].Name, c.Replicas[0].Status.Config, c.Namespace, base)
-	rt := m.Timing
-	if err != nil {
-		rt = drill.RouteToAddTiming
-		f.drillRoute = "No drill route in the running configuration yet: the plan shows the route to add (these times use its numbers). " + firstLine(err.Error())
-	}
-	p := timing.Params{PeerTimeout: c.PeerTimeout.D(), GroupWait: rt.GroupWait, GroupInterval: rt.GroupInterval, RepeatInterval: rt.RepeatInterval}
-	for _, ch := range choices {
-		var parts []string
-		for _, name := range ch.Drills {
-			e, err := drill.Expect(name, drill.Cluster{Timing: p, Positions: positions})
-			if err != nil {
-				continue
-			}
-			who := strings.Join(e.Senders, ", ")
-			if len(e.Sides) == 2 {
-				who = "one per side: " + strings.Join(e.Sides[0], ",") + " | " + strings.Join(e.Sides[1], ",")
-			}
-			when := timing.Format(e.From)
-			if e.To != e.From {
-				when += "-" + timing.Format(e.To)
-			}
-			part := fmt.Sprintf("%d at %s", e.Count, when)
-			if who != "" {
-				part += " from " + who
-			}
-			if len(ch.Drills) > 1 {
-				part = name + " " + part
-			}
-			parts = append(parts, part)
-		}
-		if len(parts) > 0 {
-			f.drillExpect[ch.Name] = "here: " + strings.Join(parts, "; ")
-		}
+// drillFacts are what the Drills tab lists for a cluster (Drills.Expectations). c is the
+// snapshot as it came (not cleaned: the configuration is YAML); what is kept is.
+func drillFacts(dr Drills, c *model.Cluster, f *facts) {
+	f.drillExpect, f.drillRoute = dr.Expectations(c)
+	f.drillRoute = ui.Clean(f.drillRoute)
+	for k, v := range f.drillExpect {
+		f.drillExpect[k] = ui.Clean(v)
 	}
 }

@@ -49,7 +49,7 @@ func (m *Model) snapshot(msg snapshotMsg) {
 	if m.opts.Drills != nil && msg.err == nil {
 		drills = make([]facts, len(msg.clusters))
 		for i := range msg.clusters {
-			drillFacts(&msg.clusters[i], &drills[i], m.opts.Drills.Choices())
+			drillFacts(m.opts.Drills, &msg.clusters[i], &drills[i])
 		}
 	}
 	// Cleaned once on arrival: every string the view draws from a replica is inert.

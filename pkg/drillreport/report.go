@@ -1,4 +1,4 @@
-package drill
+package drillreport
 
 import (
 	"encoding/json"
