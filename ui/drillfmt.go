@@ -59,7 +59,7 @@ func drillExpected(e drill.Expectation) string {
 	if e.Drill == "" {
 		return "-"
 	}
-	s := fmt.Sprintf("%d notification(s) %s after the alert (+%s)", e.Count, drillWindow(e), timing.Format(drill.Slack))
+	s := fmt.Sprintf("%s notification(s) %s after the alert (+%s)", e.Counts(), drillWindow(e), timing.Format(drill.Slack))
 	switch {
 	case len(e.Sides) == 2:
 		s += fmt.Sprintf(", one from each side: %s | %s", strings.Join(e.Sides[0], ", "), strings.Join(e.Sides[1], ", "))

@@ -111,6 +111,8 @@ type drillOptions struct {
 	// receiverDelay is slow-receiver's --receiver-delay (0: the default).
 	receiverDelay time.Duration
 	allowAllDown  bool
+	// evictWait is rolling-restart's --eviction-timeout.
+	evictWait time.Duration
 
 	timeout time.Duration
 	// url holds the options for replicas outside Kubernetes (--url).
@@ -191,7 +193,8 @@ Run only when named (not part of all: they restart every replica and take minute
                 waits for the drill alert's notification (1, from position 0, at
                 group_wait), then restarts the pods one at a time, from the last position,
                 as a rollout does: each is evicted (Eviction API; while a PodDisruptionBudget
-                refuses, it retries every 5s for up to 2m, then the drill is INCONCLUSIVE) and
+                refuses, it retries every 5s for up to --eviction-timeout, 2m by default,
+                then the drill is INCONCLUSIVE) and
                 the next waits until its replacement is Running, Ready and the mesh whole
                 again (every replica settled, sees every other, positions 0..n-1). Each
                 replacement is given the alert again as soon as it answers, with its first
@@ -205,11 +208,14 @@ Run only when named (not part of all: they restart every replica and take minute
                 giving each the alert again (first startsAt) as soon as it answers. While all
                 are down nothing is notified and nothing says so: only a dead-man's switch
                 (an always-firing Watchdog routed outside the cluster) tells. Expects, on
-                return, 1 more notification without persistent storage for --storage.path,
-                none with it (the log snapshot written at the graceful stop is loaded). A
-                replacement running while an old pod is still stopping (it waits up to 10s
+                return, 1 more notification without persistent storage for --storage.path
+                (up to 1 per replica: replicas that start together and resolve each other's
+                DNS names before they are published settle alone and each notify before their
+                15s DNS refresh joins them), none with it (the log snapshot written at the
+                graceful stop is loaded). A
+                replacement created while an old pod is still stopping (it waits up to 10s
                 to leave the mesh) may pull the log from it: a missing notification is then
-                INCONCLUSIVE, "not all down at once".
+                INCONCLUSIVE, "not all down at once" (on Kubernetes, the common case).
 
 Without a drill: on a terminal, a menu to choose one; on a pipe, the list. --dry-run prints the
 plan and changes nothing; without a drill route it plans with the numbers of the route below and
@@ -314,6 +320,7 @@ func (o *drillOptions) addRunFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.silence, "silence-team-alerts", false, "Silence the team's own alerts the drill makes fire (listed in the plan), on this cluster only, for the run; expired at its end")
 	f.DurationVar(&o.receiverDelay, "receiver-delay", 0, "Slow-receiver: how long the sink waits before it answers the drill alert's webhooks (default 1.5 x peer-timeout; not within 0.5s of a multiple of it, below max(group_interval, 10s))")
 	f.BoolVar(&o.narrow, "narrow-policies", false, "Partition: take the cut-off pod out of the namespace's NetworkPolicies that allow the mesh port to it (else SKIPPED), restored exactly after")
+	f.DurationVar(&o.evictWait, "eviction-timeout", kubeenv.DefaultEvictWait, "Rolling-restart: how long an eviction a PodDisruptionBudget refuses is retried (every 5s) before the drill stops there, INCONCLUSIVE")
 }
 
 func (o *drillOptions) execute(cmd *cobra.Command, args []string) error {
@@ -437,6 +444,9 @@ func (o *drillOptions) Validate() error {
 	}
 	if o.splitTimeout <= 0 {
 		return usageError("--split-timeout must be positive")
+	}
+	if o.evictWait <= 0 {
+		return usageError("--eviction-timeout %s: must be positive", o.evictWait)
 	}
 	if err := checkReportFile(o.reportFile); err != nil {
 		return err
@@ -710,7 +720,7 @@ func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
 	r.http = &http.Client{Timeout: o.timeout}
 	src := snapshot.NewKube(&snapKC, kube.Query{Namespace: f.Namespace, Name: f.Name}, nil, snapshot.Options{HTTP: r.http, Timeout: o.timeout})
 	obj := kube.DrillObject{Namespace: f.Namespace, Run: run, Expires: time.Now().Add(o.planLength(len(f.Pods)))}
-	r.env = &kubeenv.Env{Kube: kc, Src: src, Found: f, Object: obj, RecreateAtOnce: o.recreate, NarrowPolicies: o.narrow}
+	r.env = &kubeenv.Env{Kube: kc, Src: src, Found: f, Object: obj, RecreateAtOnce: o.recreate, NarrowPolicies: o.narrow, EvictWait: o.evictWait}
 	if err := o.refuseLeftovers(ctx, r); err != nil {
 		return r, r.stop(drill.StopLeftovers, err)
 	}
@@ -864,8 +874,12 @@ func (o *drillOptions) printPlan(r *drillRun) error {
 		fmt.Fprintf(w, "\n%s (alert %s, posted to every replica):\n", d.Drill, drill.Alert(d.Alert, r.report.Labels))
 		fmt.Fprintf(w, "  Does:      %s\n", o.does(d.Drill, r))
 		if slices.Contains(drill.OptIn, d.Drill) {
-			fmt.Fprintf(w, "  Expects:   %d notification(s) in all: the first %s after the alert (+%s), from %s; %d more after the restarts\n",
-				e.Count, window(e), timing.Format(drill.Slack), e.Senders[0], e.Count-1)
+			more := fmt.Sprint(e.Count - 1)
+			if e.CountMax > e.Count {
+				more = fmt.Sprintf("%d to %d", e.Count-1, e.CountMax-1)
+			}
+			fmt.Fprintf(w, "  Expects:   %s notification(s) in all: the first %s after the alert (+%s), from %s; %s more after the restarts\n",
+				e.Counts(), window(e), timing.Format(drill.Slack), e.Senders[0], more)
 		} else {
 			fmt.Fprintf(w, "  Expects:   %d notification(s) %s after the alert (+%s)", e.Count, window(e), timing.Format(drill.Slack))
 			switch {
@@ -952,9 +966,9 @@ func (o *drillOptions) doesRestart(d string, r *drillRun) string {
 		order := slices.Clone(r.positions)
 		slices.Reverse(order)
 		s = fmt.Sprintf("once the alert is notified, evicts the pods one at a time, %s (Eviction API; while a PodDisruptionBudget "+
-			"refuses, it retries for up to 2m, then the drill is INCONCLUSIVE), each once the previous one is back, Ready, "+
+			"refuses, it retries for up to %s, then the drill is INCONCLUSIVE), each once the previous one is back, Ready, "+
 			"settled and the mesh whole; gives each replacement the alert again, with its first startsAt, as soon as it answers.",
-			strings.Join(order, ", then "))
+			strings.Join(order, ", then "), timing.Format(o.evictWait))
 	} else {
 		s = fmt.Sprintf("once the alert is notified, deletes every pod at once (%s), gracefully, and waits up to %s for all to "+
 			"be back, Ready and in a whole mesh; gives each the alert again, with its first startsAt, as soon as it answers.",
@@ -1065,8 +1079,8 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 			}
 		}
 		say(fmt.Sprintf("drill %s (alert %s)", d.Drill, d.Alert))
-		r.env.Event(false, "DrillStarted", fmt.Sprintf("%s: %s Expects %d notification(s) %s after the alert %s. Real alerts: %s",
-			d.Drill, o.does(d.Drill, r), d.Expectation.Count, window(d.Expectation), drill.Alert(d.Alert, r.report.Labels), realAlerts(d.Drill, r.params)))
+		r.env.Event(false, "DrillStarted", fmt.Sprintf("%s: %s Expects %s notification(s) %s after the alert %s. Real alerts: %s",
+			d.Drill, o.does(d.Drill, r), d.Expectation.Counts(), window(d.Expectation), drill.Alert(d.Alert, r.report.Labels), realAlerts(d.Drill, r.params)))
 		live := &liveEvents{}
 		res, rerr := drill.Run(ctx, r.env, sk, d.Drill, drill.Options{
 			Run: d.Alert, ExtraLabels: r.report.Labels, Timing: r.params, HTTP: r.http, Timeout: o.timeout, SplitTimeout: o.splitTimeout, Progress: say,
@@ -1351,7 +1365,7 @@ func (o *drillOptions) printResults(r *drillRun) error {
 		if d.Wall > 0 {
 			took = fmt.Sprintf("%s (%s)", timing.Format(d.Wall.D().Round(100*time.Millisecond)), timing.Format(d.Waits.D().Round(100*time.Millisecond)))
 		}
-		fmt.Fprintf(w, "%s\t%s\t%d %s\t%s\t%s\t%s\n", d.Drill, orDash(string(d.Verdict)), e.Count, window(e), obs, took, joinNonEmpty(d.Explanation, d.Error))
+		fmt.Fprintf(w, "%s\t%s\t%s %s\t%s\t%s\t%s\n", d.Drill, orDash(string(d.Verdict)), e.Counts(), window(e), obs, took, joinNonEmpty(d.Explanation, d.Error))
 	}
 	if err := w.Flush(); err != nil {
 		return err

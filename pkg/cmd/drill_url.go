@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/amha-dev/kubectl-amha/pkg/drill"
+	"github.com/amha-dev/kubectl-amha/pkg/drill/kubeenv"
 	"github.com/amha-dev/kubectl-amha/pkg/drill/vmenv"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/sink"
@@ -251,7 +252,7 @@ func (o *drillOptions) printURLPlan(r *drillRun, env *vmenv.Env, sinkURL string)
 		e := d.Expectation
 		fmt.Fprintf(w, "\n%s (alert %s, posted to every replica):\n", d.Drill, drill.Alert(d.Alert, r.report.Labels))
 		fmt.Fprintf(w, "  Does:      %s\n", urlDoes(d.Drill, r, env))
-		fmt.Fprintf(w, "  Expects:   %d notification(s) %s after the alert (+%s)\n", e.Count, window(e), timing.Format(drill.Slack))
+		fmt.Fprintf(w, "  Expects:   %s notification(s) %s after the alert (+%s)\n", e.Counts(), window(e), timing.Format(drill.Slack))
 		fmt.Fprintf(w, "  Why:       %s\n", e.Why)
 		fmt.Fprintf(w, "  Real alerts: %s\n", realAlerts(d.Drill, p))
 	}
@@ -305,7 +306,7 @@ func (o *drillOptions) validateURLs() error {
 	if o.name != "" {
 		return usageError("NAME %q and --url: the replicas given by --url are the cluster", o.name)
 	}
-	for flag, set := range map[string]bool{"silence-team-alerts": o.silence, "recreate": o.recreate, "narrow-policies": o.narrow, "sink-image": o.sinkImage != "" && o.sinkImage != defaultSinkImage()} {
+	for flag, set := range map[string]bool{"silence-team-alerts": o.silence, "recreate": o.recreate, "narrow-policies": o.narrow, "eviction-timeout": o.evictWait != kubeenv.DefaultEvictWait, "sink-image": o.sinkImage != "" && o.sinkImage != defaultSinkImage()} {
 		if set {
 			return usageError("--%s is for Kubernetes: with --url the drill creates nothing in a cluster", flag)
 		}

@@ -211,7 +211,7 @@ func (u *uiDrills) Expectations(c *model.Cluster) (out map[string]string, route 
 			if e.To != e.From {
 				when += "-" + timing.Format(e.To)
 			}
-			part := fmt.Sprintf("%d at %s", e.Count, when)
+			part := fmt.Sprintf("%s at %s", e.Counts(), when)
 			if who != "" {
 				part += " from " + who
 			}

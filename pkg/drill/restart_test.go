@@ -75,7 +75,9 @@ func TestJudgeRestart(t *testing.T) {
 		{"all-down kept: a repeat", allDownKept, []Hit{first, {At: s(70)}}, nil, Fail, "not restored at start"},
 		{"all-down lost: one more", allDownLost, []Hit{first, {At: s(70)}}, nil, Pass, "1 more when the replicas came back (1m10s from an unknown sender)"},
 		{"all-down lost: none more", allDownLost, []Hit{first}, nil, Fail, "came back with the log"},
-		{"all-down lost: two more", allDownLost, []Hit{first, {At: s(70)}, {At: s(73)}}, nil, Fail, "more than the lost log explains"},
+		{"all-down lost: two more, islands", allDownLost, []Hit{first, {At: s(70)}, {At: s(73)}}, nil, Pass, "2 more when the replicas came back (1m10s from an unknown sender; 1m13s"},
+		{"all-down lost: three more, one per replica", allDownLost, []Hit{first, {At: s(70)}, {At: s(70)}, {At: s(71)}}, nil, Pass, "did not find each other before they settled"},
+		{"all-down lost: more than one per replica", allDownLost, []Hit{first, {At: s(70)}, {At: s(70)}, {At: s(71)}, {At: s(72)}}, nil, Fail, "5 notification(s), expected 2 to 4"},
 	} {
 		r := JudgeRestart(c.e, c.hits, c.warn)
 		if r.Verdict != c.verdict || !strings.Contains(r.Explanation, c.says) {

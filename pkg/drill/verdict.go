@@ -62,7 +62,7 @@ func raceAfterRejoin(e Expectation, firing []Hit) bool {
 
 // countMeaning says what an unexpected count means for this drill.
 func countMeaning(e Expectation, n int) string {
-	got := fmt.Sprintf("%d notification(s), expected %d", n, e.Count)
+	got := fmt.Sprintf("%d notification(s), expected %s", n, e.Counts())
 	switch {
 	case n == 0:
 		return got + ": none reached the sink. The drill route, the receiver's URL, or the path from the replicas " +

@@ -2,6 +2,7 @@ package drillreport
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/amha-dev/kubectl-amha/pkg/model"
@@ -28,8 +29,11 @@ const Slack = 2 * time.Second
 type Expectation struct {
 	Drill    string          `json:"drill"`
 	Scenario timing.Scenario `json:"scenario"`
-	// Count is the exact number of firing notifications.
+	// Count is the exact number of firing notifications; with CountMax, the fewest.
 	Count int `json:"count"`
+	// CountMax, when above Count, is the most firing notifications the model allows (all-down
+	// without persistent storage: replicas that start together may each notify once).
+	CountMax int `json:"countMax,omitempty"`
 	// From and To bound each arrival; a notification up to Slack after To still passes.
 	From time.Duration `json:"from"`
 	To   time.Duration `json:"to"`
@@ -146,4 +150,17 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 	*e = Event(v.plain)
 	e.At = v.At.D()
 	return nil
+}
+
+// Counts says how many firing notifications are expected: "2", or "2 to 4".
+func (e Expectation) Counts() string {
+	if e.CountMax > e.Count {
+		return fmt.Sprintf("%d to %d", e.Count, e.CountMax)
+	}
+	return fmt.Sprintf("%d", e.Count)
+}
+
+// Allows says whether n firing notifications are as many as expected.
+func (e Expectation) Allows(n int) bool {
+	return n == e.Count || n > e.Count && n <= e.CountMax
 }

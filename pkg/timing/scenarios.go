@@ -287,10 +287,15 @@ func fullRestart(p Params) Scenario {
 	back := window(gw, PrometheusResendDelay+gw)
 	if !p.PersistentStorage {
 		s.Summary += ", without persistent storage"
-		s.Min, s.Max, s.Window, s.At = 1, 1, back, ats(gw)
+		s.Min, s.Max, s.Window, s.At = 1, max(1, p.Replicas), back, ats(gw)
 		s.Explanation = fmt.Sprintf("The notification log was lost with the pods: every group still firing notifies once more, "+
-			"group_wait (%s) after Prometheus re-sent its alerts (within its resend delay, 1m by default). "+
-			"Put --storage.path on a persistent volume.", Format(gw))
+			"group_wait (%s) after Prometheus re-sent its alerts (within its resend delay, 1m by default). ", Format(gw))
+		if p.Replicas > 1 {
+			s.Explanation += fmt.Sprintf("Replicas that start together may each notify it (up to %d times): a replica that "+
+				"resolves its peers' DNS names before they are published starts alone, settles alone and flushes before "+
+				"its DNS refresh (every 15s) joins it to the others (alertmanager#1449). ", p.Replicas)
+		}
+		s.Explanation += "Put --storage.path on a persistent volume."
 		return s
 	}
 	s.Summary += ", with persistent storage"

@@ -53,7 +53,7 @@ func TestTimingScenarios(t *testing.T) {
 				SlowReceiver:   {min: 1, max: 1, from: 30 * s, to: 30 * s, at: []time.Duration{30 * s}},
 				ConfigDrift:    {min: 1, max: 3, from: 30 * s, to: 60 * s, at: []time.Duration{30 * s, 45 * s, 60 * s}},
 				AllDown:        {},
-				FullRestart:    {min: 1, max: 1, from: 30 * s, to: 90 * s, at: []time.Duration{30 * s}},
+				FullRestart:    {min: 1, max: 3, from: 30 * s, to: 90 * s, at: []time.Duration{30 * s}},
 			},
 		},
 		{

@@ -44,6 +44,9 @@ type Env struct {
 	// NarrowPolicies lets the partition take the cut-off pod out of the team's policies that
 	// allow the mesh port to it, for the drill's length.
 	NarrowPolicies bool
+	// EvictWait is how long rolling-restart retries an eviction a PodDisruptionBudget refuses
+	// (--eviction-timeout; 0: DefaultEvictWait).
+	EvictWait time.Duration
 	// Event, when set, records a fault or its undoing as a Kubernetes Event on the cluster
 	// (reason, message).
 	Event func(warning bool, reason, message string)
@@ -443,23 +446,28 @@ func (s *Sink) Hits(ctx context.Context, run string) ([]sink.Hit, error) {
 	return rep.Hits, nil
 }
 
-// evictWait bounds how long Restart retries an eviction that a PodDisruptionBudget refuses
-// (the budget counts a replacement only once it is Ready), every evictEvery; goneWait bounds
-// the wait for an evicted or deleted pod to go (its termination grace period).
+// DefaultEvictWait bounds how long Restart retries an eviction that a PodDisruptionBudget
+// refuses (the budget counts a replacement only once it is Ready), every evictEvery, when
+// Env.EvictWait is 0 (--eviction-timeout); goneWait bounds the wait for an evicted or deleted
+// pod to go (its termination grace period).
 const (
-	evictWait  = 2 * time.Minute
-	evictEvery = 5 * time.Second
-	goneWait   = 3 * time.Minute
+	DefaultEvictWait = 2 * time.Minute
+	evictEvery       = 5 * time.Second
+	goneWait         = 3 * time.Minute
 )
 
 // Restart evicts the replica's pod through the Eviction API, as a node drain or a careful
 // rollout does, so that a PodDisruptionBudget is respected: while it refuses (429), Restart
-// retries every evictEvery up to evictWait, then gives up (NoEffectError). It returns once the
+// retries every evictEvery up to EvictWait, then gives up (NoEffectError). It returns once the
 // old pod is gone; its StatefulSet recreates it under the same name.
 func (e *Env) Restart(ctx context.Context, replica string) error {
 	before, err := e.pod(ctx, replica)
 	if err != nil {
 		return err
+	}
+	evictWait := e.EvictWait
+	if evictWait <= 0 {
+		evictWait = DefaultEvictWait
 	}
 	deadline := time.Now().Add(evictWait)
 	for told := false; ; told = true {
@@ -490,8 +498,10 @@ func (e *Env) Restart(ctx context.Context, replica string) error {
 
 // StopAll deletes every pod of the cluster at once, each with its own grace period (a graceful
 // stop: Alertmanager snapshots its state), and returns once they are all gone; the StatefulSet
-// recreates them. A replacement whose container ran while an old pod was still there is the
-// overlap: it may have joined that pod and pulled the log from it.
+// recreates them. A replacement created while an old pod was still there is the overlap: it
+// may have joined that pod's Alertmanager, still announcing its leave, and pulled the log from
+// it. Created, not seen running: the kubelet reports a running container a second or more
+// after it started, long enough to join, and an old pod's object goes only after its process.
 func (e *Env) StopAll(ctx context.Context) (string, error) {
 	var pods []*corev1.Pod
 	for _, p := range e.Found.Pods {
@@ -515,7 +525,7 @@ func (e *Env) StopAll(ctx context.Context) (string, error) {
 	deadline := time.Now().Add(goneWait)
 	overlap := ""
 	for {
-		var up, running []string // old pods still there; replacements already running
+		var up, created []string // old pods still there; replacements already created
 		for _, old := range pods {
 			p, err := e.pod(ctx, old.Name)
 			switch {
@@ -524,15 +534,15 @@ func (e *Env) StopAll(ctx context.Context) (string, error) {
 				up = append(up, old.Name) // not known: wait
 			case p.UID == old.UID:
 				up = append(up, old.Name)
-			case e.containerRunning(p):
-				running = append(running, old.Name)
+			default:
+				created = append(created, old.Name)
 			}
 		}
 		if len(up) == 0 {
 			return overlap, nil
 		}
-		if overlap == "" && len(running) > 0 {
-			overlap = fmt.Sprintf("the replacement of %s was running while %s was still there", strings.Join(running, ", "), strings.Join(up, ", "))
+		if overlap == "" && len(created) > 0 {
+			overlap = fmt.Sprintf("the replacement of %s was created while %s was still stopping", strings.Join(created, ", "), strings.Join(up, ", "))
 		}
 		if time.Now().After(deadline) {
 			return overlap, fmt.Errorf("pod(s) %s of %s/%s still there %s after they were deleted", strings.Join(up, ", "), e.Found.Namespace, e.Found.Name, goneWait)
@@ -543,16 +553,6 @@ func (e *Env) StopAll(ctx context.Context) (string, error) {
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
-}
-
-// containerRunning: the pod's alertmanager container is running.
-func (e *Env) containerRunning(p *corev1.Pod) bool {
-	for _, s := range p.Status.ContainerStatuses {
-		if s.Name == e.Found.Container && s.State.Running != nil {
-			return true
-		}
-	}
-	return false
 }
 
 // Storage says whether --storage.path is on a persistent volume, by lint's own check
