@@ -1,7 +1,10 @@
 package cmd
 
 import (
+	"cmp"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -40,11 +43,81 @@ func formatName(format string) string {
 	return format
 }
 
-// completeValues registers, for each named flag of c, the completion of its fixed values.
+// completeValues registers, for each named flag of c, the completion of its fixed values;
+// --output also completes the template forms (completeOutput).
 func completeValues(c *cobra.Command, values map[string][]string) {
 	for flag, vs := range values {
+		if flag == "output" {
+			mustComplete(c, flag, completeOutput(vs))
+			continue
+		}
 		mustComplete(c, flag, cobra.FixedCompletions(vs, cobra.ShellCompDirectiveNoFileComp))
 	}
+}
+
+// templatePrefixes start the --output values that carry a template (cli-runtime's printers
+// over the -o json document): completed without a trailing space, so that the template, or
+// the file that holds it, follows.
+var templatePrefixes = []string{"jsonpath=", "jsonpath-file=", "go-template=", "go-template-file="}
+
+// completeOutput completes --output: the command's formats and the template prefixes; after
+// jsonpath-file= or go-template-file=, the files there. The completions go without a trailing
+// space only when each of them is to be continued (a prefix, a directory).
+func completeOutput(formats []string) cobra.CompletionFunc {
+	return func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		for _, p := range []string{"jsonpath-file=", "go-template-file="} {
+			if rest, ok := strings.CutPrefix(toComplete, p); ok {
+				return prefixedFiles(p, rest)
+			}
+		}
+		if strings.Contains(toComplete, "=") { // a template being written: nothing to offer
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []cobra.Completion
+		whole := false
+		for _, v := range formats {
+			if strings.HasPrefix(v, toComplete) {
+				out, whole = append(out, v), true
+			}
+		}
+		for _, p := range templatePrefixes {
+			if strings.HasPrefix(p, toComplete) {
+				out = append(out, p)
+			}
+		}
+		if len(out) > 0 && !whole {
+			return out, cobra.ShellCompDirectiveNoSpace | cobra.ShellCompDirectiveNoFileComp
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// prefixedFiles completes a path written after prefix (jsonpath-file=...): the entries of its
+// directory that start with what is written, directories with a trailing slash.
+func prefixedFiles(prefix, path string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	dir, base := filepath.Split(path)
+	entries, err := os.ReadDir(cmp.Or(dir, "."))
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []cobra.Completion
+	onlyDirs := true
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasPrefix(name, base) || strings.HasPrefix(name, ".") && !strings.HasPrefix(base, ".") {
+			continue
+		}
+		if e.IsDir() {
+			name += "/"
+		} else {
+			onlyDirs = false
+		}
+		out = append(out, prefix+dir+name)
+	}
+	if onlyDirs && len(out) > 0 {
+		return out, cobra.ShellCompDirectiveNoSpace | cobra.ShellCompDirectiveNoFileComp
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
 func mustComplete(c *cobra.Command, flag string, f cobra.CompletionFunc) {

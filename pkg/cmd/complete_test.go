@@ -47,17 +47,17 @@ func TestCompleteFlagValues(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"-o", ""}, statusFormats},
+		{[]string{"-o", ""}, append(slices.Clone(statusFormats), templatePrefixes...)},
 		{[]string{"--color", ""}, colorValues},
-		{[]string{"status", "-o", ""}, []string{"text", "wide", "json", "yaml"}},
+		{[]string{"status", "-o", ""}, []string{"text", "wide", "json", "yaml", "jsonpath=", "jsonpath-file=", "go-template=", "go-template-file="}},
 		{[]string{"status", "--color", ""}, []string{"auto", "always", "never"}},
 		{[]string{"ui", "--color", ""}, colorValues},
-		{[]string{"lint", "-o", ""}, []string{"text", "json", "yaml", "sarif", "line", "github"}},
+		{[]string{"lint", "-o", ""}, []string{"text", "json", "yaml", "sarif", "line", "github", "jsonpath=", "jsonpath-file=", "go-template=", "go-template-file="}},
 		{[]string{"lint", "--fail-on", ""}, []string{"info", "warning", "error"}},
-		{[]string{"snippets", "-o", ""}, []string{"text", "json", "yaml"}},
+		{[]string{"snippets", "-o", ""}, []string{"text", "json", "yaml", "jsonpath=", "jsonpath-file=", "go-template=", "go-template-file="}},
 		{[]string{"snippets", "--only", "flags,prometheus-s"}, []string{"flags,prometheus-static"}},
 		{[]string{"snippets", "--only", "scenarios,watchdog-"}, []string{"scenarios,watchdog-rule", "scenarios,watchdog-route"}},
-		{[]string{"drill", "-o", ""}, []string{"text", "json", "junit"}},
+		{[]string{"drill", "-o", ""}, []string{"text", "json", "junit", "jsonpath=", "jsonpath-file=", "go-template=", "go-template-file="}},
 		{[]string{"drill", ""}, append([]string{"cleanup"}, drills...)},
 		{[]string{"drill", "p"}, []string{"partition", "prometheus-fanout"}},
 		{[]string{"version", "-o", ""}, []string{"text", "json", "yaml"}},
@@ -68,6 +68,34 @@ func TestCompleteFlagValues(t *testing.T) {
 		got, d := complete(t, tc.args...)
 		if !slices.Equal(got, tc.want) || d != cobra.ShellCompDirectiveNoFileComp {
 			t.Errorf("%q: %q (directive %d), want %q and no files", tc.args, got, d, tc.want)
+		}
+	}
+	// The template forms: a prefix goes without a trailing space; after a -file= prefix, the
+	// files there; nothing inside a template being written.
+	dir := t.TempDir()
+	for _, f := range []string{"names.jsonpath", "names.tmpl", "sub/x.tmpl"} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		want []string
+		d    cobra.ShellCompDirective
+	}{
+		{[]string{"status", "-o", "jsonp"}, []string{"jsonpath=", "jsonpath-file="}, cobra.ShellCompDirectiveNoSpace | cobra.ShellCompDirectiveNoFileComp},
+		{[]string{"status", "-o", "js"}, []string{"json", "jsonpath=", "jsonpath-file="}, cobra.ShellCompDirectiveNoFileComp},
+		{[]string{"lint", "-o", "go-template-file=" + dir + "/names."}, []string{"go-template-file=" + dir + "/names.jsonpath", "go-template-file=" + dir + "/names.tmpl"}, cobra.ShellCompDirectiveNoFileComp},
+		{[]string{"drill", "-o", "jsonpath-file=" + dir + "/s"}, []string{"jsonpath-file=" + dir + "/sub/"}, cobra.ShellCompDirectiveNoSpace | cobra.ShellCompDirectiveNoFileComp},
+		{[]string{"status", "-o", "jsonpath={.clus"}, nil, cobra.ShellCompDirectiveNoFileComp},
+		{[]string{"version", "-o", ""}, []string{"text", "json", "yaml"}, cobra.ShellCompDirectiveNoFileComp},
+	} {
+		got, d := complete(t, tc.args...)
+		if !slices.Equal(got, tc.want) || d != tc.d {
+			t.Errorf("%q: %q (directive %d), want %q (directive %d)", tc.args, got, d, tc.want, tc.d)
 		}
 	}
 	// Files for lint -f, and only those lint reads (directories too: the shell offers them).
@@ -85,6 +113,9 @@ func TestCompletedValuesAreAccepted(t *testing.T) {
 	for _, flag := range []string{"-o", "--fail-on", "--color"} {
 		values, _ := complete(t, "lint", flag, "")
 		for _, v := range values {
+			if strings.HasSuffix(v, "=") {
+				continue // a template prefix, to be continued
+			}
 			if _, errOut, code := run(t, "lint", "-f", file, flag, v); code == ExitNoCheck {
 				t.Errorf("lint %s %s: %s", flag, v, errOut)
 			}
@@ -93,6 +124,9 @@ func TestCompletedValuesAreAccepted(t *testing.T) {
 	for _, cmd := range [][]string{{"snippets"}, {"version"}} {
 		values, _ := complete(t, append(cmd, "-o", "")...)
 		for _, v := range values {
+			if strings.HasSuffix(v, "=") {
+				continue
+			}
 			if _, errOut, code := run(t, append(cmd, "-o", v)...); code != ExitOK {
 				t.Errorf("%s -o %s: exit %d: %s", cmd[0], v, code, errOut)
 			}

@@ -47,6 +47,7 @@ Exit codes: 0 printed, 2 bad flags.`,
 		},
 	}
 	c.Flags().StringVarP(&output, "output", "o", "text", "Output format: text, json or yaml")
-	completeValues(c, map[string][]string{"output": versionFormats})
+	// No template forms: version prints its own document only as text, json or yaml.
+	mustComplete(c, "output", cobra.FixedCompletions(versionFormats, cobra.ShellCompDirectiveNoFileComp))
 	return c
 }
