@@ -19,6 +19,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
@@ -117,8 +118,9 @@ type drillOptions struct {
 	timeout time.Duration
 	// url holds the options for replicas outside Kubernetes (--url).
 	url urlOptions
-	// fanout holds prometheus-fanout's options.
-	fanout fanoutOptions
+	// fanout holds prometheus-fanout's options (--alert, also --observe-only's).
+	fanout  fanoutOptions
+	observe observeOptions
 	// namespace, when set, is the cluster's namespace instead of the kubeconfig's (the live
 	// view drills the cluster on screen, in any namespace with -A).
 	namespace string
@@ -270,6 +272,20 @@ exist (else exit 2 before anything runs). -o junit prints JUnit XML for CI: one 
 "kubectl-amha drill", a testcase per drill with its wall time; FAIL is a failure, INCONCLUSIVE
 (and a drill that could not run) an error, SKIPPED and NOT RUN skipped, each with its explanation.
 
+--observe-only is for clusters where no drill route may be added: no sink is created and no
+drill alert posted. Each drill (baseline, stop-sender, crash-sender, partition; all runs the
+four) holds its fault for --observe-window (default 3 x the repeat_interval of --alert's route,
+at most 30m) and counts the sends of an alert of the team's that always fires (--alert, default
+Watchdog) by each replica's alertmanager_notifications_total for the integrations of its
+receiver, read every 2s. baseline: at least one send per repeat_interval and never more (more is
+duplicates); stop-sender and crash-sender: the other replicas keep sending it; partition: both
+sides send it. It refuses (exit 2, nothing changed) an alert missing on a replica, routed to a
+receiver without an integration (kube-prometheus routes its Watchdog to one: nothing is sent,
+so no counter moves), routed differently by the replicas, or repeated too rarely for the window.
+It cannot tell which group was sent (other alerts through the same integrations count too, and
+are named), whether the receiver got it, nor a send between a replica's last reading and its
+restart. Kubernetes only; not from the live view.
+
 Replicas outside Kubernetes (systemd units, containers on hosts): --url once per replica. The
 sink runs inside kubectl-amha on --sink-listen HOST:PORT, which every replica must reach (the
 drill route's webhook: --sink-url, default http://<--sink-listen>/hook). The faults are the
@@ -297,6 +313,7 @@ alert is resolved, the partition healed and the sink deleted first).`,
 	o.addRunFlags(f)
 	o.url.addFlags(f)
 	o.fanout.addFlags(f)
+	o.observe.addFlags(f)
 	f.BoolVar(&o.allowAllDown, "allow-all-down", false, "All-down: allow the drill to delete every pod of the cluster at once (nothing is notified until they are back)")
 	c.AddCommand(newDrillCleanupCmd(streams, kube))
 	completeValues(c, map[string][]string{"output": drillFormats})
@@ -438,7 +455,10 @@ func (o *drillOptions) Validate() error {
 	if o.receiverDelay != 0 && !slices.Contains(o.drills, drill.SlowReceiver) {
 		return usageError("--receiver-delay is slow-receiver's: kubectl amha drill %s --receiver-delay %s", drill.SlowReceiver, timing.Format(o.receiverDelay))
 	}
-	if len(o.drills) > 0 && !o.dryRun && o.sinkImage == "" && len(o.url.urls) == 0 && !o.fanoutOnly() {
+	if err := o.validateObserve(); err != nil {
+		return err
+	}
+	if len(o.drills) > 0 && !o.dryRun && o.sinkImage == "" && len(o.url.urls) == 0 && !o.fanoutOnly() && !o.observe.only {
 		return usageError("--sink-image is required: this build of kubectl-amha (%s) has no release version, so there is no published "+
 			"image to run the sink from; build one (the binary, static, as %s, user %s: hack/sink.Dockerfile) and name it", version.String(), sinkimage.Binary, sinkimage.User)
 	}
@@ -732,6 +752,9 @@ func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
 		return r, r.stop(drill.StopPreflight, fmt.Errorf("%s/%s: %w", f.Namespace, f.Name, err))
 	}
 	r.report.Positions = r.positions
+	if o.observe.only {
+		return r, o.prepareObserve(r, c)
+	}
 	if err := r.env.SinkBlocked(ctx); err != nil {
 		return r, r.stop(drill.StopSinkBlocked, err)
 	}
@@ -808,6 +831,9 @@ func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
 func (o *drillOptions) planLength(replicas int) time.Duration {
 	// One wait for a whole mesh before each drill but the first, and one after the last.
 	d := 5*time.Minute + sinkReadyTimeout + time.Duration(len(o.drills))*(wholeTimeout+2*time.Minute+o.splitTimeout)
+	if o.observe.only {
+		d += time.Duration(len(o.drills)) * max(o.observe.window, drill.MaxObserveWindow)
+	}
 	for _, name := range o.drills {
 		if slices.Contains(drill.OptIn, name) {
 			// Each replica's restart: a PodDisruptionBudget's refusals, then its return.
@@ -848,6 +874,9 @@ func indent(s string) string {
 func (o *drillOptions) printPlan(r *drillRun) error {
 	if o.structuredOutput() {
 		return o.printReport(r.report)
+	}
+	if o.observe.only {
+		return o.printObservePlan(r)
 	}
 	w := o.streams.Out
 	p := r.params
@@ -894,17 +923,7 @@ func (o *drillOptions) printPlan(r *drillRun) error {
 		fmt.Fprintf(w, "  Why:       %s\n", e.Why)
 		fmt.Fprintf(w, "  Real alerts: %s\n", realAlerts(d.Drill, p))
 	}
-	if ta := drill.TeamAlertsFor(o.drills); len(ta) > 0 {
-		fmt.Fprintf(w, "\nThe team's own alerts these drills may make fire on %s/%s (kube-prometheus mixins):\n", ns, r.found.StatefulSet.Name)
-		for _, a := range ta {
-			fmt.Fprintf(w, "  %-34s %s\n", a.Name, a.Why)
-		}
-		if o.silence {
-			fmt.Fprintf(w, "--silence-team-alerts: silenced on this cluster only (its namespace, pods, StatefulSet) until %s, expired at the end.\n", r.env.Object.Expires.Format(time.RFC3339))
-		} else {
-			fmt.Fprintln(w, "Not silenced: --silence-team-alerts silences them on this cluster only for the run (asked on a terminal).")
-		}
-	}
+	o.printTeamAlerts(w, r)
 	if rt := r.report.Route; rt != nil && rt.Missing != "" {
 		fmt.Fprintln(w, "\nNeeds, added by the team (the drill never changes the configuration; a run stops without it, exit 2):")
 		o.printRouteToAdd(w, r)
@@ -913,6 +932,24 @@ func (o *drillOptions) printPlan(r *drillRun) error {
 		fmt.Fprintln(w, "\nDry run: nothing was changed.")
 	}
 	return nil
+}
+
+// printTeamAlerts lists the team's own alerts the drills may make fire, and whether they are
+// silenced for the run.
+func (o *drillOptions) printTeamAlerts(w io.Writer, r *drillRun) {
+	ta := drill.TeamAlertsFor(o.drills)
+	if len(ta) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nThe team's own alerts these drills may make fire on %s/%s (kube-prometheus mixins):\n", r.found.Namespace, r.found.StatefulSet.Name)
+	for _, a := range ta {
+		fmt.Fprintf(w, "  %-34s %s\n", a.Name, a.Why)
+	}
+	if o.silence {
+		fmt.Fprintf(w, "--silence-team-alerts: silenced on this cluster only (its namespace, pods, StatefulSet) until %s, expired at the end.\n", r.env.Object.Expires.Format(time.RFC3339))
+	} else {
+		fmt.Fprintln(w, "Not silenced: --silence-team-alerts silences them on this cluster only for the run (asked on a terminal).")
+	}
 }
 
 func (o *drillOptions) does(d string, r *drillRun) string {
@@ -1030,20 +1067,24 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 	if err := o.clearLeftovers(ctx, r, say); err != nil {
 		return r.stop(drill.StopLeftovers, err)
 	}
-	say(fmt.Sprintf("creating the sink %s/%s from %s", obj.Namespace, kube.SinkName, o.sinkImage))
-	if err := r.kc.CreateSink(ctx, obj, o.sinkImage); err != nil {
-		return r.stop(drill.StopSink, err)
+	var pod *corev1.Pod
+	if !o.observe.only {
+		say(fmt.Sprintf("creating the sink %s/%s from %s", obj.Namespace, kube.SinkName, o.sinkImage))
+		if err := r.kc.CreateSink(ctx, obj, o.sinkImage); err != nil {
+			return r.stop(drill.StopSink, err)
+		}
+		wctx, cancel := context.WithTimeout(ctx, sinkReadyTimeout)
+		var err error
+		pod, err = r.kc.WaitSinkReady(wctx, obj)
+		cancel()
+		if ctx.Err() != nil {
+			return errInterrupted
+		}
+		if err != nil {
+			return r.stop(drill.StopSink, err)
+		}
+		say("the sink is Ready: pod " + pod.Name)
 	}
-	wctx, cancel := context.WithTimeout(ctx, sinkReadyTimeout)
-	pod, err := r.kc.WaitSinkReady(wctx, obj)
-	cancel()
-	if ctx.Err() != nil {
-		return errInterrupted
-	}
-	if err != nil {
-		return r.stop(drill.StopSink, err)
-	}
-	say("the sink is Ready: pod " + pod.Name)
 	if o.silence {
 		expire, err := o.silenceTeamAlerts(ctx, r, say)
 		if expire != nil {
@@ -1078,20 +1119,29 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 				continue
 			}
 		}
-		say(fmt.Sprintf("drill %s (alert %s)", d.Drill, d.Alert))
-		r.env.Event(false, "DrillStarted", fmt.Sprintf("%s: %s Expects %s notification(s) %s after the alert %s. Real alerts: %s",
-			d.Drill, o.does(d.Drill, r), d.Expectation.Counts(), window(d.Expectation), drill.Alert(d.Alert, r.report.Labels), realAlerts(d.Drill, r.params)))
 		live := &liveEvents{}
-		res, rerr := drill.Run(ctx, r.env, sk, d.Drill, drill.Options{
-			Run: d.Alert, ExtraLabels: r.report.Labels, Timing: r.params, HTTP: r.http, Timeout: o.timeout, SplitTimeout: o.splitTimeout, Progress: say,
-			OnEvent: func(at time.Time, e drill.Event) {
-				live.add(at, e)
-				if o.onEvent != nil {
-					o.onEvent(d.Drill, at, e)
-				}
-			},
-			ReceiverDelay: d.Expectation.ReceiverDelay.D(),
-		})
+		onEvent := func(at time.Time, e drill.Event) {
+			live.add(at, e)
+			if o.onEvent != nil {
+				o.onEvent(d.Drill, at, e)
+			}
+		}
+		var res drill.Result
+		var rerr error
+		if o.observe.only {
+			say(fmt.Sprintf("drill %s (observing %s)", d.Drill, d.Alert))
+			r.env.Event(false, "DrillStarted", fmt.Sprintf("%s (observe-only): %s Expects %s. Real alerts: %s",
+				d.Drill, o.observeDoes(d.Drill, r), observeExpects(d.Expectation), realAlerts(d.Drill, r.params)))
+			res, rerr = o.runObserve(ctx, r, d.Drill, say, onEvent)
+		} else {
+			say(fmt.Sprintf("drill %s (alert %s)", d.Drill, d.Alert))
+			r.env.Event(false, "DrillStarted", fmt.Sprintf("%s: %s Expects %s notification(s) %s after the alert %s. Real alerts: %s",
+				d.Drill, o.does(d.Drill, r), d.Expectation.Counts(), window(d.Expectation), drill.Alert(d.Alert, r.report.Labels), realAlerts(d.Drill, r.params)))
+			res, rerr = drill.Run(ctx, r.env, sk, d.Drill, drill.Options{
+				Run: d.Alert, ExtraLabels: r.report.Labels, Timing: r.params, HTTP: r.http, Timeout: o.timeout, SplitTimeout: o.splitTimeout, Progress: say,
+				OnEvent: onEvent, ReceiverDelay: d.Expectation.ReceiverDelay.D(),
+			})
+		}
 		ended[d.Alert] = time.Now()
 		if ctx.Err() != nil {
 			// The report (--report) shows what was known: the timeline until Ctrl-C.
@@ -1123,8 +1173,10 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 	if err := o.meshAtEnd(ctx, r, say); err != nil {
 		return err
 	}
-	if err := o.awaitResolved(ctx, r, sk, ended, say); err != nil {
-		return err
+	if !o.observe.only { // observe-only posted no alert
+		if err := o.awaitResolved(ctx, r, sk, ended, say); err != nil {
+			return err
+		}
 	}
 	if err := o.printResults(r); err != nil {
 		return err

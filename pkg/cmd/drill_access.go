@@ -87,15 +87,27 @@ func drillRights(drills []string) []neededRight {
 	return out
 }
 
+// neededRights are the rights the run's drills need, with its flags: --observe-only creates
+// no sink, --narrow-policies reads and updates the team's policies.
+func (o *drillOptions) neededRights() []neededRight {
+	needed := drillRights(o.drills)
+	if o.observe.only { // no sink: its Deployment and Service are neither created nor deleted
+		needed = slices.DeleteFunc(needed, func(n neededRight) bool {
+			return (n.Verb == "create" || n.Verb == "delete") && (n.Resource == "deployments" || n.Resource == "services")
+		})
+	}
+	if o.narrow && slices.Contains(o.drills, drill.Partition) {
+		needed = append(needed, narrowNeeds...)
+	}
+	return needed
+}
+
 // checkRights asks the API server whether the kubeconfig's user has every right the drills
 // need in namespace. Without one, the drill stops before it creates anything (exit 2); a dry
 // run says what is missing (on w) and goes on. It returns the missing rights as text, also
 // with the error.
 func (o *drillOptions) checkRights(ctx context.Context, kc *kube.Client, namespace string, w io.Writer) ([]string, error) {
-	needed := drillRights(o.drills)
-	if o.narrow && slices.Contains(o.drills, drill.Partition) {
-		needed = append(needed, narrowNeeds...)
-	}
+	needed := o.neededRights()
 	checks := make([]kube.Access, len(needed))
 	for i, n := range needed {
 		checks[i] = n.Access

@@ -140,3 +140,24 @@ func TestDrillCheckRights(t *testing.T) {
 		t.Errorf("baseline and partition need no pods/exec: %v, %v", missing, err)
 	}
 }
+
+// --observe-only creates no sink: it needs no right to create or delete Deployments or
+// Services, and still lists them (the leftovers of other runs) and its faults' rights.
+func TestDrillRightsObserveOnly(t *testing.T) {
+	o := &drillOptions{drills: drill.Names}
+	o.observe.only = true
+	got := map[string]bool{}
+	for _, n := range o.neededRights() {
+		got[n.String()] = true
+	}
+	for _, r := range []string{"create deployments.apps", "delete deployments.apps", "create services", "delete services"} {
+		if got[r] {
+			t.Errorf("%s needed by --observe-only", r)
+		}
+	}
+	for _, r := range []string{"list deployments.apps", "list services", "create pods/portforward", "create pods/eviction", "create pods/exec", "create networkpolicies.networking.k8s.io"} {
+		if !got[r] {
+			t.Errorf("%s not needed by --observe-only", r)
+		}
+	}
+}

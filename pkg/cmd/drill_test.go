@@ -60,6 +60,12 @@ func TestDrillInput(t *testing.T) {
 		{[]string{"all", "--receiver-delay", "5s", "--dry-run"}, "--receiver-delay is slow-receiver's"},
 		{[]string{"slow-receiver", "--receiver-delay", "-1s", "--dry-run"}, "--receiver-delay -1s: must not be negative"},
 		{[]string{"slow-recevier"}, "did you mean slow-receiver?"},
+		{[]string{"rolling-restart", "--eviction-timeout", "0s", "--dry-run"}, "--eviction-timeout 0s: must be positive"},
+		// --observe-only: the four drills it runs, on Kubernetes, its window its own.
+		{[]string{"slow-receiver", "--observe-only", "--dry-run"}, "slow-receiver does not run with --observe-only"},
+		{[]string{"all", "--observe-window", "3m", "--dry-run"}, "--observe-window is --observe-only's"},
+		{[]string{"all", "--observe-only", "--observe-window", "-1m", "--dry-run"}, "--observe-window -1m0s: must not be negative"},
+		{[]string{"baseline", "--observe-only", "--url", "http://127.0.0.1:1", "--dry-run"}, "--observe-only runs on Kubernetes"},
 		// all-down runs only with its own flag, and says what it does.
 		{[]string{"all-down", "-n", "x", "--yes", "--sink-image", "img"}, "all-down deletes every pod of the cluster at once"},
 		{[]string{"all-down", "-n", "x", "--yes", "--sink-image", "img"}, "Add --allow-all-down to run it"},

@@ -16,6 +16,7 @@ type (
 	Result      = drillreport.Result
 	Expectation = drillreport.Expectation
 	Event       = drillreport.Event
+	Watched     = drillreport.Watched
 )
 
 const (
@@ -51,6 +52,7 @@ const (
 	StopSink          = drillreport.StopSink
 	StopSilence       = drillreport.StopSilence
 	StopReceiverDelay = drillreport.StopReceiverDelay
+	StopNotObservable = drillreport.StopNotObservable
 )
 
 // Firing are the hits of firing notifications (not resolved ones).

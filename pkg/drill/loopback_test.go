@@ -42,13 +42,7 @@ type loopback struct {
 
 func newLoopback(t *testing.T, sinkURL string) *loopback {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("real replicas: not in -short")
-	}
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	label := "amha-drill-test-" + hex.EncodeToString(b)
-	cfg := fmt.Sprintf(`route:
+	return newLoopbackConfig(t, fmt.Sprintf(`route:
   receiver: default
   group_by: [alertname]
   routes:
@@ -65,7 +59,19 @@ receivers:
   webhook_configs:
   - url: %s/hook
     send_resolved: true
-`, Label, Label, timing.Format(groupWait), sinkURL)
+`, Label, Label, timing.Format(groupWait), sinkURL))
+}
+
+// newLoopbackConfig starts 3 replicas on loopback with the configuration cfg, each with its
+// own --cluster.label, and waits until they are settled in one mesh.
+func newLoopbackConfig(t *testing.T, cfg string) *loopback {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("real replicas: not in -short")
+	}
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	label := "amha-drill-test-" + hex.EncodeToString(b)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	c, err := localcluster.Start(ctx, 3, localcluster.Options{

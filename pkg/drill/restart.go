@@ -113,15 +113,8 @@ func runRestart(ctx context.Context, env Env, sk Sink, drill string, o Options) 
 			o.Progress(fmt.Sprintf(format, a...))
 		}
 	}
-	c, err := env.Snapshot(ctx)
+	c, positions, err := opening(ctx, env, alertLabels(o))
 	if err != nil {
-		return Result{}, err
-	}
-	positions, err := Preflight(c)
-	if err != nil {
-		return Result{}, err
-	}
-	if err := Muted(c, alertLabels(o)); err != nil {
 		return Result{}, err
 	}
 	rs, ok := env.(Restarter)
@@ -408,13 +401,15 @@ func (r *restartRun) restore() error {
 type counters struct {
 	base, last map[string]float64
 	started    map[string]time.Time
+	// kinds are the integrations counted (nil: webhook, the sink's).
+	kinds []string
 }
 
 func (c *counters) observe(cl model.Cluster) {
 	if c.base == nil {
 		c.base, c.last, c.started = map[string]float64{}, map[string]float64{}, map[string]time.Time{}
 	}
-	totals := webhookTotals(cl)
+	totals := integrationTotals(cl, c.kinds)
 	for _, r := range cl.Replicas {
 		v, ok := totals[r.Name]
 		if !ok || !r.OK() {

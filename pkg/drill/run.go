@@ -108,15 +108,8 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 	if err != nil {
 		return Result{}, err
 	}
-	c, err := env.Snapshot(ctx)
+	c, positions, err := opening(ctx, env, alertLabels(o))
 	if err != nil {
-		return Result{}, err
-	}
-	positions, err := Preflight(c)
-	if err != nil {
-		return Result{}, err
-	}
-	if err := Muted(c, alertLabels(o)); err != nil {
 		return Result{}, err
 	}
 	e, err := Expect(drill, Cluster{Timing: o.Timing, Positions: positions, ReceiverDelay: o.ReceiverDelay})
@@ -162,43 +155,22 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 	}
 	if drill == Partition {
 		cut := e.Sides[0][0]
-		say("cutting %s off the mesh port", cut)
-		if heal, err = env.Fault(ctx, drill, cut); err != nil {
-			// A fault that failed half-way (a policy narrowed, a cut made) is undone.
-			r, serr := skipOr(e, err)
-			return r, errors.Join(serr, restore())
-		}
-		faulted = cut
-		tl.add(EventFault, cut, faultText[Partition])
-		splitFrom := time.Now()
-		split, ok := waitSplit(ctx, env, cut, o.SplitTimeout, say)
-		why := fmt.Sprintf("the mesh did not split within %s", timing.Format(o.SplitTimeout))
-		if rc, can := env.(Recreater); !ok && ctx.Err() == nil && can {
-			// Most policy engines do not cut established flows, and memberlist's UDP gossip
-			// keeps its conntrack entry alive: a replacement pod starts behind the policy.
-			var did bool
-			did, err = rc.Recreate(ctx, cut)
-			if err != nil {
-				return Result{}, errors.Join(err, restore())
-			}
-			if did {
-				say("no split within %s: recreated %s behind the policy", timing.Format(o.SplitTimeout), cut)
-				tl.add(EventFault, cut, "recreated behind the policy (the network kept its established flows)")
-				split, ok = waitSplit(ctx, env, cut, o.SplitTimeout+recreateStart, say)
-				why = fmt.Sprintf("the mesh did not split within %s, nor within %s once %s was recreated behind the policy",
-					timing.Format(o.SplitTimeout), timing.Format(o.SplitTimeout+recreateStart), cut)
-			}
-		}
-		if !ok {
+		var split model.Cluster
+		var splitWait time.Duration
+		var r *Result
+		faulted = cut // for the heal's event, also after a fault that failed half-way
+		heal, split, splitWait, r, err = partition(ctx, env, e, o.SplitTimeout, say, tl)
+		if err != nil || r != nil {
 			rerr := restore()
 			if ctx.Err() != nil {
-				return Result{}, ctx.Err()
+				return Result{}, errors.Join(ctx.Err(), rerr)
 			}
-			return Result{Expectation: e, Verdict: Inconclusive, Explanation: why + ": this network does not enforce NetworkPolicy " +
-				"(no policy controller, or one that ignores this policy); nothing was judged and the policy is deleted"}, rerr
+			if r != nil {
+				return *r, errors.Join(err, rerr)
+			}
+			return Result{}, errors.Join(err, rerr)
 		}
-		waited += time.Since(splitFrom)
-		tl.add(EventSplit, "", fmt.Sprintf("the mesh is split: %s is alone", cut))
+		waited += splitWait
 		// The cut-off replica may have been recreated behind the fault (a new pod, address
 		// and port-forward): post to the replicas as the split shows them.
 		for _, r := range split.Replicas {
@@ -278,6 +250,71 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 	err = restore()
 	res.Events = tl.relative(t0, hits)
 	return res, err
+}
+
+// opening is every drill's start: a snapshot, the preflight (the replicas by position), and,
+// for a drill alert with these labels (nil: none is posted), the check that nothing mutes it.
+func opening(ctx context.Context, env Env, labels map[string]string) (model.Cluster, []string, error) {
+	c, err := env.Snapshot(ctx)
+	if err != nil {
+		return c, nil, err
+	}
+	positions, err := Preflight(c)
+	if err != nil {
+		return c, nil, err
+	}
+	if labels != nil {
+		if err := Muted(c, labels); err != nil {
+			return c, nil, err
+		}
+	}
+	return c, positions, nil
+}
+
+// partition cuts e's cut-off replica off the mesh port and waits for the split, recreating it
+// behind the policy when the network kept its established flows (a Recreater). It returns the
+// heal (also when the fault failed half-way: a policy narrowed, a cut made), the snapshot
+// that showed the split and how long it took, and, when no split showed (or the fault cannot
+// be caused here), the INCONCLUSIVE (SKIPPED) result.
+func partition(ctx context.Context, env Env, e Expectation, splitTimeout time.Duration, say func(string, ...any), tl *timeline) (
+	heal func(context.Context) error, split model.Cluster, waited time.Duration, inconclusive *Result, err error) {
+	cut := e.Sides[0][0]
+	say("cutting %s off the mesh port", cut)
+	if heal, err = env.Fault(ctx, Partition, cut); err != nil {
+		r, serr := skipOr(e, err)
+		if serr != nil {
+			return heal, split, 0, nil, serr
+		}
+		return heal, split, 0, &r, nil
+	}
+	tl.add(EventFault, cut, faultText[Partition])
+	from := time.Now()
+	split, ok := waitSplit(ctx, env, cut, splitTimeout, say)
+	why := fmt.Sprintf("the mesh did not split within %s", timing.Format(splitTimeout))
+	if rc, can := env.(Recreater); !ok && ctx.Err() == nil && can {
+		// Most policy engines do not cut established flows, and memberlist's UDP gossip
+		// keeps its conntrack entry alive: a replacement pod starts behind the policy.
+		did, err := rc.Recreate(ctx, cut)
+		if err != nil {
+			return heal, split, 0, nil, err
+		}
+		if did {
+			say("no split within %s: recreated %s behind the policy", timing.Format(splitTimeout), cut)
+			tl.add(EventFault, cut, "recreated behind the policy (the network kept its established flows)")
+			split, ok = waitSplit(ctx, env, cut, splitTimeout+recreateStart, say)
+			why = fmt.Sprintf("the mesh did not split within %s, nor within %s once %s was recreated behind the policy",
+				timing.Format(splitTimeout), timing.Format(splitTimeout+recreateStart), cut)
+		}
+	}
+	if !ok {
+		if ctx.Err() != nil {
+			return heal, split, 0, nil, ctx.Err()
+		}
+		return heal, split, 0, &Result{Expectation: e, Verdict: Inconclusive, Explanation: why + ": this network does not enforce " +
+			"NetworkPolicy (no policy controller, or one that ignores this policy); nothing was judged and the policy is deleted"}, nil
+	}
+	tl.add(EventSplit, "", fmt.Sprintf("the mesh is split: %s is alone", cut))
+	return heal, split, time.Since(from), nil, nil
 }
 
 // faultText and healText say what the fault and its heal did, for the timeline.
@@ -557,15 +594,22 @@ func countFiring(raw []sink.Hit) int {
 }
 
 // webhookTotals are each replica's alertmanager_notifications_total{integration="webhook"}.
-func webhookTotals(c model.Cluster) map[string]float64 {
+func webhookTotals(c model.Cluster) map[string]float64 { return integrationTotals(c, nil) }
+
+// integrationTotals are each replica's alertmanager_notifications_total summed over the
+// integrations kinds (nil: webhook).
+func integrationTotals(c model.Cluster, kinds []string) map[string]float64 {
+	if kinds == nil {
+		kinds = []string{"webhook"}
+	}
 	out := map[string]float64{}
 	for _, r := range c.Replicas {
 		if r.Metrics == nil {
 			continue
 		}
 		for _, in := range r.Metrics.Integrations {
-			if in.Name == "webhook" {
-				out[r.Name] = in.Total
+			if slices.Contains(kinds, in.Name) {
+				out[r.Name] += in.Total
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 )
@@ -39,6 +40,30 @@ type Report struct {
 	// MissingRights are the rights the drills need that the user lacks ("create pods/exec"):
 	// in a dry run, or when the run stopped on them.
 	MissingRights []string `json:"missingRights,omitempty"`
+	// Observed is the always-firing alert the drills counted instead of a drill alert
+	// (--observe-only); absent otherwise.
+	Observed *Watched `json:"observed,omitempty"`
+}
+
+// Watched is the always-firing alert an observe-only drill counts, as the replicas route it.
+type Watched struct {
+	// Alert is its alertname; Labels are its labels on the first replica.
+	Alert  string            `json:"alert"`
+	Labels map[string]string `json:"labels"`
+	// Receiver is the receiver it reaches (several joined by ", " when it matches several
+	// routes); Integrations are the kinds of integration (webhook, email, ...) whose counters
+	// the drill reads.
+	Receiver     string   `json:"receiver"`
+	Integrations []string `json:"integrations"`
+	// GroupInterval and RepeatInterval are its route's: it is sent again every
+	// repeat_interval, at the first flush (every group_interval) after it.
+	GroupInterval  time.Duration `json:"groupInterval"`
+	RepeatInterval time.Duration `json:"repeatInterval"`
+	// Window is how long each drill counts (and holds its fault).
+	Window time.Duration `json:"window"`
+	// Others are the other active alerts whose route ends at a receiver with one of these
+	// integrations: their sends count too.
+	Others []string `json:"others,omitempty"`
 }
 
 // ReportRoute is the drill route the replicas' running configuration was matched with.
@@ -79,6 +104,9 @@ const (
 	// StopReceiverDelay: slow-receiver's --receiver-delay (or its default) races a multiple of
 	// peer-timeout or is not below the flush budget.
 	StopReceiverDelay = "receiver-delay"
+	// StopNotObservable: --observe-only's alert is not firing on every replica, reaches no
+	// integration, is routed differently by the replicas, or repeats too rarely for the window.
+	StopNotObservable = "not-observable"
 )
 
 // Stop records that the run stopped before its first drill: every drill not judged is NOT
@@ -174,5 +202,33 @@ func (h *Hit) UnmarshalJSON(b []byte) error {
 	}
 	*h = Hit(v.plain)
 	h.At = v.At.D()
+	return nil
+}
+
+// MarshalJSON writes the times as durations ("1m"), as every amha report does.
+func (w Watched) MarshalJSON() ([]byte, error) {
+	type plain Watched
+	return json.Marshal(struct {
+		plain
+		GroupInterval  model.Duration `json:"groupInterval"`
+		RepeatInterval model.Duration `json:"repeatInterval"`
+		Window         model.Duration `json:"window"`
+	}{plain(w), model.Duration(w.GroupInterval), model.Duration(w.RepeatInterval), model.Duration(w.Window)})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (w *Watched) UnmarshalJSON(b []byte) error {
+	type plain Watched
+	var v struct {
+		plain
+		GroupInterval  model.Duration `json:"groupInterval"`
+		RepeatInterval model.Duration `json:"repeatInterval"`
+		Window         model.Duration `json:"window"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*w = Watched(v.plain)
+	w.GroupInterval, w.RepeatInterval, w.Window = v.GroupInterval.D(), v.RepeatInterval.D(), v.Window.D()
 	return nil
 }

@@ -152,6 +152,8 @@ func TestDrillAllDownOnRig(t *testing.T) {
 // refused (429), retried for --eviction-timeout (20s here; 2m by default), then the drill stops
 // there, INCONCLUSIVE (exit 1), with no pod replaced and nothing left behind.
 func TestDrillRollingRestartBlockedOnRig(t *testing.T) {
+	// Beside the other parallel tests: refused evictions and their retries, no timing judged.
+	t.Parallel()
 	r := newRig(t)
 	buildDrillImage(t)
 	ns := r.drillCluster(t, "amha-drill-rolling-pdb", true)

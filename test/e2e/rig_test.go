@@ -153,6 +153,8 @@ func (r *rig) apply(t *testing.T, ns string, objs []runtime.Object) {
 			_, err = r.cs.CoreV1().Services(ns).Create(ctx, v, metav1.CreateOptions{})
 		case *appsv1.StatefulSet:
 			_, err = r.cs.AppsV1().StatefulSets(ns).Create(ctx, v, metav1.CreateOptions{})
+		case *appsv1.Deployment:
+			_, err = r.cs.AppsV1().Deployments(ns).Create(ctx, v, metav1.CreateOptions{})
 		case *networkingv1.NetworkPolicy:
 			_, err = r.cs.NetworkingV1().NetworkPolicies(ns).Create(ctx, v, metav1.CreateOptions{})
 		case *policyv1.PodDisruptionBudget:

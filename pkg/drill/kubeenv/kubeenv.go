@@ -182,10 +182,13 @@ func (e *Env) recreate(ctx context.Context, replica string) (bool, error) {
 
 // deleteCrashed deletes the crashed pod once the drill has counted: the kubelet's restart
 // back-off grows for a container that crashes again, and a new pod starts without it. A
-// CrashLoopBackOff found then is reported, not waited out.
+// CrashLoopBackOff found then is reported, not waited out. It returns once the old pod is
+// gone (up to crashGoneWait): until then its restarted container may still answer in a whole
+// mesh, and the next drill's wait for a whole mesh would pass before the pod leaves it.
 func (e *Env) deleteCrashed(replica string) func(context.Context) error {
 	return func(ctx context.Context) error {
-		if p, err := e.Kube.Pod(ctx, e.Found.Namespace, replica); err == nil {
+		p, err := e.Kube.Pod(ctx, e.Found.Namespace, replica)
+		if err == nil {
 			for _, s := range p.Status.ContainerStatuses {
 				if w := s.State.Waiting; s.Name == e.Found.Container && w != nil && w.Reason == "CrashLoopBackOff" {
 					e.say("%s is in CrashLoopBackOff (restarts %d): %s", replica, s.RestartCount, w.Message)
@@ -196,9 +199,19 @@ func (e *Env) deleteCrashed(replica string) func(context.Context) error {
 			return fmt.Errorf("delete the crashed pod %s: %w", replica, err)
 		}
 		e.record("DrillHealed", "crash-sender: deleted the crashed pod %s: its replacement starts without the kubelet's restart back-off", replica)
-		return nil
+		if p == nil {
+			return nil
+		}
+		// Its own bound: the caller's may be a short restore context.
+		gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), crashGoneWait)
+		defer cancel()
+		return e.gone(gctx, p)
 	}
 }
+
+// crashGoneWait bounds the wait for the deleted crashed pod to go (a graceful stop: it leaves
+// the mesh, up to 10s, then snapshots its state).
+const crashGoneWait = time.Minute
 
 // undo runs restores in reverse order, each on its own, and joins their errors; nil restores
 // give a nil func.
