@@ -162,7 +162,50 @@ func Start(ctx context.Context, n int, o Options) (c *Cluster, err error) {
 			return c, err
 		}
 	}
+	for _, p := range c.Replicas {
+		if err := p.rebindIfTaken(ctx); err != nil {
+			return c, err
+		}
+	}
 	return c, nil
+}
+
+// rebindIfTaken waits until the replica listens on its web address. Loopback ports are shared
+// with whatever else runs on the machine: a port taken between its choice and the replica's
+// bind makes the replica exit at once ("address already in use"). It is then given new ports
+// and started again, up to 3 times; the others learn its new address when it joins them. A
+// replica that exited for another reason is left to the caller's wait, which shows its log.
+func (p *Process) rebindIfTaken(ctx context.Context) error {
+	for attempt := 1; ; attempt++ {
+		deadline := time.Now().Add(5 * time.Second)
+		for p.Running() && time.Now().Before(deadline) {
+			if conn, err := net.DialTimeout("tcp", p.WebAddr, 200*time.Millisecond); err == nil {
+				conn.Close()
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		if p.Running() || attempt > 3 || !strings.Contains(p.Log(), "address already in use") {
+			return nil
+		}
+		web, err := freeAddr(false)
+		if err != nil {
+			return err
+		}
+		cluster, err := freeAddr(true)
+		if err != nil {
+			return err
+		}
+		p.WebAddr, p.ClusterAddr = web, cluster
+		p.Args = OverrideArgs(p.Args, []string{"--web.listen-address=" + web, "--cluster.listen-address=" + cluster})
+		if err := p.Start(); err != nil {
+			return err
+		}
+	}
 }
 
 // OverrideArgs appends extra flags, each replacing a default of the same name (--cluster.peer

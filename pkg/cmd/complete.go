@@ -30,7 +30,7 @@ var (
 	statusFormats   = []string{"text", "wide", "json", "yaml"}
 	lintFormats     = []string{"text", "json", "yaml", "sarif", "line", "github"}
 	snippetsFormats = []string{"text", "json", "yaml"}
-	drillFormats    = []string{"text", "json", "junit"}
+	drillFormats    = []string{"text", "json", "yaml", "junit"}
 	versionFormats  = []string{"text", "json", "yaml"}
 )
 

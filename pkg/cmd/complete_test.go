@@ -57,7 +57,7 @@ func TestCompleteFlagValues(t *testing.T) {
 		{[]string{"snippets", "-o", ""}, []string{"text", "json", "yaml", "jsonpath=", "jsonpath-file=", "go-template=", "go-template-file="}},
 		{[]string{"snippets", "--only", "flags,prometheus-s"}, []string{"flags,prometheus-static"}},
 		{[]string{"snippets", "--only", "scenarios,watchdog-"}, []string{"scenarios,watchdog-rule", "scenarios,watchdog-route"}},
-		{[]string{"drill", "-o", ""}, []string{"text", "json", "junit", "jsonpath=", "jsonpath-file=", "go-template=", "go-template-file="}},
+		{[]string{"drill", "-o", ""}, []string{"text", "json", "yaml", "junit", "jsonpath=", "jsonpath-file=", "go-template=", "go-template-file="}},
 		{[]string{"drill", ""}, append([]string{"cleanup"}, drills...)},
 		{[]string{"drill", "p"}, []string{"partition", "prometheus-fanout"}},
 		{[]string{"version", "-o", ""}, []string{"text", "json", "yaml"}},

@@ -31,7 +31,6 @@ import (
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/sink"
 	"github.com/amha-dev/kubectl-amha/pkg/snapshot"
-	"github.com/amha-dev/kubectl-amha/pkg/text"
 	"github.com/amha-dev/kubectl-amha/pkg/timing"
 	"github.com/amha-dev/kubectl-amha/pkg/version"
 )
@@ -291,10 +290,13 @@ sink runs inside kubectl-amha on --sink-listen HOST:PORT, which every replica mu
 drill route's webhook: --sink-url, default http://<--sink-listen>/hook). The faults are the
 team's own commands, run with sh -c at the moment the drill needs them ({url}, {host}, {port}
 and {replica} replaced): --stop-command and --crash-command (3s and 2s before position 0's
-flush: without them those drills are SKIPPED, as a person cannot time them), --start-command
-(after the count; else a person is asked on the terminal), --cut-command and --heal-command
-(without them a person is guided through the cut and the heal, and every step is checked in
-the replicas' status).
+flush), --start-command (after the count; else a person is asked on the terminal),
+--cut-command and --heal-command. Without a command, a person on the terminal is guided
+through that step and every step is checked in the replicas' status: the cut (the split shown)
+and the heal; a stop or crash, which a person cannot time to the second, comes before the alert
+is posted, and the drill waits until position 0 no longer answers and the others no longer list
+it, then expects 1 notification from position 1 at group_wait (the takeover, not its timing).
+Without a terminal, those drills are SKIPPED.
 
 Exit codes: 0 every drill run passed (a dry run: the plan was printed), 1 a drill FAILED or was
 INCONCLUSIVE, or the mesh was not whole after the last drill, 2 could not run (no drill route,
@@ -307,7 +309,7 @@ alert is resolved, the partition healed and the sink deleted first).`,
 	f := c.Flags()
 	f.BoolVar(&o.dryRun, "dry-run", false, "Print the plan with this cluster's numbers and change nothing")
 	f.BoolVar(&o.yes, "yes", false, "Run without asking")
-	f.StringVarP(&o.output, "output", "o", "text", "Output format: text, json, junit (JUnit XML, a testcase per drill, for CI), jsonpath=TEMPLATE or go-template=TEMPLATE (table, the former name of text, still works)")
+	f.StringVarP(&o.output, "output", "o", "text", "Output format: text, json, yaml, junit (JUnit XML, a testcase per drill, for CI), jsonpath=TEMPLATE or go-template=TEMPLATE (table, the former name of text, still works)")
 	f.StringVar(&o.reportFile, "report", "", "Also write the report as one self-contained HTML page to `FILE` at the end (a timeline per drill; also for a dry run, a run that stopped, or one interrupted: what was known)")
 	_ = c.MarkFlagFilename("report", "html", "htm")
 	o.addRunFlags(f)
@@ -440,7 +442,7 @@ func (o *drillOptions) Validate() error {
 	if isTmpl, err := checkTemplate(o.output); err != nil {
 		return err
 	} else if !isTmpl && !slices.Contains(drillFormats, o.output) {
-		return usageError("--output %q: want %s", o.output, text.Or(drillFormats))
+		return usageError("--output %q: want %s, jsonpath=TEMPLATE or go-template=TEMPLATE", o.output, strings.Join(drillFormats, ", "))
 	}
 	if len(o.drills) == 0 && (o.yes || o.dryRun || o.output != "text") {
 		return usageError("no drill given: name one (%s) before NAME; without one, a terminal shows the menu and a pipe the list",
@@ -467,6 +469,9 @@ func (o *drillOptions) Validate() error {
 	}
 	if o.evictWait <= 0 {
 		return usageError("--eviction-timeout %s: must be positive", o.evictWait)
+	}
+	if o.evictWait != kubeenv.DefaultEvictWait && len(o.drills) > 0 && !slices.Contains(o.drills, drill.RollingRestart) {
+		return usageError("--eviction-timeout is rolling-restart's: kubectl amha drill %s --eviction-timeout %s", drill.RollingRestart, timing.Format(o.evictWait))
 	}
 	if err := checkReportFile(o.reportFile); err != nil {
 		return err
@@ -517,7 +522,7 @@ var drillSummary = map[string]string{
 	drill.RollingRestart: "restart the pods one at a time (eviction), each once the mesh is whole again: no notification more; " +
 		"only when named",
 	drill.AllDown: "delete every pod at once (needs --allow-all-down): nothing while down, 1 more on return without persistent " +
-		"storage; only when named",
+		"storage (up to 1 per replica), INCONCLUSIVE when a replacement was created before an old pod stopped; only when named",
 }
 
 // drillRun is one invocation: the cluster, its numbers, and the objects it creates.
@@ -709,7 +714,11 @@ func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
 	run := hex.EncodeToString(b)
 	r := &drillRun{report: drill.Report{Cluster: o.name, Run: run, DryRun: o.dryRun}}
 	for _, d := range o.drills {
-		r.report.Drills = append(r.report.Drills, drill.ReportDrill{Drill: d, Alert: run + "-" + d})
+		alert := run + "-" + d
+		if o.observe.only {
+			alert = o.fanout.alert // no drill alert: the team's is counted
+		}
+		r.report.Drills = append(r.report.Drills, drill.ReportDrill{Drill: d, Alert: alert})
 	}
 	kc, ns, err := kubeClient(o.kube, o.timeout, "")
 	if err != nil {
@@ -761,19 +770,7 @@ func (o *drillOptions) prepare(ctx context.Context) (*drillRun, error) {
 	// The first replica's configuration says which labels reach the sink (namespace=... for
 	// an AlertmanagerConfig's route); every replica must route exactly those to it.
 	base := map[string]string{"alertname": drill.AlertName, drill.Label: run + "-" + drill.Baseline}
-	var m drill.SinkMatch
-	for i, rep := range c.Replicas {
-		if i == 0 {
-			m, err = drill.MatchSink(rep.Name, rep.Status.Config, f.Namespace, base)
-		} else {
-			labels := maps.Clone(base)
-			maps.Copy(labels, m.Extra)
-			_, err = drill.CheckRoute(rep.Name, rep.Status.Config, labels)
-		}
-		if err != nil {
-			break
-		}
-	}
+	m, err := drill.MatchSinkEverywhere(c, f.Namespace, base)
 	r.route = m.Timing
 	r.report.Route = &drill.ReportRoute{Receiver: m.Receiver, Others: m.Others}
 	if err != nil {
@@ -1097,6 +1094,35 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 	pool := kube.NewPool(r.kc)
 	defer pool.Close()
 	sk := &kubeenv.Sink{Pool: pool, Pod: pod, HTTP: r.http}
+	ended, err := o.drillLoop(ctx, r, r.env, sk, say, r.env.Event)
+	if err != nil {
+		return err
+	}
+	if err := o.meshAtEnd(ctx, r, r.env, say, r.env.Event); err != nil {
+		return err
+	}
+	if !o.observe.only { // observe-only posted no alert
+		if err := o.awaitResolved(ctx, r, sk, ended, say); err != nil {
+			return err
+		}
+	}
+	if err := o.printResults(r); err != nil {
+		return err
+	}
+	return drillVerdict(r.report.Drills, r.report.MeshAtEnd)
+}
+
+// drillLoop runs the run's drills in order on env, counting at sk (observe-only: the
+// replicas' counters): a wait for a whole mesh before each drill but the first, the drills
+// after a baseline that did not pass NOT RUN, each drill's timeline kept as it happens (for
+// the live view and the report of an interrupted run), and record told of each phase (the
+// Kubernetes Events; a no-op for --url). It returns when each drill resolved its alert.
+func (o *drillOptions) drillLoop(ctx context.Context, r *drillRun, env drill.Env, sk drill.Sink, say func(string),
+	record func(warning bool, reason, message string)) (map[string]time.Time, error) {
+	started := record != nil // the DrillStarted text reads the Kubernetes objects (does)
+	if record == nil {
+		record = func(bool, string, string) {}
+	}
 	baselinePassed := true
 	ended := map[string]time.Time{} // when each drill resolved its alert
 	for i := range r.report.Drills {
@@ -1109,11 +1135,11 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 		var settle time.Duration
 		if i > 0 {
 			say("waiting for the mesh to be whole")
-			werr := drill.WaitWhole(ctx, r.env, wholeTimeout, wholeEvery)
+			werr := drill.WaitWhole(ctx, env, wholeTimeout, wholeEvery)
 			settle = time.Since(began)
 			if werr != nil {
 				if ctx.Err() != nil {
-					return errInterrupted
+					return ended, errInterrupted
 				}
 				d.Error = werr.Error()
 				continue
@@ -1130,14 +1156,19 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 		var rerr error
 		if o.observe.only {
 			say(fmt.Sprintf("drill %s (observing %s)", d.Drill, d.Alert))
-			r.env.Event(false, "DrillStarted", fmt.Sprintf("%s (observe-only): %s Expects %s. Real alerts: %s",
-				d.Drill, o.observeDoes(d.Drill, r), observeExpects(d.Expectation), realAlerts(d.Drill, r.params)))
-			res, rerr = o.runObserve(ctx, r, d.Drill, say, onEvent)
+			if started {
+				record(false, "DrillStarted", fmt.Sprintf("%s (observe-only): %s Expects %s. Real alerts: %s",
+					d.Drill, o.observeDoes(d.Drill, r), observeExpects(d.Expectation), observeRealAlerts(d.Drill, r)))
+			}
+			res, rerr = drill.Observe(ctx, env, d.Drill, drill.ObserveOptions{Watched: *r.report.Observed, SplitTimeout: o.splitTimeout,
+				Progress: say, OnEvent: onEvent})
 		} else {
 			say(fmt.Sprintf("drill %s (alert %s)", d.Drill, d.Alert))
-			r.env.Event(false, "DrillStarted", fmt.Sprintf("%s: %s Expects %s notification(s) %s after the alert %s. Real alerts: %s",
-				d.Drill, o.does(d.Drill, r), d.Expectation.Counts(), window(d.Expectation), drill.Alert(d.Alert, r.report.Labels), realAlerts(d.Drill, r.params)))
-			res, rerr = drill.Run(ctx, r.env, sk, d.Drill, drill.Options{
+			if started {
+				record(false, "DrillStarted", fmt.Sprintf("%s: %s Expects %s notification(s) %s after the alert %s. Real alerts: %s",
+					d.Drill, o.does(d.Drill, r), d.Expectation.Counts(), window(d.Expectation), drill.Alert(d.Alert, r.report.Labels), realAlerts(d.Drill, r.params)))
+			}
+			res, rerr = drill.Run(ctx, env, sk, d.Drill, drill.Options{
 				Run: d.Alert, ExtraLabels: r.report.Labels, Timing: r.params, HTTP: r.http, Timeout: o.timeout, SplitTimeout: o.splitTimeout, Progress: say,
 				OnEvent: onEvent, ReceiverDelay: d.Expectation.ReceiverDelay.D(),
 			})
@@ -1153,8 +1184,8 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 				restored = "restoring failed: " + rerr.Error()
 				r.restoreErr = rerr.Error()
 			}
-			r.env.Event(true, "DrillInterrupted", d.Drill+": interrupted; "+restored)
-			return errInterrupted
+			record(true, "DrillInterrupted", d.Drill+": interrupted; "+restored)
+			return ended, errInterrupted
 		}
 		if res.Verdict != "" {
 			d.Result = res
@@ -1164,32 +1195,24 @@ func (o *drillOptions) runDrills(ctx context.Context, r *drillRun) (err error) {
 			d.Error = rerr.Error()
 		}
 		say(fmt.Sprintf("%s: %s %s", d.Drill, orDash(string(d.Verdict)), joinNonEmpty(d.Explanation, d.Error)))
-		r.env.Event(d.Verdict != drill.Pass && d.Verdict != drill.Skipped, "DrillFinished",
+		record(d.Verdict != drill.Pass && d.Verdict != drill.Skipped, "DrillFinished",
 			fmt.Sprintf("%s: %s %s", d.Drill, orDash(string(d.Verdict)), joinNonEmpty(d.Explanation, d.Error)))
 		if d.Drill == drill.Baseline && d.Verdict != drill.Pass {
 			baselinePassed = false
 		}
 	}
-	if err := o.meshAtEnd(ctx, r, say); err != nil {
-		return err
-	}
-	if !o.observe.only { // observe-only posted no alert
-		if err := o.awaitResolved(ctx, r, sk, ended, say); err != nil {
-			return err
-		}
-	}
-	if err := o.printResults(r); err != nil {
-		return err
-	}
-	return drillVerdict(r.report.Drills, r.report.MeshAtEnd)
+	return ended, nil
 }
 
 // meshAtEnd waits, after the last drill's heal, until the mesh is whole again (the preflight's
 // check on status' snapshot), up to wholeTimeout, and records it in the report and as an Event.
-func (o *drillOptions) meshAtEnd(ctx context.Context, r *drillRun, say func(string)) error {
+func (o *drillOptions) meshAtEnd(ctx context.Context, r *drillRun, env drill.Env, say func(string), record func(bool, string, string)) error {
+	if record == nil {
+		record = func(bool, string, string) {}
+	}
 	say("waiting for the mesh to be whole after the last drill")
 	start := time.Now()
-	err := drill.WaitWhole(ctx, r.env, wholeTimeout, wholeEvery)
+	err := drill.WaitWhole(ctx, env, wholeTimeout, wholeEvery)
 	if ctx.Err() != nil {
 		return errInterrupted
 	}
@@ -1198,11 +1221,11 @@ func (o *drillOptions) meshAtEnd(ctx context.Context, r *drillRun, say func(stri
 	if err != nil {
 		m.Detail = err.Error()
 		say("the mesh is not whole after the last drill: " + m.Detail)
-		r.env.Event(true, "DrillMeshNotWhole", "after the last drill: "+m.Detail)
+		record(true, "DrillMeshNotWhole", "after the last drill: "+m.Detail)
 		return nil
 	}
 	say(fmt.Sprintf("the mesh is whole (after %s)", timing.Format(m.Waited.D())))
-	r.env.Event(false, "DrillMeshWhole", fmt.Sprintf("the mesh is whole again after the last drill (after %s)", timing.Format(m.Waited.D())))
+	record(false, "DrillMeshWhole", fmt.Sprintf("the mesh is whole again after the last drill (after %s)", timing.Format(m.Waited.D())))
 	return nil
 }
 
@@ -1395,7 +1418,11 @@ func (o *drillOptions) printResults(r *drillRun) error {
 		return o.printReport(r.report)
 	}
 	w := tabwriter.NewWriter(o.streams.Out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "\nDRILL\tVERDICT\tEXPECTED\tOBSERVED (after the alert, sender)\tTIME (waits)\tEXPLANATION")
+	after := "after the alert"
+	if o.observe.only {
+		after = "after the fault"
+	}
+	fmt.Fprintf(w, "\nDRILL\tVERDICT\tEXPECTED\tOBSERVED (%s, sender)\tTIME (waits)\tEXPLANATION\n", after)
 	for _, d := range r.report.Drills {
 		var hits []string
 		for _, h := range d.Hits {

@@ -25,7 +25,7 @@ type fanoutOptions struct {
 }
 
 func (f *fanoutOptions) addFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&f.alert, "alert", "Watchdog", "prometheus-fanout: the alertname to watch, an alert of the team's that always fires")
+	fs.StringVar(&f.alert, "alert", "Watchdog", "prometheus-fanout and --observe-only: the alertname to watch, an alert of the team's that always fires")
 	fs.DurationVar(&f.window, "fanout-window", 2*time.Minute, "prometheus-fanout: how long each replica is given to receive the alert again (Prometheus resends every firing alert every 1m)")
 }
 

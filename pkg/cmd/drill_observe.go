@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -25,7 +24,7 @@ type observeOptions struct {
 
 func (ob *observeOptions) addFlags(f *pflag.FlagSet) {
 	f.BoolVar(&ob.only, "observe-only", false, "For clusters where no drill route may be added: count the sends of an alert that always fires (--alert, the Watchdog) by each replica's notification counters across the fault, with no sink and no drill alert (baseline, stop-sender, crash-sender, partition)")
-	f.DurationVar(&ob.window, "observe-window", 0, "--observe-only: how long each drill holds its fault and counts (default 3 x the alert's repeat_interval, at most 30m; never less)")
+	f.DurationVar(&ob.window, "observe-window", 0, "--observe-only: how long each drill holds its fault and counts; at least 3 x the alert's repeat_interval (the default, when that is at most 30m; a longer window must be given)")
 }
 
 // validateObserve refuses what --observe-only cannot run.
@@ -90,14 +89,14 @@ func (o *drillOptions) printObservePlan(r *drillRun) error {
 	if slices.Contains(o.drills, drill.Partition) {
 		fmt.Fprintf(w, "; the partition's NetworkPolicy, labelled %s=%s, deleted at its end", "amha.dev/drill-run", r.report.Run)
 	}
-	fmt.Fprintf(w, ".\nCannot see: %s\n", strings.TrimPrefix(drill.ObserveLimits(*ob), "Observe-only "))
+	fmt.Fprintf(w, ".\nReads: %s.\nCannot tell: %s.\n", strings.TrimPrefix(drill.ObserveReads(*ob), "reads "), drill.ObserveBlind(*ob))
 	for _, d := range r.report.Drills {
 		e := d.Expectation
 		fmt.Fprintf(w, "\n%s (observing %s):\n", d.Drill, ob.Alert)
 		fmt.Fprintf(w, "  Does:      %s\n", o.observeDoes(d.Drill, r))
 		fmt.Fprintf(w, "  Expects:   %s\n", observeExpects(e))
 		fmt.Fprintf(w, "  Why:       %s\n", e.Why)
-		fmt.Fprintf(w, "  Real alerts: %s\n", realAlerts(d.Drill, r.params))
+		fmt.Fprintf(w, "  Real alerts: %s\n", observeRealAlerts(d.Drill, r))
 	}
 	o.printTeamAlerts(w, r)
 	if o.dryRun {
@@ -110,12 +109,13 @@ func (o *drillOptions) printObservePlan(r *drillRun) error {
 func observeExpects(e drill.Expectation) string {
 	switch {
 	case len(e.Sides) == 2:
-		return fmt.Sprintf("sends from both sides (%s | %s) within %s, about %d in all", strings.Join(e.Sides[0], ","),
-			strings.Join(e.Sides[1], ","), timing.Format(e.To), e.Count)
+		return fmt.Sprintf("sends from both sides (%s | %s) within %s, %s in all", strings.Join(e.Sides[0], ","),
+			strings.Join(e.Sides[1], ","), timing.Format(e.To), e.Counts())
 	case e.Drill == drill.Baseline:
 		return fmt.Sprintf("%s send(s) within %s, one per repeat_interval", e.Counts(), timing.Format(e.To))
 	}
-	return fmt.Sprintf("at least 1 send by the other replicas within %s (about %d), %s first", timing.Format(e.To), e.Count, strings.Join(e.Senders, ", "))
+	return fmt.Sprintf("%s send(s) by the other replicas within %s (%s is position 0 then), as often as before the fault",
+		e.Counts(), timing.Format(e.To), strings.Join(e.Senders, ", "))
 }
 
 // observeDoes is what an observe-only drill does, with the cluster's pods.
@@ -137,7 +137,10 @@ func (o *drillOptions) observeDoes(d string, r *drillRun) string {
 	return ""
 }
 
-// runObserve runs one observe-only drill.
-func (o *drillOptions) runObserve(ctx context.Context, r *drillRun, d string, say func(string), onEvent func(time.Time, drill.Event)) (drill.Result, error) {
-	return drill.Observe(ctx, r.env, d, drill.ObserveOptions{Watched: *r.report.Observed, SplitTimeout: o.splitTimeout, Progress: say, OnEvent: onEvent})
+// observeRealAlerts is what an observe-only drill does to the team's real alerts.
+func observeRealAlerts(d string, r *drillRun) string {
+	if d == drill.Baseline {
+		return "none: nothing is changed."
+	}
+	return realAlerts(d, r.params)
 }

@@ -55,12 +55,13 @@ func TestDrillInput(t *testing.T) {
 	}{
 		{[]string{"baseline", "-n", "x"}, ") has no release version, so there is no published image"},
 		{[]string{"nope", "main"}, `unknown drill "nope"`},
-		{[]string{"baseline", "-o", "yaml", "--dry-run"}, `--output "yaml"`},
+		{[]string{"baseline", "-o", "xml", "--dry-run"}, `--output "xml": want text, json, yaml, junit, jsonpath=TEMPLATE or go-template=TEMPLATE`},
 		{[]string{"partition", "--split-timeout", "0s", "--dry-run"}, "--split-timeout must be positive"},
 		{[]string{"all", "--receiver-delay", "5s", "--dry-run"}, "--receiver-delay is slow-receiver's"},
 		{[]string{"slow-receiver", "--receiver-delay", "-1s", "--dry-run"}, "--receiver-delay -1s: must not be negative"},
 		{[]string{"slow-recevier"}, "did you mean slow-receiver?"},
 		{[]string{"rolling-restart", "--eviction-timeout", "0s", "--dry-run"}, "--eviction-timeout 0s: must be positive"},
+		{[]string{"all-down", "--eviction-timeout", "30s", "--dry-run"}, "--eviction-timeout is rolling-restart's"},
 		// --observe-only: the four drills it runs, on Kubernetes, its window its own.
 		{[]string{"slow-receiver", "--observe-only", "--dry-run"}, "slow-receiver does not run with --observe-only"},
 		{[]string{"all", "--observe-window", "3m", "--dry-run"}, "--observe-window is --observe-only's"},

@@ -31,6 +31,7 @@ type urlOptions struct {
 	sinkURL     string
 	hooks       map[string]*string
 	hookTimeout time.Duration
+	peerTimeout time.Duration
 }
 
 func (u *urlOptions) addFlags(f *pflag.FlagSet) {
@@ -48,6 +49,7 @@ func (u *urlOptions) addFlags(f *pflag.FlagSet) {
 		u.hooks[h.name] = f.String(h.name+"-command", "", "With --url: "+h.usage+"; {url}, {host}, {port} and {replica} are replaced, run with sh -c")
 	}
 	f.DurationVar(&u.hookTimeout, "command-timeout", 30*time.Second, "With --url: how long each --*-command may run")
+	f.DurationVar(&u.peerTimeout, "peer-timeout", 0, "With --url: the replicas' --cluster.peer-timeout, which their API does not tell (default 15s, Alertmanager's)")
 }
 
 // runURLs runs the drills on replicas given by URL: the same preflight, route check,
@@ -74,7 +76,7 @@ func (o *drillOptions) runOnURLs(ctx context.Context, r *drillRun) error {
 		}
 	}
 	env := &vmenv.Env{
-		Src:   snapshot.NewURLs(o.url.urls, snapshot.Options{HTTP: r.http, Timeout: o.timeout}),
+		Src:   snapshot.NewURLs(o.url.urls, snapshot.Options{HTTP: r.http, Timeout: o.timeout, PeerTimeout: o.url.peerTimeout}),
 		Hooks: hooks, HookTimeout: o.url.hookTimeout, Say: say,
 	}
 	if o.stdinTerminal() {
@@ -97,19 +99,7 @@ func (o *drillOptions) runOnURLs(ctx context.Context, r *drillRun) error {
 		sinkURL = "http://" + o.url.sinkListen + "/hook"
 	}
 	base := map[string]string{"alertname": drill.AlertName, drill.Label: run + "-" + drill.Baseline}
-	var m drill.SinkMatch
-	for i, rep := range c.Replicas {
-		if i == 0 {
-			m, err = drill.MatchSink(rep.Name, rep.Status.Config, "", base)
-		} else {
-			labels := maps.Clone(base)
-			maps.Copy(labels, m.Extra)
-			_, err = drill.CheckRoute(rep.Name, rep.Status.Config, labels)
-		}
-		if err != nil {
-			break
-		}
-	}
+	m, err := drill.MatchSinkEverywhere(c, "", base)
 	r.route = m.Timing
 	r.report.Route = &drill.ReportRoute{Receiver: m.Receiver, Others: m.Others}
 	if err != nil {
@@ -130,7 +120,7 @@ func (o *drillOptions) runOnURLs(ctx context.Context, r *drillRun) error {
 	r.report.Timing = drill.ReportTime{PeerTimeout: model.Duration(r.params.PeerTimeout), GroupWait: model.Duration(r.route.GroupWait),
 		GroupInterval: model.Duration(r.route.GroupInterval), RepeatInterval: model.Duration(r.route.RepeatInterval)}
 	for i, d := range o.drills {
-		e, err := drill.Expect(d, drill.Cluster{Timing: r.params, Positions: r.positions, ReceiverDelay: o.receiverDelay})
+		e, err := drill.Expect(d, drill.Cluster{Timing: r.params, Positions: r.positions, ReceiverDelay: o.receiverDelay, FaultFirst: env.FaultFirst(d)})
 		if err != nil {
 			return o.stopped(r, r.stop(drill.StopReceiverDelay, err))
 		}
@@ -172,62 +162,13 @@ func (o *drillOptions) runOnURLs(ctx context.Context, r *drillRun) error {
 	defer func() { stopSink(); <-served }()
 	say(fmt.Sprintf("the sink listens on %s (the drill route's webhook: %s)", ln.Addr(), sinkURL))
 	hits := vmenv.Sink{S: sk}
-	baselinePassed := true
-	ended := map[string]time.Time{}
-	for i := range r.report.Drills {
-		d := &r.report.Drills[i]
-		if !baselinePassed {
-			d.Verdict, d.Explanation = drill.NotRun, "baseline did not pass: nothing else can be judged"
-			continue
-		}
-		began := time.Now()
-		var settle time.Duration
-		if i > 0 {
-			say("waiting for the mesh to be whole")
-			werr := drill.WaitWhole(ctx, env, wholeTimeout, wholeEvery)
-			settle = time.Since(began)
-			if werr != nil {
-				if ctx.Err() != nil {
-					return errInterrupted
-				}
-				d.Error = werr.Error()
-				continue
-			}
-		}
-		say(fmt.Sprintf("drill %s (alert %s)", d.Drill, d.Alert))
-		res, rerr := drill.Run(ctx, env, hits, d.Drill, drill.Options{
-			Run: d.Alert, ExtraLabels: r.report.Labels, Timing: r.params, HTTP: r.http, Timeout: o.timeout, SplitTimeout: o.splitTimeout, Progress: say,
-			ReceiverDelay: d.Expectation.ReceiverDelay.D(),
-		})
-		ended[d.Alert] = time.Now()
-		if ctx.Err() != nil {
-			r.interrupted = d.Alert
-			if rerr != nil && rerr.Error() != ctx.Err().Error() {
-				fmt.Fprintln(o.streams.ErrOut, rerr)
-			}
-			return errInterrupted
-		}
-		if res.Verdict != "" {
-			d.Result = res
-			d.Wall, d.Waits = model.Duration(time.Since(began)), model.Duration(settle+res.Waited)
-		}
-		if rerr != nil {
-			d.Error = rerr.Error()
-		}
-		say(fmt.Sprintf("%s: %s %s", d.Drill, orDash(string(d.Verdict)), joinNonEmpty(d.Explanation, d.Error)))
-		if d.Drill == drill.Baseline && d.Verdict != drill.Pass {
-			baselinePassed = false
-		}
+	// No Kubernetes object to record Events on: nil.
+	ended, err := o.drillLoop(ctx, r, env, hits, say, nil)
+	if err != nil {
+		return err
 	}
-	say("waiting for the mesh to be whole after the last drill")
-	wstart := time.Now()
-	werr := drill.WaitWhole(ctx, env, wholeTimeout, wholeEvery)
-	if ctx.Err() != nil {
-		return errInterrupted
-	}
-	r.report.MeshAtEnd = &drill.MeshAtEnd{Whole: werr == nil, Waited: model.Duration(time.Since(wstart).Round(100 * time.Millisecond))}
-	if werr != nil {
-		r.report.MeshAtEnd.Detail = werr.Error()
+	if err := o.meshAtEnd(ctx, r, env, say, nil); err != nil {
+		return err
 	}
 	if err := o.awaitResolved(ctx, r, hits, ended, say); err != nil {
 		return err
@@ -279,7 +220,16 @@ func urlDoes(d string, r *drillRun, env *vmenv.Env) string {
 		if s := hook(h); s != "" {
 			return fmt.Sprintf("%s on %s (position 0) just before its flush; then --start-command, or a person is asked to start it again.", s, r.positions[0])
 		}
-		return fmt.Sprintf("SKIPPED: needs --%s-command (the fault must come seconds before the flush, which a person cannot time).", h)
+		if env.FaultFirst(d) {
+			what := "stop it gracefully"
+			if d == drill.CrashSender {
+				what = "crash it (SIGQUIT: it exits without leaving the mesh)"
+			}
+			return fmt.Sprintf("guides a person: %s on %s (position 0), press Enter; the drill waits until it no longer answers and "+
+				"the others no longer list it, then posts the alert to them and counts; after the count, start it again and press Enter. "+
+				"(--%s-command instead times the fault seconds before the flush.)", what, r.positions[0], h)
+		}
+		return fmt.Sprintf("SKIPPED: needs --%s-command (timed seconds before the flush), or a terminal to guide a person through it.", h)
 	case drill.Partition:
 		cut := r.positions[len(r.positions)-1]
 		if env.Hooks[vmenv.HookCut] != "" {
@@ -301,7 +251,13 @@ func (o *drillOptions) validateURLs() error {
 		if o.url.sinkListen != "" || o.url.sinkURL != "" {
 			return usageError("--sink-listen and --sink-url need --url: on Kubernetes the sink runs in the cluster (--sink-image)")
 		}
+		if o.url.peerTimeout != 0 {
+			return usageError("--peer-timeout needs --url: on Kubernetes the drill reads it from the pods' arguments")
+		}
 		return nil
+	}
+	if o.url.peerTimeout < 0 {
+		return usageError("--peer-timeout %s: must be positive", o.url.peerTimeout)
 	}
 	if o.name != "" {
 		return usageError("NAME %q and --url: the replicas given by --url are the cluster", o.name)

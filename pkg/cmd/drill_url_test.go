@@ -98,7 +98,7 @@ func TestDrillURLsOnLoopback(t *testing.T) {
 	}
 	c, port, label := urlCluster(t)
 	ctl := hookControl(t, c, label)
-	args := []string{"drill", "all", "--yes", "-o", "json", "--sink-listen", fmt.Sprintf("127.0.0.1:%d", port),
+	args := []string{"drill", "all", "--yes", "-o", "json", "--peer-timeout", "3s", "--sink-listen", fmt.Sprintf("127.0.0.1:%d", port),
 		"--stop-command", "sh " + ctl + " stop {port}", "--crash-command", "sh " + ctl + " kill {port}",
 		"--start-command", "sh " + ctl + " start {port}", "--cut-command", "sh " + ctl + " cut {port}",
 		"--heal-command", "sh " + ctl + " heal {port}", "--split-timeout", "20s"}
@@ -171,7 +171,7 @@ func TestDrillURLsGuidedPartition(t *testing.T) {
 	}
 	c, port, label := urlCluster(t)
 	bin := ptytest.Build(t)
-	args := []string{"drill", "partition", "--yes", "--sink-listen", fmt.Sprintf("127.0.0.1:%d", port), "--split-timeout", "20s"}
+	args := []string{"drill", "partition", "--yes", "--peer-timeout", "3s", "--sink-listen", fmt.Sprintf("127.0.0.1:%d", port), "--split-timeout", "20s"}
 	p := ptytest.Start(t, bin, 160, 50, append(args, urlArgs(c.URLs())...)...)
 	at := p.WaitFor(t, "off the mesh port "+portOf(t, c.Replicas[2].ClusterAddr), 0, 2*time.Minute)
 	cut := c.Replicas[2] // the last position: peer names am-0..am-2 sort so
@@ -190,14 +190,56 @@ func TestDrillURLsGuidedPartition(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.Press(t, "\r")
+	passAndExit(t, p, at, "partition")
+}
+
+// passAndExit waits, after the last step was answered, for the PASS and a clean exit.
+func passAndExit(t *testing.T, p *ptytest.Proc, at int, drill string) {
+	t.Helper()
 	p.WaitFor(t, "PASS", at, 2*time.Minute)
 	select {
 	case err := <-p.Exited:
 		if err != nil {
-			t.Fatalf("exit: %v\n%s", err, p.Text())
+			t.Fatalf("%s: exit: %v\n%s", drill, err, p.Text())
 		}
 	case <-time.After(4 * time.Minute):
-		t.Fatalf("still running:\n%s", p.Text())
+		t.Fatalf("%s: still running:\n%s", drill, p.Text())
+	}
+}
+
+// stop-sender and crash-sender without their commands, on a terminal: the person is asked to
+// stop (crash) position 0 before the alert (here the test does it), the drill checks it is gone
+// from every replica's status, expects position 1 at group_wait, and after the count asks for
+// the restart.
+func TestDrillURLsGuidedStopAndCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real replicas: not in -short")
+	}
+	c, port, _ := urlCluster(t)
+	bin := ptytest.Build(t)
+	sender := c.Replicas[0] // position 0: peer names am-0..am-2 sort so
+	for _, tc := range []struct {
+		drill, step string
+		fault       func()
+	}{
+		{"stop-sender", "Stop the Alertmanager at " + sender.URL() + " now, gracefully", sender.Stop},
+		{"crash-sender", "Crash the Alertmanager at " + sender.URL() + " now", sender.Kill},
+	} {
+		args := []string{"drill", tc.drill, "--yes", "--peer-timeout", "3s", "--sink-listen", fmt.Sprintf("127.0.0.1:%d", port)}
+		p := ptytest.Start(t, bin, 200, 50, append(args, urlArgs(c.URLs())...)...)
+		at := p.WaitFor(t, tc.step, 0, 2*time.Minute)
+		tc.fault()
+		p.Press(t, "\r")
+		at = p.WaitFor(t, "is gone: it does not answer and no other replica lists it", at, time.Minute)
+		at = p.WaitFor(t, "Start the Alertmanager at "+sender.URL()+" again", at, time.Minute)
+		if err := sender.Start(); err != nil {
+			t.Fatal(err)
+		}
+		p.Press(t, "\r")
+		passAndExit(t, p, at, tc.drill)
+		if !strings.Contains(p.Text(), "1 notification") || !strings.Contains(p.Text(), "am-1") && !strings.Contains(p.Text(), c.Replicas[1].WebAddr) {
+			t.Errorf("%s: the result does not name position 1's notification:\n%s", tc.drill, p.Text())
+		}
 	}
 }
 
@@ -228,6 +270,10 @@ func TestDrillURLsRefusals(t *testing.T) {
 	_, errOut, code = run(t, "drill", "partition", "--url", "http://127.0.0.1:1", "--sink-listen", "127.0.0.1:1", "--recreate", "--yes")
 	if code != ExitNoCheck || !strings.Contains(errOut, "--recreate is for Kubernetes") {
 		t.Errorf("--recreate with --url: exit %d, %s", code, errOut)
+	}
+	_, errOut, code = run(t, "drill", "baseline", "--peer-timeout", "3s", "--yes", "--sink-image", "x")
+	if code != ExitNoCheck || !strings.Contains(errOut, "--peer-timeout needs --url") {
+		t.Errorf("--peer-timeout without --url: exit %d, %s", code, errOut)
 	}
 	_, errOut, code = run(t, "drill", "rolling-restart", "--url", "http://127.0.0.1:1", "--sink-listen", "127.0.0.1:1", "--yes")
 	if code != ExitNoCheck || !strings.Contains(errOut, "rolling-restart needs Kubernetes") {

@@ -43,6 +43,10 @@ type Cluster struct {
 	ReceiverDelay time.Duration
 	// PersistentStorage: --storage.path is on a volume that survives the pods (all-down).
 	PersistentStorage bool
+	// FaultFirst: stop-sender's and crash-sender's fault comes before the drill alert is
+	// posted, and the drill waits until the others no longer list position 0 (a person guided
+	// through it cannot time it to the second before the flush: FirstFaulter).
+	FaultFirst bool
 }
 
 // Expect computes what drill should observe on c.
@@ -81,9 +85,25 @@ func Expect(drill string, c Cluster) (Expectation, error) {
 		return expectRestart(e, c, p), nil
 	case Baseline:
 		e.Senders = []string{c.Positions[0]}
-	case CrashSender:
-		e.Senders = []string{c.Positions[1]}
-	case StopSender:
+	case StopSender, CrashSender:
+		if c.FaultFirst {
+			how := "stopped gracefully: it leaves the mesh at once"
+			if drill == CrashSender {
+				how = "crashed: the others take it for failed after a few seconds"
+			}
+			e.Senders = []string{c.Positions[1]}
+			e.From, e.To = gw, gw
+			e.Why = fmt.Sprintf("%s (position 0) is %s. The drill waits until the others no longer list it, then posts the "+
+				"alert to them: %s is position 0 now and sends at group_wait (%s), 1 notification. Caused by a person, the fault "+
+				"cannot come seconds before a flush, so this checks that the next replica takes over, not the timing of a "+
+				"sender lost mid-wait (a command, --%s-command, checks that).", c.Positions[0], how, c.Positions[1], timing.Format(gw),
+				map[string]string{StopSender: "stop", CrashSender: "crash"}[drill])
+			break
+		}
+		if drill == CrashSender {
+			e.Senders = []string{c.Positions[1]}
+			break
+		}
 		// Its same-name replacement may rejoin before the flush and take position 0 back
 		// (positions are sorted by name): then position 1 waits one peer-timeout.
 		e.Senders = []string{c.Positions[1]}

@@ -84,8 +84,8 @@ func Watch(c model.Cluster, alert string, window time.Duration) (Watched, error)
 	case window == 0:
 		window = need
 	case window < need:
-		return w, fmt.Errorf("--observe-window %s is less than 3 x %s's repeat_interval (%s): fewer than 3 sends would fall in "+
-			"it; give at least %s", timing.Format(window), alert, timing.Format(w.RepeatInterval), timing.Format(need))
+		return w, fmt.Errorf("--observe-window %s is less than 3 x %s's repeat_interval (%s): fewer than 3 repeat_intervals "+
+			"fit in it; give at least %s", timing.Format(window), alert, timing.Format(w.RepeatInterval), timing.Format(need))
 	}
 	w.Window = window
 	w.Others = otherSenders(c.Replicas[0], w)
@@ -174,13 +174,23 @@ func period(w Watched) time.Duration { return w.RepeatInterval + w.GroupInterval
 
 // ObserveLimits says what an observe-only drill cannot see.
 func ObserveLimits(w Watched) string {
-	s := fmt.Sprintf("Observe-only reads each replica's alertmanager_notifications_total{integration=~%q} every %s: it cannot "+
-		"tell which alert group was sent", strings.Join(w.Integrations, "|"), timing.Format(ObserveEvery))
+	return fmt.Sprintf("Observe-only %s: it cannot tell %s.", ObserveReads(w), ObserveBlind(w))
+}
+
+// ObserveReads is what an observe-only drill reads.
+func ObserveReads(w Watched) string {
+	return fmt.Sprintf("reads each replica's alertmanager_notifications_total{integration=~%q} every %s",
+		strings.Join(w.Integrations, "|"), timing.Format(ObserveEvery))
+}
+
+// ObserveBlind is what an observe-only drill cannot tell.
+func ObserveBlind(w Watched) string {
+	s := "which alert group was sent"
 	if len(w.Others) > 0 {
 		s += fmt.Sprintf(" (%s also reach(es) these integrations and count(s) too)", strings.Join(w.Others, ", "))
 	}
 	return s + ", nor whether the receiver got it, nor a send between a replica's last reading and its restart (its counter " +
-		"starts again at 0); times are those of the readings."
+		"starts again at 0); times are those of the readings"
 }
 
 // ObserveExpect is what an observe-only drill expects of the watched alert over its window.
@@ -191,35 +201,34 @@ func ObserveExpect(drill string, w Watched, positions []string) (Expectation, er
 	if len(positions) < 2 {
 		return Expectation{}, fmt.Errorf("%d replica(s): a drill needs at least 2", len(positions))
 	}
-	per := int(w.Window / period(w)) // sends at least, each period
-	e := Expectation{Drill: drill, To: w.Window, Count: max(per, 1)}
+	// One send per repeat_interval at most, and at least one per repeat_interval +
+	// group_interval (the first flush after it).
+	least, most := max(int(w.Window/period(w)), 1), int(w.Window/w.RepeatInterval)+1
+	e := Expectation{Drill: drill, To: w.Window, Count: least, CountMax: most}
 	every := fmt.Sprintf("%s is sent again every repeat_interval (%s), at the first flush after it (group_interval %s): "+
-		"at least %d send(s) in %s", w.Alert, timing.Format(w.RepeatInterval), timing.Format(w.GroupInterval), e.Count, timing.Format(w.Window))
+		"%d to %d send(s) in %s", w.Alert, timing.Format(w.RepeatInterval), timing.Format(w.GroupInterval), least, most, timing.Format(w.Window))
 	switch drill {
 	case Baseline:
-		e.CountMax = int(w.Window/w.RepeatInterval) + 1
-		e.Why = fmt.Sprintf("%s, and at most %d (one per repeat_interval): whichever replica's group_interval timer comes first "+
-			"after repeat_interval sends it, and the others find the send in the gossiped log and stay quiet. More is duplicates.",
-			every, e.CountMax)
+		e.Why = fmt.Sprintf("%s: whichever replica's group_interval timer comes first after repeat_interval sends it, and the "+
+			"others find the send in the gossiped log and stay quiet. More is duplicates.", every)
 	case StopSender, CrashSender:
-		e.Count = max(per-1, 1)
 		e.Senders = positions[1:2]
 		how := "stopped gracefully: it leaves the mesh and %s becomes position 0 at once"
 		if drill == CrashSender {
 			how = "crashed: the others take it for failed after a few seconds, then %s is position 0"
 		}
-		e.Why = fmt.Sprintf("%s is "+how+" and sends %s from then on, at least %d time(s) in %s: the dead-man's switch keeps "+
-			"being fed. (Its replacement rejoins under the same name and takes position 0 back.)",
-			positions[0], positions[1], w.Alert, e.Count, timing.Format(w.Window))
+		e.Why = fmt.Sprintf("%s is "+how+" and sends %s from then on, as often as before (the log is shared: %d to %d "+
+			"send(s) in %s): the dead-man's switch keeps being fed. (Its replacement rejoins under the same name and takes "+
+			"position 0 back.)", positions[0], positions[1], w.Alert, least, most, timing.Format(w.Window))
 	case Partition:
 		cut := positions[len(positions)-1]
 		e.Sides = [][]string{{cut}, slices.Clone(positions[:len(positions)-1])}
-		e.Count = 2 * max(per-1, 1)
+		e.Count, e.CountMax = 2*least, 2*most
 		e.Senders = []string{cut, positions[0]}
-		e.Why = fmt.Sprintf("%s is cut off the mesh port for %s. Each side keeps its own log: %s alone and %s (position 0 of "+
-			"the rest) each send %s every repeat_interval (%s), about %d in all: every alert group firing during a partition is "+
-			"notified by both sides (duplicates rather than a miss).", cut, timing.Format(w.Window), cut, positions[0], w.Alert,
-			timing.Format(w.RepeatInterval), e.Count)
+		e.Why = fmt.Sprintf("%s is cut off the mesh port for %s. Each side keeps its own log: %s alone and the rest each send "+
+			"%s every repeat_interval (%s), %d to %d send(s) each, %d to %d in all: every alert group firing during a partition "+
+			"is notified by both sides (duplicates rather than a miss).", cut, timing.Format(w.Window), cut, w.Alert,
+			timing.Format(w.RepeatInterval), least, most, e.Count, e.CountMax)
 	}
 	return e, nil
 }
@@ -389,6 +398,10 @@ func judgeObserve(e Expectation, w Watched, hits []Hit, faulted string) Result {
 			r.Verdict, r.Explanation = Fail, fmt.Sprintf("%s: no other replica sent %s after %s went down, for %s: the "+
 				"dead-man's switch would page. The others did not take over (kubectl amha status shows their positions and mesh).",
 				got, w.Alert, faulted, timing.Format(w.Window))
+		case others < e.Count:
+			r.Verdict, r.Explanation = Fail, fmt.Sprintf("%s: the others sent %s %d time(s), fewer than one per repeat_interval + "+
+				"group_interval (%d): the takeover lost time, and a dead-man's switch with a tight timeout would page.",
+				got, w.Alert, others, e.Count)
 		default:
 			r.Verdict, r.Explanation = Pass, fmt.Sprintf("%s: with %s down, the others kept sending %s (%d send(s)); the "+
 				"dead-man's switch kept being fed.", got, faulted, w.Alert, others)

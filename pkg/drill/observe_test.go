@@ -110,6 +110,7 @@ func TestJudgeObserve(t *testing.T) {
 		{Baseline, append(at("am-0", 4), at("am-1", 2)...), Fail, "more than one per repeat_interval (at most 5)"},
 		{Baseline, at("am-0", 2), Fail, "expected at least 3"},
 		{StopSender, at("am-1", 3), Pass, "with am-0 down, the others kept sending Watchdog (3 send(s))"},
+		{StopSender, at("am-1", 2), Fail, "fewer than one per repeat_interval + group_interval (3): the takeover lost time"},
 		{CrashSender, at("am-0", 1), Fail, "no other replica sent Watchdog after am-0 went down"},
 		{Partition, append(at("am-2", 2), at("am-0", 2)...), Pass, "both sides sent Watchdog (am-2 alone 2, the rest 2)"},
 		{Partition, at("am-0", 3), Fail, "am-2, alone, sent nothing"},

@@ -68,7 +68,9 @@ func expectRestart(e Expectation, c Cluster, p timing.Params) Expectation {
 				"replica back notifies once more right after it settles (the alert's startsAt is older than group_wait, "+
 				"%s), 2 notifications in all. Replicas that start together may each notify once more, up to %d in all: "+
 				"one that resolves its peers' DNS names before they are published starts alone, settles alone and "+
-				"flushes before its DNS refresh (every 15s) joins it to the others.", timing.Format(gw), e.CountMax)
+				"flushes before its DNS refresh (every 15s) joins it to the others. On Kubernetes a replacement is often created "+
+				"while an old pod is still stopping (Alertmanager keeps running up to 10s to announce its leave) and pulls the log "+
+				"from it: the drill then sees 1 in all and says INCONCLUSIVE, \"not all down at once\".", timing.Format(gw), e.CountMax)
 		}
 		e.Why = fmt.Sprintf("The drill alert is notified once, by %s at group_wait (%s). Then every pod is deleted at once, "+
 			"gracefully: while all are down nothing is sent and nothing says so, only a dead-man's switch (an always-firing "+

@@ -11,6 +11,8 @@ import (
 
 	amconfig "github.com/prometheus/alertmanager/config"
 	"github.com/prometheus/alertmanager/dispatch"
+
+	"github.com/amha-dev/kubectl-amha/pkg/model"
 )
 
 // SinkReceiver is the receiver the drill route must end at.
@@ -197,6 +199,28 @@ func MatchSink(replica, original, clusterNamespace string, base map[string]strin
 				w = fmt.Sprintf("(with %s=%s) %s", NamespaceLabel, c.extra[NamespaceLabel], w)
 			}
 			m.Others = append(m.Others, r+" "+w)
+		}
+	}
+	return m, nil
+}
+
+// MatchSinkEverywhere matches the drill alert to the sink on every replica of the cluster: the
+// first replica's configuration says which labels reach the sink (MatchSink; namespace=... for
+// an AlertmanagerConfig's route), and every other replica must route exactly those to it
+// (CheckRoute). The error is the first replica's that does not.
+func MatchSinkEverywhere(c model.Cluster, clusterNamespace string, base map[string]string) (SinkMatch, error) {
+	var m SinkMatch
+	for i, rep := range c.Replicas {
+		var err error
+		if i == 0 {
+			m, err = MatchSink(rep.Name, rep.Status.Config, clusterNamespace, base)
+		} else {
+			labels := maps.Clone(base)
+			maps.Copy(labels, m.Extra)
+			_, err = CheckRoute(rep.Name, rep.Status.Config, labels)
+		}
+		if err != nil {
+			return m, err
 		}
 	}
 	return m, nil

@@ -44,6 +44,17 @@ type Recreater interface {
 	Recreate(ctx context.Context, replica string) (bool, error)
 }
 
+// FirstFaulter is an Env that causes stop-sender's or crash-sender's fault before the drill
+// alert is posted instead of seconds before position 0's flush: a person guided through it
+// cannot hit that second (replicas given by URL, without --stop-command or --crash-command).
+type FirstFaulter interface {
+	FaultFirst(drill string) bool
+}
+
+// GoneTimeout bounds the wait, after a fault caused first, until position 0 no longer answers
+// and the others no longer list it (a crash is detected after a few seconds).
+const GoneTimeout = time.Minute
+
 // recreateStart is the time a recreated replica is given to start, on top of SplitTimeout.
 const recreateStart = 60 * time.Second
 
@@ -112,7 +123,9 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 	if err != nil {
 		return Result{}, err
 	}
-	e, err := Expect(drill, Cluster{Timing: o.Timing, Positions: positions, ReceiverDelay: o.ReceiverDelay})
+	ff, _ := env.(FirstFaulter)
+	first := ff != nil && (drill == StopSender || drill == CrashSender) && ff.FaultFirst(drill)
+	e, err := Expect(drill, Cluster{Timing: o.Timing, Positions: positions, ReceiverDelay: o.ReceiverDelay, FaultFirst: first})
 	if err != nil {
 		return Result{}, err
 	}
@@ -178,6 +191,26 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 		}
 		seen = append(seen, split)
 	}
+	if first {
+		say("%s on %s (position 0), before the alert", drill, positions[0])
+		if heal, err = env.Fault(ctx, drill, positions[0]); err != nil {
+			r, serr := skipOr(e, err)
+			return r, errors.Join(serr, restore())
+		}
+		faulted = positions[0]
+		tl.add(EventFault, faulted, faultText[drill])
+		gone, why := waitGone(ctx, env, c, positions[0], say)
+		if why != "" {
+			rerr := restore()
+			if ctx.Err() != nil {
+				return Result{}, errors.Join(ctx.Err(), rerr)
+			}
+			return Result{Expectation: e, Verdict: Inconclusive, Explanation: why + ": the fault did not take, nothing was judged"}, rerr
+		}
+		// It is gone: the alert goes to the others only.
+		delete(endpoint, positions[0])
+		seen = append(seen, gone)
+	}
 	before := webhookTotals(c)
 	t0 := time.Now()
 	say("posting alert %s to %d replicas", Alert(o.Run, o.ExtraLabels), len(endpoint))
@@ -192,6 +225,9 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 		say("%s", slowFaultText(o.ReceiverDelay))
 		tl.add(EventFault, "", slowFaultText(o.ReceiverDelay))
 	case CrashSender, StopSender:
+		if first {
+			break
+		}
 		lead := 2 * time.Second
 		if drill == StopSender {
 			lead = 3 * time.Second
@@ -250,6 +286,45 @@ func Run(ctx context.Context, env Env, sk Sink, drill string, o Options) (Result
 	err = restore()
 	res.Events = tl.relative(t0, hits)
 	return res, err
+}
+
+// waitGone waits, up to GoneTimeout, until the replica no longer answers and every other
+// replica's status no longer lists it (by its node name in c), and returns the snapshot that
+// showed it; else why not.
+func waitGone(ctx context.Context, env Env, c model.Cluster, name string, say func(string, ...any)) (model.Cluster, string) {
+	node := ""
+	for _, r := range c.Replicas {
+		if r.Name == name && r.Status != nil {
+			node = r.Status.NodeName
+		}
+	}
+	deadline := time.Now().Add(GoneTimeout)
+	why := ""
+	for time.Now().Before(deadline) {
+		s, err := env.Snapshot(ctx)
+		if err == nil {
+			why = ""
+			for _, r := range s.Replicas {
+				switch {
+				case r.Name == name && r.OK():
+					why = fmt.Sprintf("%s still answers %s after the fault", name, timing.Format(GoneTimeout))
+				case r.Name != name && r.OK() && slices.ContainsFunc(r.Status.Peers, func(m model.Member) bool { return m.Name == node }):
+					why = fmt.Sprintf("%s still lists %s as a member %s after the fault", r.Name, name, timing.Format(GoneTimeout))
+				}
+			}
+			if why == "" {
+				say("%s is gone: it does not answer and no other replica lists it", name)
+				return s, ""
+			}
+		}
+		if !sleep(ctx, 500*time.Millisecond) {
+			return model.Cluster{}, ctx.Err().Error()
+		}
+	}
+	if why == "" {
+		why = fmt.Sprintf("the replicas could not be read for %s after the fault", timing.Format(GoneTimeout))
+	}
+	return model.Cluster{}, why
 }
 
 // opening is every drill's start: a snapshot, the preflight (the replicas by position), and,

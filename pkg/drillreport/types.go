@@ -28,7 +28,7 @@ const Slack = 2 * time.Second
 // reached every replica).
 type Expectation struct {
 	Drill    string          `json:"drill"`
-	Scenario timing.Scenario `json:"scenario"`
+	Scenario timing.Scenario `json:"scenario,omitzero"`
 	// Count is the exact number of firing notifications; with CountMax, the fewest.
 	Count int `json:"count"`
 	// CountMax, when above Count, is the most firing notifications the model allows (all-down

@@ -81,25 +81,44 @@ func (e *Env) Snapshot(ctx context.Context) (model.Cluster, error) {
 	return cs[0], nil
 }
 
-// Precheck: a stop or crash is timed to the second before position 0's flush, so it needs a
-// command; a person cannot hit that moment.
+// faultHook is the command hook of stop-sender and crash-sender ("" for the others).
+func faultHook(d string) string {
+	return map[string]string{drill.StopSender: HookStop, drill.CrashSender: HookCrash}[d]
+}
+
+// Precheck: a stop or crash needs its command, or a person to guide through it.
 func (e *Env) Precheck(_ context.Context, d, replica string) error {
-	hook := map[string]string{drill.StopSender: HookStop, drill.CrashSender: HookCrash}[d]
-	if hook != "" && e.Hooks[hook] == "" {
-		return &drill.SkipError{Reason: fmt.Sprintf("%s needs --%s-command: the fault must come %s before %s's flush, to the second, "+
-			"which a person cannot time (for example --%s-command 'ssh {host} sudo systemctl %s alertmanager')",
+	hook := faultHook(d)
+	if hook != "" && e.Hooks[hook] == "" && e.Ask == nil {
+		return &drill.SkipError{Reason: fmt.Sprintf("%s needs --%s-command (timed %s before %s's flush; for example --%s-command "+
+			"'ssh {host} sudo systemctl %s alertmanager'), or a terminal to guide a person through it",
 			d, hook, map[string]string{HookStop: "3s", HookCrash: "2s"}[hook], replica, hook, map[string]string{HookStop: "stop", HookCrash: "kill --signal=SIGQUIT"}[hook])}
 	}
 	return nil
+}
+
+// FaultFirst: without its command, a stop or crash is a person's, who cannot time it to the
+// second before position 0's flush; it comes before the drill alert is posted (drill.FirstFaulter).
+func (e *Env) FaultFirst(d string) bool {
+	hook := faultHook(d)
+	return hook != "" && e.Hooks[hook] == "" && e.Ask != nil
 }
 
 // Fault causes the drill's fault on the replica (its URL).
 func (e *Env) Fault(ctx context.Context, d, replica string) (func(context.Context) error, error) {
 	switch d {
 	case drill.StopSender, drill.CrashSender:
-		hook := HookStop
-		if d == drill.CrashSender {
-			hook = HookCrash
+		hook := faultHook(d)
+		if e.FaultFirst(d) {
+			step := fmt.Sprintf("Stop the Alertmanager at %s now, gracefully (it leaves the mesh), for example on %s:\n"+
+				"  sudo systemctl stop alertmanager\n", e.url(replica), host(e.url(replica)))
+			if d == drill.CrashSender {
+				step = fmt.Sprintf("Crash the Alertmanager at %s now, without it leaving the mesh (SIGQUIT: a Go process exits at "+
+					"once), for example on %s:\n  sudo pkill -QUIT -x alertmanager\n"+
+					"  (a systemd unit with Restart= brings it back at once: stop the unit's restarts first)\n", e.url(replica), host(e.url(replica)))
+			}
+			// Whatever the person did, the restart is offered after the count.
+			return e.restart(replica), e.Ask(ctx, step+"Then press Enter (the drill checks that it no longer answers and that the others no longer list it).")
 		}
 		// A command that failed may still have stopped it (ssh hung after the stop): the
 		// restart is returned either way.
