@@ -114,7 +114,7 @@ func observeExpects(e drill.Expectation) string {
 	case e.Drill == drill.Baseline:
 		return fmt.Sprintf("%s send(s) within %s, one per repeat_interval", e.Counts(), timing.Format(e.To))
 	}
-	return fmt.Sprintf("%s send(s) by the other replicas within %s (%s is position 0 then), as often as before the fault",
+	return fmt.Sprintf("%s send(s) within %s, as often as before the fault: by %s (position 0 then), and by the replacement once it rejoins",
 		e.Counts(), timing.Format(e.To), strings.Join(e.Senders, ", "))
 }
 

@@ -66,6 +66,12 @@ receivers:
 // own --cluster.label, and waits until they are settled in one mesh.
 func newLoopbackConfig(t *testing.T, cfg string) *loopback {
 	t.Helper()
+	return newLoopbackConfigVersion(t, cfg, "")
+}
+
+// newLoopbackConfigVersion is newLoopbackConfig on Alertmanager version ("": the default).
+func newLoopbackConfigVersion(t *testing.T, cfg, version string) *loopback {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("real replicas: not in -short")
 	}
@@ -75,7 +81,7 @@ func newLoopbackConfig(t *testing.T, cfg string) *loopback {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	c, err := localcluster.Start(ctx, 3, localcluster.Options{
-		Config: cfg,
+		Config: cfg, Version: version,
 		Args: func(i int) []string {
 			return []string{"--cluster.label=" + label, "--cluster.peer-timeout=" + timing.Format(peerTimeout),
 				fmt.Sprintf("--cluster.peer-name=am-%d", i)}

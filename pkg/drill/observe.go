@@ -11,6 +11,7 @@ import (
 
 	amconfig "github.com/prometheus/alertmanager/config"
 	"github.com/prometheus/alertmanager/dispatch"
+	"golang.org/x/mod/semver"
 
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/timing"
@@ -339,7 +340,7 @@ func Observe(ctx context.Context, env Env, drill string, o ObserveOptions) (Resu
 		}
 		last = now
 	}
-	res := judgeObserve(e, w, hits, faulted)
+	res := judgeObserve(e, w, hits, faulted, olderThan033(c))
 	res.Waited = waited + w.Window
 	err = restore()
 	res.Events = tl.relative(t0, nil)
@@ -347,8 +348,9 @@ func Observe(ctx context.Context, env Env, drill string, o ObserveOptions) (Resu
 }
 
 // judgeObserve judges the sends counted over the window: who sent, and how many; faulted is
-// the replica a stop or crash took down.
-func judgeObserve(e Expectation, w Watched, hits []Hit, faulted string) Result {
+// the replica a stop or crash took down; old a replica older than 0.33 ("" none), whose repeat
+// check may send a repeat twice.
+func judgeObserve(e Expectation, w Watched, hits []Hit, faulted, old string) Result {
 	r := Result{Expectation: e, Hits: hits}
 	by := map[string]int{}
 	var senders []string
@@ -379,32 +381,32 @@ func judgeObserve(e Expectation, w Watched, hits []Hit, faulted string) Result {
 				"receiver's notifications fail (alertmanager_notifications_failed_total), or the route's timing is not what the "+
 				"replicas run.", got, e.Count, w.Alert)
 		case len(hits) > e.CountMax && !inflated:
+			why := "The mesh does not carry the log (kubectl amha status), or the receiver is slower than the peer timeout."
+			if old != "" {
+				why = fmt.Sprintf("%s: before 0.33 Alertmanager checks repeat_interval after its position's wait rather than at "+
+					"the flush's time, so a later position whose wait ends between repeat_interval and the sender's next flush sends "+
+					"the same repeat (alertmanager#1005). Upgrade; the repeats of every alert group are duplicated the same way.", old)
+			}
 			r.Verdict, r.Explanation = Fail, fmt.Sprintf("%s, more than one per repeat_interval (at most %d): replicas sent the "+
-				"same repeat, so they did not find each other's sends in the gossiped log in time: duplicates. The mesh does not "+
-				"carry the log (kubectl amha status), or the receiver is slower than the peer timeout.", got, e.CountMax)
+				"same repeat, so they did not find each other's sends in the gossiped log in time: duplicates. %s", got, e.CountMax, why)
 		default:
 			r.Verdict, r.Explanation = Pass, fmt.Sprintf("%s: one per repeat_interval, by whichever replica's timer came first; "+
 				"the others found each send in the gossiped log.", got)
 		}
 	case StopSender, CrashSender:
-		var others int
-		for _, n := range senders {
-			if n != faulted {
-				others += by[n]
-			}
-		}
+		// Who sent is told, not judged: a replacement under the same name rejoins, takes
+		// position 0 back and sends the next repeats itself.
 		switch {
-		case others == 0:
-			r.Verdict, r.Explanation = Fail, fmt.Sprintf("%s: no other replica sent %s after %s went down, for %s: the "+
-				"dead-man's switch would page. The others did not take over (kubectl amha status shows their positions and mesh).",
+		case len(hits) == 0:
+			r.Verdict, r.Explanation = Fail, fmt.Sprintf("%s: nobody sent %s after %s went down, for %s: the dead-man's "+
+				"switch would page. The others did not take over (kubectl amha status shows their positions and mesh).",
 				got, w.Alert, faulted, timing.Format(w.Window))
-		case others < e.Count:
-			r.Verdict, r.Explanation = Fail, fmt.Sprintf("%s: the others sent %s %d time(s), fewer than one per repeat_interval + "+
-				"group_interval (%d): the takeover lost time, and a dead-man's switch with a tight timeout would page.",
-				got, w.Alert, others, e.Count)
+		case len(hits) < e.Count:
+			r.Verdict, r.Explanation = Fail, fmt.Sprintf("%s, fewer than one per repeat_interval + group_interval (%d): the "+
+				"takeover lost time, and a dead-man's switch with a tight timeout would page.", got, e.Count)
 		default:
-			r.Verdict, r.Explanation = Pass, fmt.Sprintf("%s: with %s down, the others kept sending %s (%d send(s)); the "+
-				"dead-man's switch kept being fed.", got, faulted, w.Alert, others)
+			r.Verdict, r.Explanation = Pass, fmt.Sprintf("%s: with %s down, %s kept being sent, one per repeat_interval (by "+
+				"the others, then by its replacement once it rejoined); the dead-man's switch kept being fed.", got, faulted, w.Alert)
 		}
 	case Partition:
 		cut, rest := e.Sides[0], e.Sides[1]
@@ -430,4 +432,19 @@ func judgeObserve(e Expectation, w Watched, hits []Hit, faulted string) Result {
 	}
 	r.Explanation += " " + ObserveLimits(w)
 	return r
+}
+
+// olderThan033 is a replica of the cluster that runs Alertmanager older than 0.33, whose
+// DedupStage checks repeat_interval at the end of its position's wait instead of at the
+// flush's time ("" when none, or no version is known).
+func olderThan033(c model.Cluster) string {
+	for _, r := range c.Replicas {
+		if r.Status == nil || r.Status.Version == "" {
+			continue
+		}
+		if v := "v" + strings.TrimPrefix(r.Status.Version, "v"); semver.IsValid(v) && semver.Compare(v, "v0.33.0") < 0 {
+			return fmt.Sprintf("%s runs Alertmanager %s", r.Name, r.Status.Version)
+		}
+	}
+	return ""
 }

@@ -585,10 +585,16 @@ func main() {
 // busybox-based image has: the crash-sender drill needs it. test/rig's own image stays as it is.
 func amImageWithKill(t *testing.T) string {
 	t.Helper()
-	const name = "amha.local/alertmanager:v0.31.1-kill"
+	return amImageWithKillVersion(t, "v0.31.1")
+}
+
+// amImageWithKillVersion is amImageWithKill of another Alertmanager release (ambuild.Versions).
+func amImageWithKillVersion(t *testing.T, version string) string {
+	t.Helper()
+	name := "amha.local/alertmanager:" + version + "-kill"
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	am, err := ambuild.Ensure(ctx, "v0.31.1", io.Discard)
+	am, err := ambuild.Ensure(ctx, version, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
