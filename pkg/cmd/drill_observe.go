@@ -10,6 +10,7 @@ import (
 
 	"github.com/amha-dev/kubectl-amha/pkg/drill"
 	"github.com/amha-dev/kubectl-amha/pkg/drillreport"
+	"github.com/amha-dev/kubectl-amha/pkg/kube"
 	"github.com/amha-dev/kubectl-amha/pkg/model"
 	"github.com/amha-dev/kubectl-amha/pkg/timing"
 )
@@ -87,7 +88,7 @@ func (o *drillOptions) printObservePlan(r *drillRun) error {
 		timing.Format(ob.RepeatInterval), timing.Format(ob.Window))
 	fmt.Fprintf(w, "Creates: no sink and no drill alert")
 	if slices.Contains(o.drills, drill.Partition) {
-		fmt.Fprintf(w, "; the partition's NetworkPolicy, labelled %s=%s, deleted at its end", "amha.dev/drill-run", r.report.Run)
+		fmt.Fprintf(w, "; the partition's NetworkPolicy, labelled %s=%s, deleted at its end", kube.DrillRunLabel, r.report.Run)
 	}
 	fmt.Fprintf(w, ".\nReads: %s.\nCannot tell: %s.\n", strings.TrimPrefix(drill.ObserveReads(*ob), "reads "), drill.ObserveBlind(*ob))
 	for _, d := range r.report.Drills {

@@ -133,10 +133,8 @@ func receiverKinds(cfg *amconfig.Config, name string) []string {
 		}
 		_, kinds := integrations(&cfg.Receivers[i])
 		var out []string
-		for _, k := range strings.Split(kinds, ", ") {
-			if k != "" {
-				out = append(out, strings.TrimSuffix(k, "_configs"))
-			}
+		for _, k := range kinds {
+			out = append(out, strings.TrimSuffix(k, "_configs"))
 		}
 		return out
 	}

@@ -80,9 +80,9 @@ func checkRoute(replica, original string, labels map[string]string) (RouteTiming
 		if r == nil {
 			return fail(fmt.Sprintf("receiver %s is not defined", name))
 		}
-		if n, other := integrations(r); len(r.WebhookConfigs) != 1 || n != 1 {
+		if n, kinds := integrations(r); len(r.WebhookConfigs) != 1 || n != 1 {
 			return fail(fmt.Sprintf("receiver %s has %d webhook(s) and %d integration(s) in all (%s): "+
-				"it must have exactly one webhook, to the sink, and nothing else", name, len(r.WebhookConfigs), n, other))
+				"it must have exactly one webhook, to the sink, and nothing else", name, len(r.WebhookConfigs), n, strings.Join(kinds, ", ")))
 		}
 		if !r.WebhookConfigs[0].SendResolved() {
 			return fail(fmt.Sprintf("receiver %s's webhook has send_resolved: false", name))
@@ -227,8 +227,8 @@ func MatchSinkEverywhere(c model.Cluster, clusterNamespace string, base map[stri
 }
 
 // integrations counts every integration of a receiver (every non-empty *_configs list), and
-// names the kinds.
-func integrations(r *amconfig.Receiver) (int, string) {
+// names the kinds as the configuration does (webhook_configs).
+func integrations(r *amconfig.Receiver) (int, []string) {
 	v := reflect.ValueOf(*r)
 	t := v.Type()
 	n := 0
@@ -241,7 +241,7 @@ func integrations(r *amconfig.Receiver) (int, string) {
 		n += f.Len()
 		kinds = append(kinds, strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0])
 	}
-	return n, strings.Join(kinds, ", ")
+	return n, kinds
 }
 
 // AlertmanagerConfigToAdd is the drill route as a prometheus-operator AlertmanagerConfig, for
