@@ -400,8 +400,10 @@ func judgeObserve(e Expectation, w Watched, hits []Hit, faulted, old string) Res
 				"switch would page. The others did not take over (kubectl amha status shows their positions and mesh).",
 				got, w.Alert, faulted, timing.Format(w.Window))
 		case len(hits) < e.Count:
-			r.Verdict, r.Explanation = Fail, fmt.Sprintf("%s, fewer than one per repeat_interval + group_interval (%d): the "+
-				"takeover lost time, and a dead-man's switch with a tight timeout would page.", got, e.Count)
+			// A window of a few repeats cannot tell a lost repeat from the takeover's own
+			// peer-timeout: said, not judged.
+			r.Verdict, r.Explanation = Pass, fmt.Sprintf("%s, fewer than one per repeat_interval + group_interval (%d): the "+
+				"takeover took up to a repeat; a dead-man's switch with a timeout tighter than that would page.", got, e.Count)
 		default:
 			r.Verdict, r.Explanation = Pass, fmt.Sprintf("%s: with %s down, %s kept being sent, one per repeat_interval (by "+
 				"the others, then by its replacement once it rejoined); the dead-man's switch kept being fed.", got, faulted, w.Alert)

@@ -111,7 +111,7 @@ func TestJudgeObserve(t *testing.T) {
 		{Baseline, at("am-0", 2), Fail, "expected at least 3"},
 		{StopSender, at("am-1", 3), Pass, "3 send(s) in 24s (am-1 3): with am-0 down, Watchdog kept being sent"},
 		{StopSender, append(at("am-1", 1), at("am-0", 2)...), Pass, "(am-0 2, am-1 1): with am-0 down, Watchdog kept being sent"},
-		{StopSender, at("am-1", 2), Fail, "fewer than one per repeat_interval + group_interval (3): the takeover lost time"},
+		{StopSender, at("am-1", 2), Pass, "fewer than one per repeat_interval + group_interval (3): the takeover took up to a repeat"},
 		{CrashSender, nil, Fail, "nobody sent Watchdog after am-0 went down, for 24s"},
 		{Partition, append(at("am-2", 2), at("am-0", 2)...), Pass, "both sides sent Watchdog (am-2 alone 2, the rest 2)"},
 		{Partition, at("am-0", 3), Fail, "am-2, alone, sent nothing"},
